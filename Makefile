@@ -1,0 +1,48 @@
+# The two commands from the README: `make demo` (the offline demo) and `make test`.
+# Both work on a fresh clone: they create the environment from the lock file first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help env postgres node lint typecheck unit integration test demo bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+env: $(UV)  ## create .venv with exactly the locked dependencies
+	$(UV) sync --frozen --all-groups
+
+postgres:  ## make sure PostgreSQL answers on 127.0.0.1:5432 (start it, or install it)
+	scripts/ensure-postgres
+
+node:  ## install the locked npm tools (BPMN lint and rendering)
+	scripts/ensure-node-tools
+
+lint: env  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: env  ## mypy --strict on the package
+	$(BIN)/mypy
+
+test: env postgres node lint typecheck  ## everything CI runs: lint, types and the whole test suite
+	$(BIN)/pytest
+
+demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the real workers
+	$(BIN)/canary demo
+
+bench: env postgres  ## run every benchmark and print its numbers
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:  ## remove the environments
+	rm -rf $(VENV) $(TOOLS) bpmn/node_modules

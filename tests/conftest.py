@@ -1,0 +1,76 @@
+"""Fixtures shared by every test: a real Postgres, one fresh migrated database per test.
+
+The server is DATABASE_URL's, else the local one on 127.0.0.1:5432 (`make test` starts or
+installs it). A migrated template database is built once per session; each test that asks for
+`database_url` gets its own copy of it (CREATE DATABASE ... TEMPLATE, tens of milliseconds),
+so tests never see each other's rows.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from workers.migrate import migrate
+
+SERVER_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def url_for(database: str) -> str:
+    params = conninfo_to_dict(SERVER_URL)
+    params["dbname"] = database
+    return make_conninfo(**params)
+
+
+def _admin() -> psycopg.Connection[Any]:
+    return psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def template_database() -> Iterator[str]:
+    name = f"canary_tmpl_{uuid.uuid4().hex[:8]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    async def _migrate() -> None:
+        async with await psycopg.AsyncConnection.connect(url_for(name), autocommit=True) as conn:
+            await migrate(conn)
+
+    asyncio.run(_migrate())
+    yield name
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(template_database: str) -> Iterator[str]:
+    """A fresh, migrated database of its own; dropped after the test."""
+    name = f"canary_test_{uuid.uuid4().hex[:10]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield url_for(name)
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def empty_database_url() -> Iterator[str]:
+    """A fresh database with no schema at all (for migration tests)."""
+    name = f"canary_empty_{uuid.uuid4().hex[:10]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield url_for(name)
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    """An autocommit connection to the test's own database."""
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        yield conn

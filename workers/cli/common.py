@@ -1,0 +1,75 @@
+"""Pieces several commands share: the database option, JSON output, tables, the actor."""
+
+import argparse
+import json
+import os
+import pwd
+import socket
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from workers.db import connect
+from workers.settings import DatabaseSettings, default_actor
+
+
+def add_database_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="Postgres of the rollout store (default: $DATABASE_URL, else the local server)",
+    )
+
+
+def add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def add_change_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", required=True, help="why (recorded in the history)")
+    parser.add_argument("--by", metavar="WHO", help="who (default: $CANARY_ACTOR, else user@host)")
+
+
+def database_url(args: argparse.Namespace) -> str:
+    url: str | None = getattr(args, "database_url", None)
+    if url:
+        return DatabaseSettings.from_env({"DATABASE_URL": url}).url
+    return DatabaseSettings.from_env(os.environ).url
+
+
+def actor(args: argparse.Namespace) -> str:
+    given: str | None = getattr(args, "by", None)
+    if given is not None:
+        return given
+    login = pwd.getpwuid(os.getuid()).pw_name
+    return default_actor(os.environ, login=login, hostname=socket.gethostname())
+
+
+@asynccontextmanager
+async def database(args: argparse.Namespace) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    conn = await connect(database_url(args))
+    async with conn:
+        yield conn
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for header in headers:
+        table.add_column(header)
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:
+        # Piped output: let rows be as wide as their content instead of 80 columns.
+        console = Console(soft_wrap=True, width=200)
+    console.print(table)

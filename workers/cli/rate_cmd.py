@@ -1,0 +1,154 @@
+"""`canary rate show|set|history`: the share of traffic that goes to v2."""
+
+import argparse
+from typing import Any
+
+from workers.cli.common import (
+    actor,
+    add_change_options,
+    add_database_option,
+    add_json_option,
+    database,
+    print_json,
+    print_table,
+)
+from workers.errors import InputError
+from workers.routing import format_rate, parse_rate
+
+
+def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
+    parser = subparsers.add_parser(
+        "rate",
+        help="show, set or audit the share of instances routed to v2",
+        description="Show, set or audit a rollout's rate (the share of instances sent to v2).",
+    )
+    commands = parser.add_subparsers(metavar="ACTION", required=True)
+
+    show = commands.add_parser("show", help="the current rate of one rollout or of all")
+    show.add_argument("name", nargs="?", metavar="NAME", help="rollout (default: all)")
+    add_database_option(show)
+    add_json_option(show)
+    show.set_defaults(handler=show_rate)
+
+    set_ = commands.add_parser(
+        "set",
+        help="change a rollout's rate; running workers follow within milliseconds",
+        description="Change a rollout's rate. VALUE is a fraction (0.25) or a percentage (25%).",
+    )
+    set_.add_argument("name", metavar="NAME")
+    set_.add_argument("value", metavar="VALUE", help="0.25 or 25%%; 0 sends everyone to v1")
+    add_change_options(set_)
+    add_database_option(set_)
+    add_json_option(set_)
+    set_.set_defaults(handler=set_rate)
+
+    hist = commands.add_parser("history", help="every change of a rollout: old -> new, who, why")
+    hist.add_argument("name", metavar="NAME")
+    hist.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
+    add_database_option(hist)
+    add_json_option(hist)
+    hist.set_defaults(handler=show_history)
+
+
+async def show_rate(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    async with database(args) as conn:
+        if args.name:
+            rows = [await rollout_store.get_rollout(conn, args.name)]
+        else:
+            rows = await rollout_store.list_rollouts(conn)
+    if args.json:
+        print_json(rows[0].to_json() if args.name else [r.to_json() for r in rows])
+        return 0
+    if args.name:
+        row = rows[0]
+        print(f"{row.name}: {format_rate(row.rate)} of instances go to v2 ({row.strategy})")
+        print(f"  set {row.updated_at:%Y-%m-%d %H:%M:%S %Z} by {row.updated_by}: {row.reason}")
+        if row.overrides:
+            print(f"  {row.overrides} override(s): see `canary override list --rollout {row.name}`")
+        return 0
+    print_table(
+        None,
+        ["rollout", "rate", "strategy", "overrides", "updated", "by", "reason"],
+        [
+            [
+                r.name,
+                format_rate(r.rate),
+                r.strategy,
+                r.overrides,
+                f"{r.updated_at:%Y-%m-%d %H:%M:%S}",
+                r.updated_by,
+                r.reason,
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+async def set_rate(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    try:
+        rate = parse_rate(args.value)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    async with database(args) as conn:
+        change = await rollout_store.set_rate(
+            conn, args.name, rate=rate, actor=actor(args), reason=args.reason
+        )
+    if args.json:
+        print_json(
+            {
+                "rollout": change.rollout.name,
+                "old_rate": change.before,
+                "new_rate": change.after,
+                "changed": change.changed,
+            }
+        )
+    elif change.changed:
+        old = format_rate(float(change.before or 0))
+        print(f"{change.rollout.name}: {old} -> {format_rate(rate)} ({change.rollout.reason})")
+    else:
+        print(f"{change.rollout.name}: already at {format_rate(rate)}; nothing changed")
+    return 0
+
+
+def describe_change(row: Any) -> str:
+    """One readable line for a history row (rates, strategy, salt, overrides)."""
+    if row.change == "created":
+        return f"created at {format_rate(row.new_rate)} ({row.new_strategy})"
+    if row.change == "deleted":
+        return f"deleted (was {format_rate(row.old_rate)})"
+    if row.change.startswith("override"):
+        old = "-" if row.old_version is None else f"v{row.old_version}"
+        new = "-" if row.new_version is None else f"v{row.new_version}"
+        return f"{row.change.replace('_', ' ')}: {row.subject} {old} -> {new}"
+    parts = []
+    if row.old_rate != row.new_rate:
+        parts.append(f"{format_rate(row.old_rate)} -> {format_rate(row.new_rate)}")
+    if row.old_strategy != row.new_strategy:
+        parts.append(f"strategy {row.old_strategy} -> {row.new_strategy}")
+    if row.salt_changed:
+        parts.append("new salt (subjects reshuffled)")
+    return ", ".join(parts) or "updated"
+
+
+async def show_history(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    async with database(args) as conn:
+        rows = await rollout_store.history(conn, args.name, limit=args.limit)
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return 0
+    print_table(
+        f"history of {args.name} (newest first)",
+        ["when", "change", "by", "reason"],
+        [
+            [f"{r.changed_at:%Y-%m-%d %H:%M:%S}", describe_change(r), r.changed_by, r.reason]
+            for r in rows
+        ],
+    )
+    return 0

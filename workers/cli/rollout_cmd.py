@@ -1,0 +1,116 @@
+"""`canary rollout create|strategy|reshuffle`: manage rollouts beyond their rate."""
+
+import argparse
+from typing import Any
+
+from workers.cli.common import (
+    actor,
+    add_change_options,
+    add_database_option,
+    add_json_option,
+    database,
+    print_json,
+)
+from workers.errors import InputError
+from workers.routing import Strategy, format_rate, parse_rate
+
+
+def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
+    parser = subparsers.add_parser(
+        "rollout",
+        help="create a rollout, change its strategy or reshuffle its subjects",
+        description="Manage rollouts: create one, switch sticky/random, or draw a new salt.",
+    )
+    commands = parser.add_subparsers(metavar="ACTION", required=True)
+
+    create = commands.add_parser("create", help="a new named rollout (starts at rate 0)")
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--rate", default="0", help="initial rate (default 0)")
+    create.add_argument("--strategy", choices=[s.value for s in Strategy], default="sticky")
+    add_change_options(create)
+    add_database_option(create)
+    add_json_option(create)
+    create.set_defaults(handler=create_rollout)
+
+    strategy = commands.add_parser(
+        "strategy", help="switch between sticky (hash of the subject) and random routing"
+    )
+    strategy.add_argument("name", metavar="NAME")
+    strategy.add_argument("strategy", choices=[s.value for s in Strategy])
+    add_change_options(strategy)
+    add_database_option(strategy)
+    add_json_option(strategy)
+    strategy.set_defaults(handler=set_strategy)
+
+    reshuffle = commands.add_parser(
+        "reshuffle", help="draw a new salt: every subject gets a new bucket"
+    )
+    reshuffle.add_argument("name", metavar="NAME")
+    add_change_options(reshuffle)
+    add_database_option(reshuffle)
+    add_json_option(reshuffle)
+    reshuffle.set_defaults(handler=reshuffle_rollout)
+
+
+async def create_rollout(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    try:
+        rate = parse_rate(args.rate)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    async with database(args) as conn:
+        row = await rollout_store.create_rollout(
+            conn,
+            args.name,
+            rate=rate,
+            strategy=Strategy(args.strategy),
+            actor=actor(args),
+            reason=args.reason,
+        )
+    if args.json:
+        print_json(row.to_json())
+    else:
+        print(f"{row.name}: created at {format_rate(row.rate)} ({row.strategy})")
+    return 0
+
+
+async def set_strategy(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    async with database(args) as conn:
+        change = await rollout_store.set_strategy(
+            conn,
+            args.name,
+            strategy=Strategy(args.strategy),
+            actor=actor(args),
+            reason=args.reason,
+        )
+    if args.json:
+        print_json(
+            {
+                "rollout": args.name,
+                "old": change.before,
+                "new": change.after,
+                "changed": change.changed,
+            }
+        )
+    elif change.changed:
+        print(f"{args.name}: strategy {change.before} -> {change.after}")
+    else:
+        print(f"{args.name}: strategy already {change.after}; nothing changed")
+    return 0
+
+
+async def reshuffle_rollout(args: argparse.Namespace) -> int:
+    from workers import rollout_store  # noqa: PLC0415
+
+    async with database(args) as conn:
+        change = await rollout_store.reshuffle(
+            conn, args.name, actor=actor(args), reason=args.reason
+        )
+    if args.json:
+        print_json({"rollout": args.name, "changed": change.changed})
+    else:
+        print(f"{args.name}: new salt; every subject has a new bucket")
+    return 0

@@ -1,0 +1,133 @@
+"""Logging: configured once, JSON for machines, console for people, personal data redacted.
+
+Every module logs with ``structlog.get_logger()``; per-job context (process instance key, job
+key, element id, task type, version) is bound with contextvars by the task glue, so each line a
+job produces carries it. `redact_personal_data` runs before rendering and blanks the values of
+personal-data keys wherever they appear in an event, nested dicts and lists included.
+"""
+
+import logging
+import sys
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
+
+import structlog
+
+from workers.settings import LoggingSettings
+
+REDACTED = "[redacted]"
+
+#: Keys whose values are personal data in the identity-verification story. Compared
+#: case-insensitively with separators removed, so `first_name`, `firstName` and `FIRST-NAME`
+#: all match.
+PERSONAL_DATA_KEYS = frozenset(
+    {
+        "address",
+        "birthdate",
+        "dateofbirth",
+        "dob",
+        "document",
+        "documentimage",
+        "documentnumber",
+        "documents",
+        "email",
+        "familyname",
+        "firstname",
+        "fullname",
+        "givenname",
+        "idnumber",
+        "lastname",
+        "name",
+        "nationalid",
+        "passportnumber",
+        "phone",
+        "phonenumber",
+        "ssn",
+        "surname",
+        "taxid",
+    }
+)
+
+
+def _normalise(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+class PersonalDataRedactor:
+    """A structlog processor that replaces the values of personal-data keys with a marker."""
+
+    def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+        self._keys = PERSONAL_DATA_KEYS | {_normalise(k) for k in extra_keys}
+
+    def __call__(
+        self, _logger: object, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        for key in list(event_dict):
+            if key == "event":
+                continue
+            event_dict[key] = self._scrub(key, event_dict[key])
+        return event_dict
+
+    def _scrub(self, key: str, value: Any) -> Any:
+        if _normalise(key) in self._keys:
+            return REDACTED
+        if isinstance(value, Mapping):
+            return {k: self._scrub(str(k), v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._scrub("", v) for v in value]
+        return value
+
+
+def redact(value: Any, extra_keys: Iterable[str] = ()) -> Any:
+    """Redact a value the way log events are redacted (for variables shown elsewhere)."""
+    return PersonalDataRedactor(extra_keys)._scrub("", value)  # noqa: SLF001
+
+
+def shared_processors(settings: LoggingSettings) -> list[structlog.typing.Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        PersonalDataRedactor(settings.redact_keys),
+        structlog.processors.StackInfoRenderer(),
+    ]
+
+
+def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> None:
+    """Configure structlog (and route the stdlib's logging, e.g. pyzeebe's, through it)."""
+    out = stream if stream is not None else sys.stderr
+    as_json = settings.format == "json" or (
+        settings.format == "auto" and not getattr(out, "isatty", lambda: False)()
+    )
+    renderer: structlog.typing.Processor
+    if as_json:
+        renderer = structlog.processors.JSONRenderer()
+        exc: list[structlog.typing.Processor] = [structlog.processors.format_exc_info]
+    else:
+        renderer = structlog.dev.ConsoleRenderer()
+        exc = []
+    level = logging.getLevelNamesMapping()[settings.level.upper()]
+    processors = shared_processors(settings)
+    structlog.configure(
+        processors=[*processors, *exc, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(out),
+        cache_logger_on_first_use=True,
+    )
+    # Third-party libraries log through the stdlib; render their lines the same way.
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_logger_name,
+                *processors,
+                *exc,
+            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pyzeebe's debug lines print whole Job objects, variables (personal data) included.
+    logging.getLogger("pyzeebe").setLevel(max(level, logging.INFO))

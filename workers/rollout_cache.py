@@ -1,0 +1,258 @@
+"""The workers' view of the rollouts: in memory, kept current by LISTEN/NOTIFY.
+
+A background task holds one Postgres connection that LISTENs on ``canary_rollouts`` and
+reloads every rollout (with its overrides, in one query) when a change is announced and, as a
+safety net, every `refresh_interval`. Deciding reads only memory: no job waits on Postgres.
+
+When Postgres is unreachable the last known config keeps deciding until it is older than
+`max_age`; from then on, and before anything was ever loaded, every decision is the fallback
+version (v1 unless configured). The task reconnects by itself with exponential backoff and
+jitter, and logs each outage once when it starts and once, with its duration, when it ends.
+"""
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+import psycopg
+import structlog
+
+from workers.db import connect, first_line
+from workers.errors import DatabaseUnavailableError
+from workers.rollout_store import load_configs
+from workers.routing import Decision, RolloutConfig, Version, decide, fallback
+
+log = structlog.get_logger(__name__)
+
+CHANNEL = "canary_rollouts"
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
+
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        return float(rand() * min(self.cap, self.base * 2.0 ** min(attempt, 30)))
+
+
+@dataclass(frozen=True, slots=True)
+class CacheHealth:
+    """What `/readyz`, `/metrics` and the logs report about the rollout config."""
+
+    connected: bool
+    loaded: bool
+    #: Seconds since the config was last confirmed current (None: never loaded).
+    age: float | None
+    #: True when decisions use the fallback version because the config is missing or too old.
+    fallback_active: bool
+    reconnects: int
+    queries: int
+    last_error: str | None
+
+
+class RolloutCache:
+    """In-memory rollout configs for deciding without a database round trip."""
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        max_age: float,
+        refresh_interval: float,
+        fallback_version: Version,
+        backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = database_url
+        self._max_age = max_age
+        self._refresh_interval = refresh_interval
+        self._fallback = fallback(fallback_version)
+        self._backoff = backoff or Backoff()
+        self._clock = clock
+        self._configs: Mapping[str, RolloutConfig] = {}
+        self._confirmed_at: float | None = None
+        self._connected = False
+        self._loaded = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._outage_started: float | None = None
+        self._last_error: str | None = None
+        self._missing_logged: set[str] = set()
+        self._fallback_logged = False
+        self._announced = False
+        #: Times the connection was re-established after an outage.
+        self.reconnects = 0
+        self.queries = 0
+        #: Called after every successful reload; `service` hooks metrics here.
+        self.on_reload: Callable[[Mapping[str, RolloutConfig]], None] | None = None
+
+    # -- deciding (hot path: memory only) -------------------------------------------------
+
+    def decide(self, rollout: str, subject: str) -> Decision:
+        """Route `subject` under `rollout` with the current config, or the fallback."""
+        confirmed = self._confirmed_at
+        if confirmed is None or self._clock() - confirmed > self._max_age:
+            if not self._fallback_logged:
+                self._fallback_logged = True
+                log.warning(
+                    "rollout config unavailable or too old; routing to the fallback version",
+                    version=self._fallback.version,
+                    max_age_seconds=self._max_age,
+                )
+            return self._fallback
+        config = self._configs.get(rollout)
+        if config is None:
+            if rollout not in self._missing_logged:
+                self._missing_logged.add(rollout)
+                log.warning(
+                    "unknown rollout; routing to the fallback version",
+                    rollout=rollout,
+                    version=self._fallback.version,
+                )
+            return self._fallback
+        return decide(config, subject)
+
+    def config(self, rollout: str) -> RolloutConfig | None:
+        return self._configs.get(rollout)
+
+    @property
+    def configs(self) -> Mapping[str, RolloutConfig]:
+        return self._configs
+
+    def health(self) -> CacheHealth:
+        confirmed = self._confirmed_at
+        age = None if confirmed is None else self._clock() - confirmed
+        return CacheHealth(
+            connected=self._connected,
+            loaded=confirmed is not None,
+            age=age,
+            fallback_active=age is None or age > self._max_age,
+            reconnects=self.reconnects,
+            queries=self.queries,
+            last_error=self._last_error,
+        )
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start following Postgres in the background; returns at once."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._follow(), name="rollout-cache")
+
+    async def wait_loaded(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait up to `timeout` seconds for a first load; False if it did not come."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._loaded.wait(), timeout)
+        return self._loaded.is_set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._connected = False
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    # -- following Postgres ---------------------------------------------------------------
+
+    async def _follow(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                conn = await connect(self._url, keepalives=1, keepalives_idle=10)
+            except DatabaseUnavailableError as exc:
+                self._outage(str(exc))
+                await asyncio.sleep(self._backoff.delay(attempt))
+                attempt += 1
+                continue
+            try:
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    # Load after LISTEN, so a change committed in between is not missed.
+                    await self._reload(conn)
+                    self._recovered()
+                    attempt = 0
+                    await self._listen(conn)
+            except (psycopg.Error, OSError, TimeoutError) as exc:
+                self._connected = False
+                self._outage(f"lost the Postgres connection: {first_line(exc)}")
+                await asyncio.sleep(self._backoff.delay(attempt))
+                attempt += 1
+
+    async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        while True:
+            # Wake on the first notification or after `refresh_interval` (the safety net);
+            # either way reload everything. Notifications that arrived meanwhile are folded
+            # into that one reload.
+            changed = False
+            async for _ in conn.notifies(timeout=self._refresh_interval, stop_after=1):
+                changed = True
+            if changed:
+                await self._drain(conn)
+            await self._reload(conn)
+
+    async def _drain(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """Swallow notifications already queued; the reload that follows covers them."""
+        async for _ in conn.notifies(timeout=0):
+            pass
+
+    async def _reload(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        configs = await asyncio.wait_for(load_configs(conn), timeout=10)
+        self.queries += 1
+        previous = self._configs
+        self._configs = configs
+        self._confirmed_at = self._clock()
+        self._connected = True
+        self._fallback_logged = False
+        self._missing_logged -= set(configs)
+        self._loaded.set()
+        for name, config in configs.items():
+            old = previous.get(name)
+            if old is not None and old != config:
+                log.info(
+                    "rollout changed",
+                    rollout=name,
+                    rate=config.rate,
+                    strategy=config.strategy.value,
+                    overrides=len(config.overrides),
+                )
+        if self.on_reload is not None:
+            self.on_reload(configs)
+
+    def _outage(self, reason: str) -> None:
+        self._last_error = reason
+        if self._outage_started is None:
+            self._outage_started = self._clock()
+            log.warning(
+                "rollout store unreachable; deciding with the last known config",
+                reason=reason,
+                loaded=self._confirmed_at is not None,
+                max_age_seconds=self._max_age,
+            )
+
+    def _recovered(self) -> None:
+        if self._outage_started is not None:
+            self.reconnects += 1
+            log.info(
+                "rollout store reachable again",
+                outage_seconds=round(self._clock() - self._outage_started, 3),
+                reconnects=self.reconnects,
+            )
+        if not self._announced:
+            self._announced = True
+            log.info("rollout config loaded", rollouts=sorted(self._configs))
+        self._outage_started = None
+        self._last_error = None

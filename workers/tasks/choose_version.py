@@ -1,0 +1,87 @@
+"""The `choose-version` job: route the process instance to v1 or v2 of the integration.
+
+Reads nothing but memory (the `RolloutCache` snapshot), never fails: with no usable config it
+answers the fallback version. Sets ``useVersion`` as a NUMBER (the gateway condition is
+``= useVersion = 2``; a string would make FEEL compare different types and raise an incident)
+plus ``canaryBucket``, ``canaryRate`` and ``canaryRule`` so Operate shows why.
+
+The rollout followed is the ``rollout`` task header when the model sets one, else the
+configured default, so one worker can serve several canaries in one process.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, cast
+
+import structlog
+from pyzeebe import Job, ZeebeTaskRouter
+
+from workers.routing import Decision, subject_key
+from workers.tasks.job_context import job_log_context
+
+log = structlog.get_logger(__name__)
+
+TASK_TYPE = "choose-version"
+ROLLOUT_HEADER = "rollout"
+
+
+class Decider(Protocol):
+    def decide(self, rollout: str, subject: str) -> Decision: ...
+
+
+class DecisionSink(Protocol):
+    """Where decisions go after the job is answered (the recorder); must never block."""
+
+    def record_decision(self, job: Job, rollout: str, decision: Decision) -> None: ...
+
+
+ChooseVersion = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def make_choose_version(
+    decider: Decider,
+    *,
+    default_rollout: str,
+    subject_variable: str,
+    sink: DecisionSink | None = None,
+) -> ChooseVersion:
+    """The task function, closed over its collaborators; callable without a worker."""
+
+    async def choose_version(job: Job, **_variables: Any) -> dict[str, Any]:
+        rollout = str(job.custom_headers.get(ROLLOUT_HEADER) or default_rollout)
+        subject = subject_key(
+            job.variables,
+            variable=subject_variable,
+            process_instance_key=job.process_instance_key,
+        )
+        decision = decider.decide(rollout, subject)
+        with job_log_context(job, version=decision.version):
+            log.info(
+                "version chosen",
+                rollout=rollout,
+                rule=decision.rule.value,
+                bucket=decision.bucket,
+                rate=decision.rate,
+            )
+        if sink is not None:
+            sink.record_decision(job, rollout, decision)
+        return decision.as_variables()
+
+    return choose_version
+
+
+def register_choose_version(
+    router: ZeebeTaskRouter,
+    task: ChooseVersion,
+    *,
+    subject_variable: str,
+    timeout_ms: int = 10_000,
+    max_jobs: int = 64,
+) -> None:
+    """Serve `choose-version` on `router`, fetching only the subject variable."""
+    router.task(
+        TASK_TYPE,
+        variables_to_fetch=[subject_variable],
+        timeout_ms=timeout_ms,
+        max_jobs_to_activate=max_jobs,
+        max_running_jobs=max_jobs,
+    )(cast("Callable[..., Any]", task))  # pyzeebe's Function union does not accept `...`

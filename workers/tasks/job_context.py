@@ -1,0 +1,20 @@
+"""Per-job logging context: every line a job produces names the job."""
+
+import contextlib
+from collections.abc import Iterator
+
+import structlog
+from pyzeebe import Job
+
+
+@contextlib.contextmanager
+def job_log_context(job: Job, **extra: object) -> Iterator[None]:
+    """Bind the job's identifiers to structlog's contextvars for the duration of the block."""
+    with structlog.contextvars.bound_contextvars(
+        process_instance_key=job.process_instance_key,
+        job_key=job.key,
+        element_id=job.element_id,
+        task_type=job.type,
+        **extra,
+    ):
+        yield
