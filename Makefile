@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help env postgres node lint typecheck unit integration test demo bench clean
+.PHONY: help env postgres node lint typecheck test demo bench picture clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,6 +43,10 @@ demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postg
 
 bench: env postgres  ## run every benchmark and print its numbers
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+picture: node  ## re-render bpmn/identity-verification.svg and .png from the model
+	@[[ -x /usr/bin/chromium ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	node bpmn/render.mjs
 
 clean:  ## remove the environments
 	rm -rf $(VENV) $(TOOLS) bpmn/node_modules

@@ -1,0 +1,356 @@
+"""The identity-verification BPMN model: its lint, its contract with the workers, its picture.
+
+Element ids, job types and error codes are a contract: the workers, the integration tests and
+Operate's per-element counts all name them. The picture must show the model as committed:
+bpmn/render.mjs stamps the model's SHA-256 into the SVG and the PNG, and these tests compare.
+"""
+
+import hashlib
+import struct
+import subprocess
+import xml.etree.ElementTree as ET
+import zlib
+from pathlib import Path
+
+import pytest
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+MODEL = BPMN_DIR / "identity-verification.bpmn"
+SVG = BPMN_DIR / "identity-verification.svg"
+PNG = BPMN_DIR / "identity-verification.png"
+BPMNLINT = BPMN_DIR / "node_modules" / ".bin" / "bpmnlint"
+HASH_KEYWORD = "bpmn-source-sha256"
+RERENDER = "the picture is stale: run `node bpmn/render.mjs` and commit both pictures"
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {
+    "bpmn": BPMN_NS,
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "zeebe": "http://camunda.org/schema/zeebe/1.0",
+    "modeler": "http://camunda.org/schema/modeler/1.0",
+    "svg": "http://www.w3.org/2000/svg",
+}
+# The subset of BPMN the dev engine executes; anything else would only run on a real cluster.
+SUPPORTED_KINDS = {
+    "startEvent",
+    "endEvent",
+    "serviceTask",
+    "exclusiveGateway",
+    "boundaryEvent",
+    "sequenceFlow",
+}
+SERVICE_TASKS = {
+    "choose-version": ("Choose verification version", "choose-version"),
+    "verify-identity-v1": ("Verify identity (v1)", "verify-identity-v1"),
+    "verify-identity-v2": ("Verify identity (v2)", "verify-identity-v2"),
+}
+ERROR_CODES = {
+    "error-identity-rejected": "IDENTITY_REJECTED",
+    "error-document-unreadable": "DOCUMENT_UNREADABLE",
+}
+# boundary event -> (task it sits on, errorCode it catches, end event it leads to, end's name)
+BOUNDARIES = {
+    "v1-identity-rejected": (
+        "verify-identity-v1",
+        "IDENTITY_REJECTED",
+        "application-rejected-v1",
+        "Application rejected (v1)",
+    ),
+    "v1-document-unreadable": (
+        "verify-identity-v1",
+        "DOCUMENT_UNREADABLE",
+        "document-unreadable-v1",
+        "New document requested (v1)",
+    ),
+    "v2-identity-rejected": (
+        "verify-identity-v2",
+        "IDENTITY_REJECTED",
+        "application-rejected-v2",
+        "Application rejected (v2)",
+    ),
+    "v2-document-unreadable": (
+        "verify-identity-v2",
+        "DOCUMENT_UNREADABLE",
+        "document-unreadable-v2",
+        "New document requested (v2)",
+    ),
+}
+
+
+def q(name: str) -> str:
+    """`bpmn:startEvent` -> ElementTree's `{namespace}startEvent`."""
+    prefix, local = name.split(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+def parse(path: Path) -> ET.Element:
+    return ET.parse(path).getroot()  # noqa: S314 - our own committed files, not untrusted input
+
+
+def local_name(element: ET.Element) -> str:
+    return element.tag.rsplit("}", 1)[-1]
+
+
+@pytest.fixture(scope="module")
+def definitions() -> ET.Element:
+    return parse(MODEL)
+
+
+@pytest.fixture(scope="module")
+def process(definitions: ET.Element) -> ET.Element:
+    found = definitions.findall("bpmn:process", NS)
+    assert len(found) == 1, "the model holds exactly one process"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def by_id(process: ET.Element) -> dict[str, ET.Element]:
+    return {element.get("id", ""): element for element in process}
+
+
+def outgoing_targets(by_id: dict[str, ET.Element], node_id: str) -> list[str]:
+    return [
+        flow.get("targetRef", "")
+        for flow in by_id.values()
+        if local_name(flow) == "sequenceFlow" and flow.get("sourceRef") == node_id
+    ]
+
+
+def model_sha256() -> str:
+    return hashlib.sha256(MODEL.read_bytes()).hexdigest()
+
+
+def run_bpmnlint(model: Path) -> subprocess.CompletedProcess[str]:
+    if not BPMNLINT.exists():
+        pytest.fail(f"{BPMNLINT} is missing: run `make node` to install the locked npm tools")
+    return subprocess.run(  # noqa: S603 - fixed executable, arguments are our own paths
+        [str(BPMNLINT), "--max-warnings=0", str(model)],
+        cwd=BPMN_DIR,  # bpmnlint reads .bpmnlintrc from the working directory
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# -- lint -------------------------------------------------------------------------------------
+
+
+def test_model_lints_clean_for_camunda_8_9_without_warnings():
+    result = run_bpmnlint(MODEL)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert output.strip() == "", f"bpmnlint reported something:\n{output}"
+
+
+def test_lint_catches_a_missing_error_code_and_a_broken_condition(tmp_path):
+    """The lint config has teeth: Camunda-specific breakage in a copy of the model fails it."""
+    broken = tmp_path / "broken.bpmn"
+    text = MODEL.read_text(encoding="utf-8")
+    for good, bad in (
+        (' errorCode="IDENTITY_REJECTED"', ""),
+        ("= useVersion = 2", "= useVersion = "),
+    ):
+        assert text.count(good) == 1, f"the model no longer contains {good!r}"
+        text = text.replace(good, bad)
+    broken.write_text(text, encoding="utf-8")
+    result = run_bpmnlint(broken)
+    assert result.returncode != 0
+    assert "must have property <errorCode>" in result.stdout
+    assert "to-v2" in result.stdout
+    assert "not a valid FEEL expression" in result.stdout
+
+
+# -- the contract -----------------------------------------------------------------------------
+
+
+def test_process_is_executable_identity_verification_for_camunda_8_9(definitions, process):
+    assert process.get("id") == "identity-verification"
+    assert process.get("name") == "Identity verification"
+    assert process.get("isExecutable") == "true"
+    assert definitions.get(q("modeler:executionPlatform")) == "Camunda Cloud"
+    assert definitions.get(q("modeler:executionPlatformVersion")) == "8.9.0"
+
+
+def test_only_element_kinds_the_dev_engine_supports(process):
+    kinds = {local_name(element) for element in process}
+    assert kinds <= SUPPORTED_KINDS, f"unsupported: {sorted(kinds - SUPPORTED_KINDS)}"
+    for boundary in process.findall("bpmn:boundaryEvent", NS):
+        definitions = [
+            local_name(child) for child in boundary if local_name(child).endswith("Definition")
+        ]
+        assert definitions == ["errorEventDefinition"], boundary.get("id")
+    for event in [*process.findall("bpmn:startEvent", NS), *process.findall("bpmn:endEvent", NS)]:
+        assert not [c for c in event if local_name(c).endswith("Definition")], "blank events only"
+
+
+def test_element_ids_are_distinct(definitions):
+    ids = [element.get("id") for element in definitions.iter() if element.get("id")]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert duplicates == []
+
+
+@pytest.mark.parametrize(("task_id", "expected"), SERVICE_TASKS.items())
+def test_service_task_job_type_and_retries(by_id, task_id, expected):
+    name, job_type = expected
+    task = by_id[task_id]
+    assert local_name(task) == "serviceTask"
+    assert task.get("name") == name
+    definition = task.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
+    assert definition is not None
+    assert definition.get("type") == job_type
+    assert definition.get("retries") == "3"
+
+
+def test_choose_version_follows_the_verifymenow_rollout(by_id):
+    headers = by_id["choose-version"].findall(
+        "bpmn:extensionElements/zeebe:taskHeaders/zeebe:header", NS
+    )
+    assert {h.get("key"): h.get("value") for h in headers} == {"rollout": "verifymenow"}
+
+
+def test_start_leads_to_choose_version_then_the_split(by_id):
+    assert local_name(by_id["application-submitted"]) == "startEvent"
+    assert by_id["application-submitted"].get("name") == "Application submitted"
+    assert outgoing_targets(by_id, "application-submitted") == ["choose-version"]
+    assert outgoing_targets(by_id, "choose-version") == ["which-version"]
+
+
+def test_split_sends_use_version_2_to_v2_and_everything_else_to_v1(by_id):
+    gateway = by_id["which-version"]
+    assert local_name(gateway) == "exclusiveGateway"
+    assert gateway.get("name") == "Which version?"
+    assert gateway.get("default") == "to-v1"
+
+    to_v2, to_v1 = by_id["to-v2"], by_id["to-v1"]
+    assert (to_v2.get("sourceRef"), to_v2.get("targetRef")) == (
+        "which-version",
+        "verify-identity-v2",
+    )
+    assert to_v2.get("name") == "v2"
+    condition = to_v2.find("bpmn:conditionExpression", NS)
+    assert condition is not None
+    assert (condition.text or "").strip() == "= useVersion = 2"
+
+    assert (to_v1.get("sourceRef"), to_v1.get("targetRef")) == (
+        "which-version",
+        "verify-identity-v1",
+    )
+    assert to_v1.get("name") == "v1, default"
+    assert to_v1.find("bpmn:conditionExpression", NS) is None
+    assert sorted(outgoing_targets(by_id, "which-version")) == [
+        "verify-identity-v1",
+        "verify-identity-v2",
+    ]
+
+
+def test_both_versions_join_and_end_identity_verified(by_id):
+    assert outgoing_targets(by_id, "verify-identity-v1") == ["versions-joined"]
+    assert outgoing_targets(by_id, "verify-identity-v2") == ["versions-joined"]
+    assert local_name(by_id["versions-joined"]) == "exclusiveGateway"
+    assert outgoing_targets(by_id, "versions-joined") == ["identity-verified"]
+    assert local_name(by_id["identity-verified"]) == "endEvent"
+    assert by_id["identity-verified"].get("name") == "Identity verified"
+
+
+def test_error_definitions_carry_the_workers_error_codes(definitions):
+    errors = {e.get("id"): e.get("errorCode") for e in definitions.findall("bpmn:error", NS)}
+    assert errors == ERROR_CODES
+
+
+@pytest.mark.parametrize(("boundary_id", "expected"), BOUNDARIES.items())
+def test_error_boundary_sits_on_its_branch_and_ends_on_its_own_path(
+    definitions, by_id, boundary_id, expected
+):
+    host, error_code, end_id, end_name = expected
+    boundary = by_id[boundary_id]
+    assert local_name(boundary) == "boundaryEvent"
+    assert boundary.get("attachedToRef") == host
+    assert boundary.get("cancelActivity", "true") == "true", "error boundaries interrupt"
+    error_definition = boundary.find("bpmn:errorEventDefinition", NS)
+    assert error_definition is not None
+    errors = {e.get("id"): e.get("errorCode") for e in definitions.findall("bpmn:error", NS)}
+    assert errors[error_definition.get("errorRef")] == error_code
+    assert outgoing_targets(by_id, boundary_id) == [end_id]
+    assert local_name(by_id[end_id]) == "endEvent"
+    assert by_id[end_id].get("name") == end_name
+
+
+def test_each_verify_task_catches_both_codes_with_its_own_boundaries(process):
+    caught: dict[str, set[str]] = {}
+    for boundary in process.findall("bpmn:boundaryEvent", NS):
+        caught.setdefault(boundary.get("attachedToRef", ""), set()).add(boundary.get("id", ""))
+    assert caught == {
+        "verify-identity-v1": {"v1-identity-rejected", "v1-document-unreadable"},
+        "verify-identity-v2": {"v2-identity-rejected", "v2-document-unreadable"},
+    }
+
+
+def test_incoming_and_outgoing_lists_match_the_sequence_flows(by_id):
+    flows = [f for f in by_id.values() if local_name(f) == "sequenceFlow"]
+    for node_id, node in by_id.items():
+        if local_name(node) == "sequenceFlow":
+            continue
+        listed_in = sorted(e.text or "" for e in node.findall("bpmn:incoming", NS))
+        listed_out = sorted(e.text or "" for e in node.findall("bpmn:outgoing", NS))
+        assert listed_in == sorted(f.get("id", "") for f in flows if f.get("targetRef") == node_id)
+        assert listed_out == sorted(f.get("id", "") for f in flows if f.get("sourceRef") == node_id)
+
+
+def test_every_flow_element_is_drawn_exactly_once(definitions, by_id):
+    plane = definitions.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
+    assert plane is not None
+    assert plane.get("bpmnElement") == "identity-verification"
+    shapes = [s.get("bpmnElement") for s in plane.findall("bpmndi:BPMNShape", NS)]
+    edges = plane.findall("bpmndi:BPMNEdge", NS)
+    flows = sorted(i for i, e in by_id.items() if local_name(e) == "sequenceFlow")
+    nodes = sorted(i for i, e in by_id.items() if local_name(e) != "sequenceFlow")
+    assert sorted(shapes) == nodes
+    assert sorted(e.get("bpmnElement") for e in edges) == flows
+    for edge in edges:
+        assert len(edge.findall("di:waypoint", NS)) >= 2, edge.get("bpmnElement")
+
+
+# -- the picture ------------------------------------------------------------------------------
+
+
+def test_svg_draws_every_element_of_the_model(by_id):
+    drawn = {
+        element.get("data-element-id", "")
+        for element in parse(SVG).iter()
+        if element.get("data-element-id")
+    }
+    elements = {i for i in drawn if not i.endswith("_label")}
+    assert elements == set(by_id), RERENDER
+
+
+def test_svg_was_rendered_from_the_committed_model():
+    metadata = parse(SVG).find(f"svg:metadata[@id='{HASH_KEYWORD}']", NS)
+    assert metadata is not None, "the SVG carries no model hash: render it with bpmn/render.mjs"
+    assert metadata.get("data-sha256") == model_sha256(), RERENDER
+
+
+def png_text_chunks(data: bytes) -> dict[str, str]:
+    """tEXt chunks of a PNG, checking the signature and every chunk's CRC on the way."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    texts: dict[str, str] = {}
+    offset = 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        body = data[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
+        assert zlib.crc32(kind + body) == crc, f"bad CRC in {kind!r} chunk"
+        if kind == b"tEXt":
+            keyword, _, text = body.partition(b"\0")
+            texts[keyword.decode("latin-1")] = text.decode("latin-1")
+        offset += 12 + length
+        if kind == b"IEND":
+            break
+    return texts
+
+
+def test_png_was_rendered_from_the_committed_model():
+    texts = png_text_chunks(PNG.read_bytes())
+    assert texts.get(HASH_KEYWORD) == model_sha256(), RERENDER
