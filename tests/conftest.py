@@ -14,17 +14,26 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
 from workers.migrate import migrate
 
 SERVER_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
+def as_url(params: dict[str, Any]) -> str:
+    """A postgresql:// URL (what DATABASE_URL takes) from conninfo parameters."""
+    user = params.get("user") or "postgres"
+    password = f":{params['password']}" if params.get("password") else ""
+    host = params.get("host") or "127.0.0.1"
+    port = params.get("port") or 5432
+    return f"postgresql://{user}{password}@{host}:{port}/{params['dbname']}"
+
+
 def url_for(database: str) -> str:
     params = conninfo_to_dict(SERVER_URL)
     params["dbname"] = database
-    return make_conninfo(**params)
+    return as_url(params)
 
 
 def _admin() -> psycopg.Connection[Any]:
@@ -74,3 +83,34 @@ async def db(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """An autocommit connection to the test's own database."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture
+async def pg_proxy(database_url: str) -> AsyncIterator[tuple[Any, str]]:
+    """A fault proxy in front of the test's database, and the URL that goes through it."""
+    from fault_proxy import FaultProxy  # noqa: PLC0415
+
+    params = conninfo_to_dict(database_url)
+    proxy = await FaultProxy(
+        str(params.get("host") or "127.0.0.1"), int(params.get("port") or 5432)
+    ).start()
+    params["host"] = "127.0.0.1"
+    params["port"] = str(proxy.port)
+    yield proxy, as_url(params)
+    await proxy.stop()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Commands configure logging onto the stream of the moment (pytest's capture, which is
+    closed after the test); put the defaults back so later tests never log into a closed file."""
+    import logging  # noqa: PLC0415
+
+    import structlog  # noqa: PLC0415
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.reset_defaults()
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -29,6 +29,8 @@ from workers.routing import Decision, RolloutConfig, Version, decide, fallback
 log = structlog.get_logger(__name__)
 
 CHANNEL = "canary_rollouts"
+#: Shown in pg_stat_activity, so operators can see which connections are the workers'.
+APPLICATION_NAME = "canary-rollout-cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,12 @@ class RolloutCache:
         attempt = 0
         while True:
             try:
-                conn = await connect(self._url, keepalives=1, keepalives_idle=10)
+                conn = await connect(
+                    self._url,
+                    keepalives=1,
+                    keepalives_idle=10,
+                    application_name=APPLICATION_NAME,
+                )
             except DatabaseUnavailableError as exc:
                 self._outage(str(exc))
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -189,6 +196,14 @@ class RolloutCache:
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 self._connected = False
                 self._outage(f"lost the Postgres connection: {first_line(exc)}")
+                await asyncio.sleep(self._backoff.delay(attempt))
+                attempt += 1
+            except Exception as exc:  # noqa: BLE001
+                # A bug here must not silently end the following of Postgres: decisions
+                # would go stale and then to the fallback with nothing said.
+                self._connected = False
+                with contextlib.suppress(Exception):
+                    log.exception("rollout cache failed; restarting it", error=first_line(exc))
                 await asyncio.sleep(self._backoff.delay(attempt))
                 attempt += 1
 

@@ -94,6 +94,10 @@ class RoutingSettings:
         if refresh <= 0:
             msg = "CANARY_CONFIG_REFRESH must be greater than 0"
             raise ConfigError(msg)
+        if max_age <= refresh:
+            # Otherwise a healthy worker would flap to the fallback between two refreshes.
+            msg = "CANARY_CONFIG_MAX_AGE must be longer than CANARY_CONFIG_REFRESH"
+            raise ConfigError(msg)
         fallback_text = _get(environ, "CANARY_FALLBACK_VERSION", "1")
         try:
             fallback = parse_version(fallback_text)
@@ -181,3 +185,318 @@ def default_actor(environ: Mapping[str, str], *, login: str, hostname: str) -> s
         return explicit
     user = environ.get("USER") or environ.get("LOGNAME") or login
     return f"{user}@{hostname}"
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    text = _get(environ, name, str(default))
+    try:
+        value = int(text)
+    except ValueError:
+        msg = f"{name}={text!r} is not a whole number"
+        raise ConfigError(msg) from None
+    if value < 1:
+        msg = f"{name} must be at least 1"
+        raise ConfigError(msg)
+    return value
+
+
+def _positive_duration(environ: Mapping[str, str], name: str, default: str) -> float:
+    value = parse_duration(_get(environ, name, default), name=name)
+    if not math.isfinite(value) or value <= 0:
+        msg = f"{name} must be greater than 0"
+        raise ConfigError(msg)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderSettings:
+    """The outcome recorder: a bounded in-memory buffer written to Postgres in batches."""
+
+    #: Records held while Postgres is slow or down; past it records are counted and dropped.
+    buffer_size: int
+    #: Rows written per batch (one COPY per table, one transaction).
+    batch_size: int
+    #: Longest a record waits in memory before a write is attempted.
+    flush_interval: float
+    #: How long stopping may take to write what is left.
+    stop_timeout: float
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "RecorderSettings":
+        buffer_size = _positive_int(environ, "CANARY_RECORDER_BUFFER_SIZE", 100_000)
+        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", 1_000)
+        if batch_size > buffer_size:
+            msg = "CANARY_RECORDER_BATCH_SIZE must not exceed CANARY_RECORDER_BUFFER_SIZE"
+            raise ConfigError(msg)
+        return cls(
+            buffer_size=buffer_size,
+            batch_size=batch_size,
+            flush_interval=_positive_duration(environ, "CANARY_RECORDER_FLUSH_INTERVAL", "1s"),
+            stop_timeout=_positive_duration(environ, "CANARY_RECORDER_STOP_TIMEOUT", "10s"),
+        )
+
+
+CamundaAuth = Literal["none", "basic", "oauth"]
+
+
+def camunda_rest_address(url: str, *, name: str = "CAMUNDA_REST_ADDRESS") -> str:
+    """The REST API base URL ending in ``/v2``; ``http://host:8080`` and ``.../v2`` both work."""
+    text = url.strip().rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        msg = f"{name} must be an http:// or https:// URL"
+        raise ConfigError(msg)
+    return text if text.endswith("/v2") else f"{text}/v2"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class CamundaRestSettings:
+    """How to reach the Camunda 8 REST API (v2): a real cluster or the dev engine alike.
+
+    Auth is inferred when CAMUNDA_AUTH_STRATEGY is not set: a client id and secret mean OAuth
+    client credentials, a basic-auth user means basic, nothing means none (a local cluster with
+    the unprotected API). Camunda's own variable names are read, including the ZEEBE_* ones
+    its Console puts in a client's credentials file.
+    """
+
+    #: Base URL ending in /v2, e.g. http://localhost:8080/v2.
+    address: str
+    auth: CamundaAuth
+    username: str | None
+    password: str | None
+    client_id: str | None
+    client_secret: str | None
+    #: Token endpoint for the client-credentials grant.
+    oauth_url: str | None
+    audience: str | None
+    scope: str | None
+    #: Whole-request timeout in seconds.
+    timeout: float
+
+    def __repr__(self) -> str:  # secrets never appear in logs or tracebacks
+        return (
+            f"CamundaRestSettings(address={self.address!r}, auth={self.auth!r},"
+            f" username={self.username!r}, client_id={self.client_id!r},"
+            f" oauth_url={self.oauth_url!r})"
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "CamundaRestSettings":
+        def first(*names: str) -> str | None:
+            for name in names:
+                value = environ.get(name, "").strip()
+                if value:
+                    return value
+            return None
+
+        address = camunda_rest_address(
+            first("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS") or "http://localhost:8080"
+        )
+        username = first("CAMUNDA_BASIC_AUTH_USERNAME")
+        password = environ.get("CAMUNDA_BASIC_AUTH_PASSWORD") or None
+        client_id = first("CAMUNDA_CLIENT_ID", "ZEEBE_CLIENT_ID")
+        client_secret = first("CAMUNDA_CLIENT_SECRET", "ZEEBE_CLIENT_SECRET")
+        oauth_url = first("CAMUNDA_OAUTH_URL", "ZEEBE_AUTHORIZATION_SERVER_URL")
+        strategy = (first("CAMUNDA_AUTH_STRATEGY") or "").lower()
+        if not strategy:
+            strategy = "oauth" if client_id or client_secret else "basic" if username else "none"
+        if strategy not in ("none", "basic", "oauth"):
+            msg = f"CAMUNDA_AUTH_STRATEGY={strategy!r} must be NONE, BASIC or OAUTH"
+            raise ConfigError(msg)
+        if strategy == "basic" and not (username and password):
+            msg = "basic auth needs CAMUNDA_BASIC_AUTH_USERNAME and CAMUNDA_BASIC_AUTH_PASSWORD"
+            raise ConfigError(msg)
+        if strategy == "oauth":
+            if not (client_id and client_secret and oauth_url):
+                msg = (
+                    "OAuth needs a client id, a client secret and a token URL"
+                    " (ZEEBE_CLIENT_ID, ZEEBE_CLIENT_SECRET, CAMUNDA_OAUTH_URL)"
+                )
+                raise ConfigError(msg)
+            if not oauth_url.startswith(("http://", "https://")):
+                msg = "CAMUNDA_OAUTH_URL must be an http:// or https:// URL"
+                raise ConfigError(msg)
+        return cls(
+            address=address,
+            auth=strategy,  # type: ignore[arg-type]
+            username=username,
+            password=password,
+            client_id=client_id,
+            client_secret=client_secret,
+            oauth_url=oauth_url,
+            audience=first("CAMUNDA_TOKEN_AUDIENCE", "ZEEBE_TOKEN_AUDIENCE"),
+            scope=first("CAMUNDA_TOKEN_SCOPE"),
+            timeout=_positive_duration(environ, "CAMUNDA_REST_TIMEOUT", "10s"),
+        )
+
+
+ZeebeMode = Literal["plaintext", "tls", "oauth", "saas"]
+DEFAULT_ZEEBE_ADDRESS = "localhost:26500"
+SAAS_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
+SAAS_AUDIENCE = "zeebe.camunda.io"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ZeebeSettings:
+    """How the workers and `canary deploy` reach the Zeebe gateway over gRPC.
+
+    - Self-managed, plaintext: ``ZEEBE_ADDRESS=localhost:26500`` (or ``http://host:port``).
+    - Self-managed, TLS: ``ZEEBE_ADDRESS=https://host:port`` (or ``grpcs://``); a private CA
+      via ``ZEEBE_CA_CERTIFICATE_PATH``.
+    - Self-managed with OAuth: add ``ZEEBE_CLIENT_ID``, ``ZEEBE_CLIENT_SECRET`` and the token
+      URL ``ZEEBE_AUTHORIZATION_SERVER_URL`` (or ``CAMUNDA_OAUTH_URL``); TLS is implied.
+    - Camunda SaaS: ``CAMUNDA_CLUSTER_ID`` (+ ``CAMUNDA_CLUSTER_REGION``, default bru-2) with
+      the client id and secret, as in the credentials file Console hands out.
+    """
+
+    mode: ZeebeMode
+    #: host:port of the gateway (for SaaS: derived from cluster id and region).
+    address: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    oauth_url: str | None = None
+    audience: str | None = None
+    cluster_id: str | None = None
+    region: str | None = None
+    ca_certificate_path: str | None = None
+
+    def __repr__(self) -> str:
+        # The secret must never reach a log line or a traceback.
+        return (
+            f"ZeebeSettings(mode={self.mode!r}, address={self.address!r}, "
+            f"client_id={self.client_id!r}, client_secret={'***' if self.client_secret else None})"
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "ZeebeSettings":
+        client_id = _first(environ, "ZEEBE_CLIENT_ID", "CAMUNDA_CLIENT_ID")
+        client_secret = _first(environ, "ZEEBE_CLIENT_SECRET", "CAMUNDA_CLIENT_SECRET")
+        oauth_url = _first(environ, "ZEEBE_AUTHORIZATION_SERVER_URL", "CAMUNDA_OAUTH_URL")
+        ca_path = _first(environ, "ZEEBE_CA_CERTIFICATE_PATH")
+        if bool(client_id) != bool(client_secret):
+            msg = "ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET must be set together"
+            raise ConfigError(msg)
+        if oauth_url and not oauth_url.startswith(("http://", "https://")):
+            msg = "ZEEBE_AUTHORIZATION_SERVER_URL must be an http:// or https:// URL"
+            raise ConfigError(msg)
+        credentials = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "audience": _first(environ, "ZEEBE_TOKEN_AUDIENCE", "CAMUNDA_TOKEN_AUDIENCE"),
+            "ca_certificate_path": ca_path,
+        }
+        cluster_id = _first(environ, "CAMUNDA_CLUSTER_ID")
+        if cluster_id:
+            if not client_id:
+                msg = "CAMUNDA_CLUSTER_ID needs ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET"
+                raise ConfigError(msg)
+            region = _first(environ, "CAMUNDA_CLUSTER_REGION") or "bru-2"
+            credentials["audience"] = credentials["audience"] or SAAS_AUDIENCE
+            return cls(
+                mode="saas",
+                address=f"{cluster_id}.{region}.zeebe.camunda.io:443",
+                oauth_url=oauth_url or SAAS_OAUTH_URL,
+                cluster_id=cluster_id,
+                region=region,
+                **credentials,
+            )
+        address, tls = _parse_grpc_address(
+            _first(environ, "ZEEBE_ADDRESS") or DEFAULT_ZEEBE_ADDRESS
+        )
+        if client_id:
+            if not oauth_url:
+                msg = "OAuth needs a token URL: set ZEEBE_AUTHORIZATION_SERVER_URL"
+                raise ConfigError(msg)
+            return cls(mode="oauth", address=address, oauth_url=oauth_url, **credentials)
+        if ca_path and not tls:
+            msg = "ZEEBE_CA_CERTIFICATE_PATH needs a TLS address (https://host:port)"
+            raise ConfigError(msg)
+        return cls(mode="tls" if tls else "plaintext", address=address, ca_certificate_path=ca_path)
+
+
+def _first(environ: Mapping[str, str], *names: str) -> str | None:
+    """The first of several equivalent variables that is set (Camunda has aliases)."""
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+_GRPC_ADDRESS = re.compile(
+    r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>[A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])(?::(?P<port>\d{1,5}))?/?$"
+)
+
+
+def _parse_grpc_address(raw: str) -> tuple[str, bool]:
+    """``host:port`` plus whether to use TLS, from the forms zbctl and Camunda's docs use."""
+    match = _GRPC_ADDRESS.match(raw)
+    if match is None:
+        msg = f"ZEEBE_ADDRESS={raw!r} is not host:port (or http(s)://host:port)"
+        raise ConfigError(msg)
+    scheme = match.group("scheme")
+    if scheme not in (None, "http", "grpc", "https", "grpcs"):
+        msg = f"ZEEBE_ADDRESS scheme {scheme!r} is not http, https, grpc or grpcs"
+        raise ConfigError(msg)
+    tls = scheme in ("https", "grpcs")
+    port = match.group("port") or ("443" if tls else "26500")
+    if not 0 < int(port) < 65536:
+        msg = f"ZEEBE_ADDRESS port {port} is out of range"
+        raise ConfigError(msg)
+    return f"{match.group('host')}:{port}", tls
+
+
+TASK_NAMES = ("choose", "v1", "v2")
+
+
+def parse_tasks(text: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
+    """``choose,v1,v2`` (any non-empty subset) -> the set of workers to run in this process."""
+    tasks = frozenset(t.strip() for t in text.split(",") if t.strip())
+    unknown = sorted(tasks - set(TASK_NAMES))
+    if unknown or not tasks:
+        msg = f"{name}={text!r}: choose from {', '.join(TASK_NAMES)} (comma-separated)"
+        raise ConfigError(msg)
+    return tasks
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """The `canary worker` process: which tasks, its name, its HTTP endpoints, shutdown."""
+
+    tasks: frozenset[str]
+    #: Worker name shown in Operate for the jobs it activates.
+    name: str
+    http_host: str
+    #: /healthz, /readyz and /metrics; 0 picks a free port.
+    http_port: int
+    #: How long SIGTERM waits for in-flight jobs before exiting anyway.
+    shutdown_grace: float
+    #: Jobs a task may run at once in this process.
+    max_jobs: int
+    #: Use Zeebe's job streaming (8.4+) next to long polling.
+    job_streaming: bool
+    #: How long start-up waits for the rollout config before deciding with the fallback.
+    startup_wait: float
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "WorkerSettings":
+        port_text = _get(environ, "CANARY_HTTP_PORT", "9400")
+        if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+            msg = f"CANARY_HTTP_PORT={port_text!r} is not a port number"
+            raise ConfigError(msg)
+        grace = parse_duration(
+            _get(environ, "CANARY_SHUTDOWN_GRACE", "25s"), name="CANARY_SHUTDOWN_GRACE"
+        )
+        return cls(
+            tasks=parse_tasks(_get(environ, "CANARY_TASKS", ",".join(TASK_NAMES))),
+            name=_get(environ, "CANARY_WORKER_NAME", hostname),
+            http_host=_get(environ, "CANARY_HTTP_HOST", "0.0.0.0"),  # noqa: S104  (containers)
+            http_port=int(port_text),
+            shutdown_grace=grace,
+            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 32),
+            job_streaming=parse_bool(
+                _get(environ, "CANARY_JOB_STREAMING", "true"), name="CANARY_JOB_STREAMING"
+            ),
+            startup_wait=parse_duration(
+                _get(environ, "CANARY_STARTUP_WAIT", "10s"), name="CANARY_STARTUP_WAIT"
+            ),
+        )

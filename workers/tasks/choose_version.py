@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 import structlog
 from pyzeebe import Job, ZeebeTaskRouter
 
+from workers.outcomes import DecisionSink
 from workers.routing import Decision, subject_key
 from workers.tasks.job_context import job_log_context
 
@@ -26,12 +27,6 @@ ROLLOUT_HEADER = "rollout"
 
 class Decider(Protocol):
     def decide(self, rollout: str, subject: str) -> Decision: ...
-
-
-class DecisionSink(Protocol):
-    """Where decisions go after the job is answered (the recorder); must never block."""
-
-    def record_decision(self, job: Job, rollout: str, decision: Decision) -> None: ...
 
 
 ChooseVersion = Callable[..., Awaitable[dict[str, Any]]]

@@ -1,0 +1,88 @@
+"""Settings: defaults, parsing, and one clear error per malformed variable."""
+
+import pytest
+
+from workers.errors import ConfigError
+from workers.settings import (
+    DatabaseSettings,
+    LoggingSettings,
+    RoutingSettings,
+    VerifyMeNowSettings,
+    default_actor,
+    parse_duration,
+)
+
+
+def test_defaults_need_no_environment():
+    routing = RoutingSettings.from_env({})
+    assert routing.rollout == "verifymenow"
+    assert routing.subject_variable == "applicantId"
+    assert routing.max_config_age == 300
+    assert routing.refresh_interval == 30
+    assert routing.fallback_version == 1
+    assert DatabaseSettings.from_env({}).url.startswith("postgresql://")
+    assert LoggingSettings.from_env({}).format == "auto"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30", 30.0), ("30s", 30.0), ("250ms", 0.25), ("5m", 300.0), ("1h", 3600.0), ("1.5s", 1.5)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text, name="X") == seconds
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"CANARY_CONFIG_MAX_AGE": "soon"}, "CANARY_CONFIG_MAX_AGE='soon' is not a duration"),
+        ({"CANARY_CONFIG_REFRESH": "0"}, "CANARY_CONFIG_REFRESH must be greater than 0"),
+        ({"CANARY_FALLBACK_VERSION": "3"}, "CANARY_FALLBACK_VERSION='3' must be 1 or 2"),
+        ({"CANARY_ROLLOUT": "Bad Name"}, "rollout name 'Bad Name' is invalid"),
+        ({"CANARY_SUBJECT_VARIABLE": "a-b"}, "is not a variable name"),
+        (
+            {"CANARY_CONFIG_MAX_AGE": "10s", "CANARY_CONFIG_REFRESH": "30s"},
+            "CANARY_CONFIG_MAX_AGE must be longer than CANARY_CONFIG_REFRESH",
+        ),
+    ],
+)
+def test_routing_settings_refuse_bad_values(environ, message):
+    with pytest.raises(ConfigError, match=message):
+        RoutingSettings.from_env(environ)
+
+
+def test_database_url_must_be_postgres():
+    with pytest.raises(ConfigError, match="DATABASE_URL must be a postgresql:// URL"):
+        DatabaseSettings.from_env({"DATABASE_URL": "mysql://x"})
+
+
+def test_verifymenow_urls_are_checked_and_normalised():
+    settings = VerifyMeNowSettings.from_env(
+        {
+            "VERIFYMENOW_V1_URL": "http://a:1/",
+            "VERIFYMENOW_V2_URL": "https://b",
+            "VERIFYMENOW_TIMEOUT": "2s",
+        }
+    )
+    assert (settings.v1_url, settings.v2_url, settings.request_timeout) == (
+        "http://a:1",
+        "https://b",
+        2.0,
+    )
+    with pytest.raises(ConfigError, match="VERIFYMENOW_V2_URL must be an http"):
+        VerifyMeNowSettings.from_env({"VERIFYMENOW_V2_URL": "ftp://x"})
+
+
+def test_logging_settings_refuse_unknown_format_and_level():
+    with pytest.raises(ConfigError, match="CANARY_LOG_FORMAT"):
+        LoggingSettings.from_env({"CANARY_LOG_FORMAT": "xml"})
+    with pytest.raises(ConfigError, match="CANARY_LOG_LEVEL"):
+        LoggingSettings.from_env({"CANARY_LOG_LEVEL": "loud"})
+    extra = LoggingSettings.from_env({"CANARY_REDACT_KEYS": "iban, taxNumber,"})
+    assert extra.redact_keys == {"iban", "taxNumber"}
+
+
+def test_default_actor_prefers_canary_actor_then_user():
+    assert default_actor({"CANARY_ACTOR": "ci-bot"}, login="root", hostname="h") == "ci-bot"
+    assert default_actor({"USER": "alice"}, login="root", hostname="h") == "alice@h"
+    assert default_actor({}, login="root", hostname="h") == "root@h"
