@@ -1,0 +1,195 @@
+"""Starting and stopping the dev engine: in-process, and as `canary dev-engine`."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+
+import grpc
+import httpx
+import pytest
+from pyzeebe import ZeebeClient, create_insecure_channel
+from pyzeebe.proto import gateway_pb2 as pb
+from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
+
+from workers.devengine import DevEngine
+from workers.devengine.bpmn_builder import one_task_process
+from workers.devengine.errors import EngineStartError
+
+pytestmark = pytest.mark.engine
+
+
+async def test_topology_and_health_report_one_healthy_partition(zb):
+    topology = await zb.client.topology()
+    assert topology.partitions_count >= 1
+    assert topology.gateway_version
+    assert topology.brokers[0].partitions
+    health = await zb.client.healthcheck()
+    assert health.status == 1  # SERVING
+
+
+async def test_calls_outside_the_subset_say_so(zb, expect_error):
+    zb.target.require_dev_engine("a real cluster implements every call")
+    details = await expect_error(
+        grpc.StatusCode.UNIMPLEMENTED,
+        zb.stub.BroadcastSignal(pb.BroadcastSignalRequest(signalName="s")),
+    )
+    assert "dev engine" in details
+
+
+async def test_the_context_manager_serves_grpc_and_rest_and_stops():
+    async with DevEngine(port=0, rest_port=0) as engine:
+        channel = create_insecure_channel(grpc_address=engine.grpc_address)
+        topology = await ZeebeClient(channel).topology()
+        assert topology.cluster_size == 1
+        async with httpx.AsyncClient() as http:
+            response = await http.get(f"{engine.rest_url}/v2/topology")
+        assert response.json()["partitionsCount"] == 1
+        address = engine.grpc_address
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await GatewayStub(channel).Topology(pb.TopologyRequest(), timeout=2)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    await channel.close()
+    assert address
+
+
+async def test_stopping_ends_open_long_polls_cleanly():
+    async with DevEngine(port=0, rest_port=None) as engine:
+        channel = create_insecure_channel(grpc_address=engine.grpc_address)
+        request = pb.ActivateJobsRequest(
+            type="t", worker="w", timeout=1000, maxJobsToActivate=1, requestTimeout=60_000
+        )
+        poll = asyncio.create_task(
+            _jobs(GatewayStub(channel).ActivateJobs(request))  # a worker waiting for work
+        )
+        async with asyncio.timeout(10):
+            while engine.waiting_polls == 0:
+                await asyncio.sleep(0.005)
+    assert await asyncio.wait_for(poll, timeout=10) == []  # an answer, not an error
+    await channel.close()
+
+
+async def _jobs(call):
+    return [job async for response in call for job in response.jobs]
+
+
+async def test_a_port_in_use_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(EngineStartError, match=f"cannot listen on 127.0.0.1:{port}"):
+            async with DevEngine(port=port, rest_port=None):
+                pass
+        with pytest.raises(EngineStartError, match="for REST"):
+            async with DevEngine(port=0, rest_port=port):
+                pass
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+async def start_command(*arguments):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        "dev-engine",
+        *arguments,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CANARY_LOG_FORMAT": "json"},
+    )
+    lines = []
+    async with asyncio.timeout(30):
+        while True:
+            line = await process.stderr.readline()
+            assert line, b"".join(lines).decode()
+            lines.append(line)
+            if b"dev engine listening" in line:
+                return process, json.loads(line), lines
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+async def test_the_command_serves_until_a_signal_and_stops_without_tracebacks(tmp_path, signum):
+    model = tmp_path / "model.bpmn"
+    model.write_text(one_task_process("from-cli", "cli-job"))
+    process, listening, lines = await start_command(
+        "--port", "0", "--rest-port", "0", "--deploy", str(model)
+    )
+    channel = create_insecure_channel(grpc_address=listening["grpc_address"])
+    created = await ZeebeClient(channel).run_process("from-cli")
+    assert created.version == 1
+    request = pb.ActivateJobsRequest(
+        type="other", worker="w", timeout=1000, maxJobsToActivate=1, requestTimeout=60_000
+    )
+    poll = asyncio.create_task(_jobs(GatewayStub(channel).ActivateJobs(request)))
+    await asyncio.sleep(0.2)  # let the long poll open; the test passes either way
+    process.send_signal(signum)
+    async with asyncio.timeout(30):
+        rest_of_stderr = await process.stderr.read()
+        assert await process.wait() == 0
+    await asyncio.gather(poll, return_exceptions=True)
+    await channel.close()
+    stderr = (b"".join(lines) + rest_of_stderr).decode()
+    assert "Traceback" not in stderr
+    assert "dev engine stopped" in stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "exit_code", "message"),
+    [
+        (["--deploy", "/nonexistent/model.bpmn"], 1, "no such BPMN file"),
+        (["--port", "70000"], 2, "not a port number"),
+        (["--retain-finished", "-1"], 2, "not a non-negative whole number"),
+    ],
+)
+async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        "dev-engine",
+        "--port",
+        "0",
+        "--rest-port",
+        "0",
+        *arguments,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(30):
+        _, stderr = await process.communicate()
+    assert process.returncode == exit_code
+    text = stderr.decode().strip()
+    assert message in text
+    assert len(text.splitlines()) == 1
+
+
+async def test_an_invalid_model_given_to_the_command_is_a_one_line_error(tmp_path):
+    model = tmp_path / "bad.bpmn"
+    model.write_text('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>')
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        "dev-engine",
+        "--port",
+        "0",
+        "--rest-port",
+        "0",
+        "--deploy",
+        str(model),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CANARY_LOG_FORMAT": "json"},
+    )
+    async with asyncio.timeout(30):
+        _, stderr = await process.communicate()
+    assert process.returncode == 1
+    errors = [line for line in stderr.decode().splitlines() if line.startswith("canary: error:")]
+    assert errors
+    assert "executable process" in errors[0]
+    assert "Traceback" not in stderr.decode()
