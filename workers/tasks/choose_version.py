@@ -77,6 +77,8 @@ def register_choose_version(
         TASK_TYPE,
         variables_to_fetch=[subject_variable],
         timeout_ms=timeout_ms,
-        max_jobs_to_activate=max_jobs,
+        # Activate in smaller batches than may run: pyzeebe's poller sleeps whenever the
+        # running jobs reach max_running_jobs, so equal numbers stall it after every batch.
+        max_jobs_to_activate=max(1, max_jobs // 2),
         max_running_jobs=max_jobs,
     )(cast("Callable[..., Any]", task))  # pyzeebe's Function union does not accept `...`

@@ -1,0 +1,108 @@
+"""Running the real process end to end: model deployed, workers running, stand-in answering.
+
+Shared by the flow, worker-service and demo tests. Everything goes through the real client
+over gRPC, to the dev engine or, with ZEEBE_ADDRESS set, to a real cluster.
+"""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import psycopg
+from pyzeebe import ZeebeClient
+
+from workers import rollout_store
+from workers.camunda_rest import CamundaRestClient
+from workers.deploy import BPMN_DIR, deploy
+from workers.devstub.server import VerifyMeNowStub
+from workers.service import RunningService, running_service
+from workers.settings import CamundaRestSettings, ServiceSettings
+from workers.status import Status, collect_status
+
+MODEL = BPMN_DIR / "identity-verification.bpmn"
+
+
+def settings_for(
+    *, grpc_address: str, database_url: str, stub_url: str, extra: Mapping[str, str] | None = None
+) -> ServiceSettings:
+    environ = {
+        "ZEEBE_ADDRESS": grpc_address,
+        "DATABASE_URL": database_url,
+        "VERIFYMENOW_V1_URL": stub_url,
+        "VERIFYMENOW_V2_URL": stub_url,
+        "VERIFYMENOW_TIMEOUT": "2s",
+        "CANARY_HTTP_HOST": "127.0.0.1",
+        "CANARY_HTTP_PORT": "0",
+        "CANARY_SHUTDOWN_GRACE": "2s",
+        "CANARY_RECORDER_FLUSH_INTERVAL": "100ms",
+        **(extra or {}),
+    }
+    return ServiceSettings.from_env(environ, hostname="test-worker")
+
+
+async def set_rate(database_url: str, rate: float) -> None:
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        await rollout_store.set_rate(conn, "verifymenow", rate=rate, actor="test", reason="test")
+
+
+@contextlib.asynccontextmanager
+async def workers(
+    *, grpc_address: str, database_url: str, stub_url: str, extra: Mapping[str, str] | None = None
+) -> AsyncIterator[RunningService]:
+    settings = settings_for(
+        grpc_address=grpc_address, database_url=database_url, stub_url=stub_url, extra=extra
+    )
+    async with running_service(settings) as service:
+        yield service
+
+
+async def deploy_model(client: ZeebeClient, address: str) -> None:
+    await deploy(client, [MODEL], address=address)
+
+
+def applicant(number: int, **overrides: Any) -> dict[str, Any]:
+    variables: dict[str, Any] = {
+        "applicantId": f"T-{number:06d}",
+        "applicant": {"givenName": "Ada", "familyName": "Lovelace", "dateOfBirth": "1990-12-10"},
+        "document": {"type": "passport", "number": f"{number:09d}", "country": "GB"},
+    }
+    variables.update(overrides)
+    return variables
+
+
+async def start(client: ZeebeClient, count: int, *, first: int = 0) -> list[int]:
+    keys = []
+    for number in range(first, first + count):
+        response = await client.run_process("identity-verification", variables=applicant(number))
+        keys.append(response.process_instance_key)
+    return keys
+
+
+def finished(status: Status) -> int:
+    return sum(
+        s.completed + s.rejected + s.unreadable + s.incidents for s in status.versions.values()
+    )
+
+
+async def wait_for_status(
+    rest_url: str, predicate: Any, *, timeout: float = 60.0, rate: float = 0.0
+) -> Status:
+    """Poll the REST API (as `canary status` does) until `predicate(status)` holds."""
+    settings = CamundaRestSettings.from_env({"CAMUNDA_REST_ADDRESS": rest_url})
+    deadline = time.monotonic() + timeout
+    async with CamundaRestClient(settings) as rest:
+        while True:
+            status = await collect_status(rest, rollout="verifymenow", rate=rate, strategy="sticky")
+            if predicate(status):
+                return status
+            if time.monotonic() > deadline:
+                raise AssertionError(f"status never matched: {status.to_json()['versions']}")
+            await asyncio.sleep(0.1)
+
+
+async def stub_in_process(config: Any) -> VerifyMeNowStub:
+    stub = VerifyMeNowStub(config, host="127.0.0.1", port=0)
+    await stub.start()
+    return stub
