@@ -1,0 +1,123 @@
+"""Issue 6 benchmarks: the outcome recorder.
+
+    .venv/bin/python bench/recorder_throughput.py [--records 200000] [--calls 200000]
+
+1. Cost on the job's path: microseconds per `record_outcome` / `record_decision` call (what
+   a task function pays after answering its job). Goal: a few microseconds.
+2. Sustained throughput: records per second the recorder writes into Postgres (batched
+   COPY, one transaction per batch), from the first record to the last one committed.
+3. Report query time over what was written: `build_report` on the whole table.
+"""
+
+import argparse
+import asyncio
+import time
+from datetime import timedelta
+
+import psycopg
+from bench_support import report, scratch_database
+from pyzeebe import Job
+
+from workers.outcomes import Outcome
+from workers.recorder import OutcomeRecorder
+from workers.report import build_report
+from workers.routing import Decision, Rule
+from workers.settings import RecorderSettings
+
+OUTCOMES = list(Outcome)
+
+
+def job(key: int) -> Job:
+    return Job(
+        key=key,
+        type="verify-identity-v2",
+        process_instance_key=key + 10_000_000,
+        bpmn_process_id="identity-verification",
+        process_definition_version=1,
+        process_definition_key=1,
+        element_id="verify-identity-v2",
+        element_instance_key=key,
+        custom_headers={},
+        worker="bench",
+        retries=3,
+        deadline=0,
+        variables={},
+    )
+
+
+async def job_path_cost(url: str, calls: int) -> None:
+    settings = RecorderSettings(
+        buffer_size=calls * 2 + 10, batch_size=1000, flush_interval=1.0, stop_timeout=30
+    )
+    recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    jobs = [job(k) for k in range(1000)]
+    decision = Decision(2, Rule.STICKY, 0.0421, 0.1)
+    start = time.perf_counter()
+    for i in range(calls):
+        recorder.record_outcome(
+            jobs[i % 1000], version=2, outcome=Outcome.VERIFIED, latency_ms=120.5
+        )
+    outcome_us = (time.perf_counter() - start) / calls * 1e6
+    start = time.perf_counter()
+    for i in range(calls):
+        recorder.record_decision(jobs[i % 1000], "verifymenow", decision)
+    decision_us = (time.perf_counter() - start) / calls * 1e6
+    await recorder.stop()
+    report("record_outcome on the job path", f"{outcome_us:.2f} us/call", "a few us")
+    report("record_decision on the job path", f"{decision_us:.2f} us/call", "a few us")
+
+
+async def throughput(url: str, records: int) -> None:
+    settings = RecorderSettings(
+        buffer_size=100_000, batch_size=2000, flush_interval=0.05, stop_timeout=60
+    )
+    recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    jobs = [job(k) for k in range(1000)]
+    decision = Decision(1, Rule.STICKY, 0.5, 0.1)
+    chunk = 1000
+    start = time.perf_counter()
+    sent = 0
+    while sent < records:
+        while recorder.stats().pending > settings.buffer_size - chunk:  # noqa: ASYNC110 - polling counters is the measurement
+            await asyncio.sleep(0.001)  # producer faster than Postgres: wait, never drop
+        for i in range(chunk):
+            j = jobs[(sent + i) % 1000]
+            if i % 2:
+                recorder.record_decision(j, "verifymenow", decision)
+            else:
+                recorder.record_outcome(
+                    j, version=1 + i % 2, outcome=OUTCOMES[i % 5], latency_ms=float(i % 400)
+                )
+        sent += chunk
+        await asyncio.sleep(0)
+    while recorder.stats().written < records:  # noqa: ASYNC110 - polling counters is the measurement
+        await asyncio.sleep(0.005)
+    elapsed = time.perf_counter() - start
+    stats = await recorder.stop()
+    assert stats.dropped == 0, stats
+    report("recorder throughput into Postgres", f"{records / elapsed:,.0f} records/s")
+    report("  records written / flush failures", f"{stats.written:,} / {stats.flush_failures}")
+
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        start = time.perf_counter()
+        await build_report(conn, "verifymenow", timedelta(hours=1))
+        report(
+            f"build_report over {records // 2:,} outcomes",
+            f"{(time.perf_counter() - start) * 1000:.0f} ms",
+        )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--calls", type=int, default=200_000)
+    args = parser.parse_args()
+    async with scratch_database() as url:
+        await job_path_cost(url, args.calls)
+        await throughput(url, args.records)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

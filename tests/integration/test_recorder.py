@@ -1,0 +1,149 @@
+"""The outcome recorder against a real Postgres, including an outage in the middle."""
+
+import asyncio
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from pyzeebe import Job
+
+from workers.outcomes import Outcome
+from workers.recorder import OutcomeRecorder, RecorderStats
+from workers.routing import Decision, Rule
+from workers.settings import RecorderSettings
+
+pytestmark = pytest.mark.postgres
+
+
+def make_job(key: int, *, retries: int = 3, headers: dict[str, str] | None = None) -> Job:
+    return Job(
+        key=key,
+        type="verify-identity-v2",
+        process_instance_key=key + 1_000_000,
+        bpmn_process_id="identity-verification",
+        process_definition_version=1,
+        process_definition_key=1,
+        element_id="verify-identity-v2",
+        element_instance_key=1,
+        custom_headers=headers or {},
+        worker="test",
+        retries=retries,
+        deadline=0,
+        variables={},
+    )
+
+
+async def wait_for(condition: Callable[[], bool], *, seconds: float = 20.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+def balanced(stats: RecorderStats) -> bool:
+    return stats.written + stats.dropped + stats.pending == stats.recorded
+
+
+async def job_keys(db: psycopg.AsyncConnection, table: str) -> list[int]:
+    cur = await db.execute(f"SELECT job_key FROM canary.{table} ORDER BY job_key")
+    return [row[0] for row in await cur.fetchall()]
+
+
+async def test_decisions_and_outcomes_are_written_with_their_values(database_url, db):
+    settings = RecorderSettings(buffer_size=100, batch_size=10, flush_interval=0.05, stop_timeout=5)
+    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    recorder.record_decision(make_job(1), "verifymenow", Decision(2, Rule.STICKY, 0.0123, 0.25))
+    recorder.record_decision(make_job(2), "verifymenow", Decision(1, Rule.OVERRIDE, None, 0.25))
+    recorder.record_outcome(
+        make_job(3, retries=2), version=2, outcome=Outcome.REJECTED, latency_ms=41.5,
+        error_code="IDENTITY_REJECTED",
+    )  # fmt: skip
+    recorder.record_outcome(
+        make_job(4, headers={"rollout": "other"}), version=1,
+        outcome=Outcome.TRANSIENT_FAILURE, latency_ms=None, error_code="TIMEOUT",
+    )  # fmt: skip
+    stats = await recorder.stop()
+    assert (stats.written, stats.dropped, stats.pending) == (4, 0, 0)
+
+    cur = await db.execute(
+        "SELECT rollout, process_instance_key, job_key, version, rule, bucket, rate"
+        " FROM canary.decisions ORDER BY job_key"
+    )
+    assert await cur.fetchall() == [
+        ("verifymenow", 1_000_001, 1, 2, "sticky", 0.0123, 0.25),
+        ("verifymenow", 1_000_002, 2, 1, "override", None, 0.25),
+    ]
+    cur = await db.execute(
+        "SELECT rollout, job_key, version, outcome, latency_ms, error_code, retries"
+        " FROM canary.outcomes ORDER BY job_key"
+    )
+    assert await cur.fetchall() == [
+        ("verifymenow", 3, 2, "rejected", 41.5, "IDENTITY_REJECTED", 2),
+        ("other", 4, 1, "transient_failure", None, "TIMEOUT", 3),
+    ]
+
+
+async def test_an_outage_loses_nothing_counted_as_written_and_counts_every_drop(pg_proxy, db):
+    """Postgres goes away mid-run: the buffer fills, the overflow is counted, the rest lands."""
+    proxy, url = pg_proxy
+    settings = RecorderSettings(buffer_size=50, batch_size=10, flush_interval=0.02, stop_timeout=5)
+    recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+
+    for key in range(20):
+        recorder.record_outcome(make_job(key), version=1, outcome=Outcome.VERIFIED, latency_ms=5)
+    await wait_for(lambda: recorder.stats().written == 20)
+
+    proxy.down()  # refuse new connections and cut the open one
+    # 120 records in one go (no await in between): 50 fit, 70 are dropped, deterministically.
+    for key in range(100, 220):
+        recorder.record_outcome(make_job(key), version=2, outcome=Outcome.INCIDENT, latency_ms=9)
+    await wait_for(lambda: recorder.stats().flush_failures >= 2)
+    during = recorder.stats()
+    assert balanced(during)
+    assert (during.written, during.dropped, during.pending) == (20, 70, 50)
+    assert not during.connected
+
+    proxy.restore()
+    await wait_for(lambda: recorder.stats().pending == 0)
+    after = await recorder.stop()
+    assert balanced(after)
+    assert (after.recorded, after.written, after.dropped) == (140, 70, 70)
+    # Every row counted as written is in the table (and the first 50 of the outage made it).
+    assert await job_keys(db, "outcomes") == [*range(20), *range(100, 150)]
+
+
+async def test_stopping_while_postgres_is_down_reports_what_is_left(pg_proxy):
+    proxy, url = pg_proxy
+    settings = RecorderSettings(buffer_size=100, batch_size=10, flush_interval=0.02, stop_timeout=5)
+    recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
+    proxy.down()
+    await recorder.start()
+    for key in range(15):
+        recorder.record_decision(make_job(key), "verifymenow", Decision(1, Rule.STICKY, 0.9, 0.1))
+    stats = await recorder.stop(deadline=0.3)
+    assert (stats.written, stats.pending, stats.dropped) == (0, 15, 0)
+    recorder.record_decision(make_job(99), "verifymenow", Decision(1, Rule.STICKY, 0.9, 0.1))
+    late = recorder.stats()
+    assert late.dropped == 1  # after stop nothing is buffered any more, but it is counted
+    assert balanced(late)
+
+
+async def test_workers_may_copy_rows_in_but_not_read_them_and_operators_may_read(db):
+    await db.execute("SET ROLE canary_worker")
+    async with db.cursor() as cur:
+        async with cur.copy(
+            "COPY canary.outcomes (recorded_at, rollout, process_instance_key, job_key, version,"
+            " outcome, latency_ms, error_code, retries) FROM STDIN"
+        ) as copy:
+            await copy.write_row(
+                ("2030-01-01T00:00:00Z", "verifymenow", 1, 2, 1, "verified", 1.0, None, 3)
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            await cur.execute("SELECT count(*) FROM canary.outcomes")
+    await db.execute("RESET ROLE")
+    await db.execute("SET ROLE canary_operator")
+    cur = await db.execute("SELECT count(*) FROM canary.outcomes")
+    assert await cur.fetchone() == (1,)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        await db.execute("DELETE FROM canary.outcomes")

@@ -1,0 +1,315 @@
+"""A small client of the Camunda 8 REST API (v2): the reads `canary status` needs.
+
+The same calls Operate's diagram counts come from: process-definition search, element-instance
+statistics per definition, incident search. Works against a real cluster (no auth, basic auth
+or OAuth client credentials) and the dev engine, which serves the same endpoints.
+
+httpx errors never leave this module: they become one of ours, with one readable line.
+
+    CamundaApiError                 (a CanaryError)
+     ├── CamundaUnavailableError    cannot connect, timed out, or the server failed (5xx)
+     ├── CamundaAuthError           credentials refused (401/403) or no token could be had
+     └── CamundaResponseError       the request was refused (4xx) or the answer made no sense
+"""
+
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Self
+
+import httpx
+
+from workers.errors import CanaryError
+from workers.settings import CamundaRestSettings
+
+#: Items asked for per search page, and the most pages followed (a safety net).
+PAGE_LIMIT: Final = 100
+MAX_PAGES: Final = 100
+#: A token is renewed this long before it expires.
+_TOKEN_MARGIN: Final = 30.0
+
+
+class CamundaApiError(CanaryError):
+    """The Camunda REST API could not answer what we asked."""
+
+
+class CamundaUnavailableError(CamundaApiError):
+    """The API cannot be reached, timed out, or failed on its side (5xx)."""
+
+
+class CamundaAuthError(CamundaApiError):
+    """The API refused our credentials, or the token endpoint gave no token."""
+
+
+class CamundaResponseError(CamundaApiError):
+    """The API refused the request (4xx), or its answer is not the shape we know."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessDefinition:
+    key: str
+    process_definition_id: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ElementStatistics:
+    element_id: str
+    active: int
+    canceled: int
+    incidents: int
+    completed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    key: str
+    error_type: str
+    error_message: str
+    element_id: str
+    process_instance_key: str
+    job_key: str | None
+    creation_time: str | None
+
+
+class CamundaRestClient:
+    """Use as ``async with CamundaRestClient(settings) as client:``.
+
+    `transport` replaces the network (tests pass an `httpx.MockTransport`).
+    """
+
+    def __init__(
+        self,
+        settings: CamundaRestSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._settings = settings
+        auth = None
+        if settings.auth == "basic" and settings.username and settings.password:
+            auth = httpx.BasicAuth(settings.username, settings.password)
+        self._http = httpx.AsyncClient(
+            base_url=settings.address,
+            timeout=settings.timeout,
+            transport=transport,
+            auth=auth,
+            headers={"Accept": "application/json"},
+        )
+        self._token: str | None = None
+        self._token_expires = 0.0
+
+    @property
+    def address(self) -> str:
+        return self._settings.address
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- the calls ----------------------------------------------------------------------------
+
+    async def process_definitions(self, process_definition_id: str) -> list[ProcessDefinition]:
+        """Every deployed version of a process, oldest first."""
+        items = await self._search(
+            "/process-definitions/search",
+            {
+                "filter": {"processDefinitionId": process_definition_id},
+                "sort": [{"field": "version", "order": "ASC"}],
+            },
+            key="processDefinitionKey",
+        )
+        try:
+            found = [
+                ProcessDefinition(
+                    key=str(item["processDefinitionKey"]),
+                    process_definition_id=str(item["processDefinitionId"]),
+                    version=int(item["version"]),
+                )
+                for item in items
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._shape("process definition", exc) from None
+        # A server that ignores the filter must not mix other processes in.
+        return sorted(
+            (d for d in found if d.process_definition_id == process_definition_id),
+            key=lambda d: d.version,
+        )
+
+    async def element_statistics(self, definition_key: str) -> list[ElementStatistics]:
+        """Per element of one definition: active, canceled, incidents and completed counts."""
+        body = await self._post(
+            f"/process-definitions/{definition_key}/statistics/element-instances",
+            {"filter": {}},
+        )
+        try:
+            return [
+                ElementStatistics(
+                    element_id=str(item["elementId"]),
+                    active=int(item.get("active") or 0),
+                    canceled=int(item.get("canceled") or 0),
+                    incidents=int(item.get("incidents") or 0),
+                    completed=int(item.get("completed") or 0),
+                )
+                for item in body.get("items") or []
+            ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self._shape("element statistics", exc) from None
+
+    async def incidents(
+        self, process_definition_id: str, *, limit: int = 20
+    ) -> tuple[list[Incident], int]:
+        """The newest active incidents of a process (at most `limit`) and how many there are."""
+        body = await self._post(
+            "/incidents/search",
+            {
+                "filter": {"processDefinitionId": process_definition_id, "state": "ACTIVE"},
+                "sort": [{"field": "creationTime", "order": "DESC"}],
+                "page": {"limit": limit},
+            },
+        )
+        try:
+            items = [
+                Incident(
+                    key=str(item["incidentKey"]),
+                    error_type=str(item.get("errorType") or "UNKNOWN"),
+                    error_message=str(item.get("errorMessage") or ""),
+                    element_id=str(item.get("elementId") or ""),
+                    process_instance_key=str(item.get("processInstanceKey") or ""),
+                    job_key=None if item.get("jobKey") is None else str(item["jobKey"]),
+                    creation_time=item.get("creationTime"),
+                )
+                for item in body.get("items") or []
+            ]
+            page = body.get("page") or {}
+            total = int(page.get("totalItems", len(items)))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self._shape("incident", exc) from None
+        return items, total
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def _search(self, path: str, query: dict[str, Any], *, key: str) -> list[Any]:
+        """All items of a search, following cursor pages; stops when a page brings nothing new."""
+        items: list[Any] = []
+        seen: set[str] = set()
+        page: dict[str, Any] = {"limit": PAGE_LIMIT}
+        for _ in range(MAX_PAGES):
+            body = await self._post(path, {**query, "page": page})
+            batch = body.get("items")
+            if not isinstance(batch, list):
+                raise CamundaResponseError(f"{self.address}{path}: the answer has no items list")
+            fresh = [i for i in batch if isinstance(i, dict) and str(i.get(key)) not in seen]
+            seen.update(str(i.get(key)) for i in fresh)
+            items.extend(fresh)
+            cursor = (body.get("page") or {}).get("endCursor")
+            if len(batch) < PAGE_LIMIT or not fresh or not cursor:
+                break
+            page = {"limit": PAGE_LIMIT, "after": cursor}
+        return items
+
+    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        response = await self._send(path, payload)
+        if response.status_code == 401 and self._settings.auth == "oauth":
+            self._token = None  # expired early or revoked: one fresh token, one retry
+            response = await self._send(path, payload)
+        where = f"{self.address}{path}"
+        if response.status_code in (401, 403):
+            raise CamundaAuthError(
+                f"{where}: {response.status_code} {response.reason_phrase}"
+                f" (auth: {self._settings.auth}); check the credentials"
+            )
+        if response.status_code >= 500:
+            raise CamundaUnavailableError(
+                f"{where}: {response.status_code} {response.reason_phrase}{_detail(response)}"
+            )
+        if response.status_code >= 400:
+            raise CamundaResponseError(
+                f"{where}: {response.status_code} {response.reason_phrase}{_detail(response)}"
+            )
+        try:
+            body = response.json()
+        except ValueError:
+            raise CamundaResponseError(f"{where}: the answer is not JSON") from None
+        if not isinstance(body, dict):
+            raise CamundaResponseError(f"{where}: the answer is not a JSON object")
+        return body
+
+    async def _send(self, path: str, payload: dict[str, Any]) -> httpx.Response:
+        headers = {}
+        if self._settings.auth == "oauth":
+            headers["Authorization"] = f"Bearer {await self._bearer()}"
+        try:
+            return await self._http.post(path, json=payload, headers=headers)
+        except httpx.TimeoutException:
+            raise CamundaUnavailableError(
+                f"Camunda REST API at {self.address} did not answer within"
+                f" {self._settings.timeout:g}s"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise CamundaUnavailableError(
+                f"cannot reach the Camunda REST API at {self.address}: {_reason(exc)}"
+            ) from None
+
+    async def _bearer(self) -> str:
+        if self._token is not None and time.monotonic() < self._token_expires:
+            return self._token
+        url = self._settings.oauth_url or ""
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._settings.client_id or "",
+            "client_secret": self._settings.client_secret or "",
+        }
+        if self._settings.audience:
+            form["audience"] = self._settings.audience
+        if self._settings.scope:
+            form["scope"] = self._settings.scope
+        try:
+            response = await self._http.post(url, data=form)
+        except httpx.HTTPError as exc:
+            raise CamundaAuthError(
+                f"cannot reach the token endpoint {url}: {_reason(exc)}"
+            ) from None
+        if response.status_code != 200:
+            raise CamundaAuthError(
+                f"the token endpoint {url} refused the client credentials:"
+                f" {response.status_code} {response.reason_phrase}"
+            )
+        try:
+            answer = response.json()
+            token = str(answer["access_token"])
+            lifetime = float(answer.get("expires_in", 300))
+        except (ValueError, KeyError, TypeError):
+            raise CamundaAuthError(f"the token endpoint {url} gave no access_token") from None
+        self._token = token
+        self._token_expires = time.monotonic() + max(lifetime - _TOKEN_MARGIN, 1.0)
+        return token
+
+    def _shape(self, what: str, exc: Exception) -> CamundaResponseError:
+        return CamundaResponseError(
+            f"{self.address}: a {what} in the answer is not the shape we know ({exc!r})"
+        )
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _detail(response: httpx.Response) -> str:
+    """The `detail` of an RFC 9457 problem answer, if there is one, on one line."""
+    try:
+        problem = response.json()
+    except ValueError:
+        return ""
+    detail = problem.get("detail") if isinstance(problem, dict) else None
+    return f": {' '.join(str(detail).split())[:300]}" if detail else ""

@@ -1,0 +1,106 @@
+"""`canary report [NAME]`: how v2 compares with v1 in the recorded outcomes, with a verdict."""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from workers.cli.common import add_database_option, add_json_option, database, print_json
+from workers.settings import DEFAULT_ROLLOUT
+
+_DEFAULTS: dict[str, Any] = {
+    "ratio": 2.0,
+    "alpha": 0.05,
+    "beta": 0.2,
+    "min_attempts": 50,
+    "min_failures": 5,
+    "columns": 24,
+}
+
+
+def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="v1 against v2 from the recorded outcomes: rates, latency, split and a verdict",
+        description=(
+            "Compare the versions of a rollout from the outcomes the workers recorded: success,"
+            " rejection and technical-failure rates with 95% intervals, latency, the observed"
+            " split against the configured rate, and a verdict from a sequential test that"
+            " stays valid however often it is checked."
+        ),
+    )
+    parser.add_argument(
+        "name", nargs="?", default=DEFAULT_ROLLOUT, metavar="NAME",
+        help=f"rollout (default {DEFAULT_ROLLOUT})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--since",
+        metavar="DURATION",
+        help="only the last DURATION, e.g. 30m, 6h, 7d (default: all)",
+    )
+    parser.add_argument("--plot", metavar="FILE", help="also write the chart to FILE (.svg, .png)")
+    test = parser.add_argument_group("sequential test")
+    test.add_argument(
+        "--ratio", type=float, default=_DEFAULTS["ratio"],
+        help="H1: v2 fails this many times as often as v1 (default %(default)s)",
+    )  # fmt: skip
+    test.add_argument(
+        "--alpha", type=float, default=_DEFAULTS["alpha"],
+        help="false-alarm level for 'v2 worse' (default %(default)s)",
+    )  # fmt: skip
+    test.add_argument(
+        "--beta", type=float, default=_DEFAULTS["beta"],
+        help="miss level: 'v2 no worse' though it fails RATIO times as often (default %(default)s)",
+    )  # fmt: skip
+    test.add_argument(
+        "--min-attempts", type=int, default=_DEFAULTS["min_attempts"], metavar="N",
+        help="no verdict before each version has N attempts (default %(default)s)",
+    )  # fmt: skip
+    test.add_argument(
+        "--min-failures", type=int, default=_DEFAULTS["min_failures"], metavar="N",
+        help="no verdict before N technical failures in all (default %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--columns", type=int, default=_DEFAULTS["columns"], metavar="N",
+        help="time buckets in the chart (default %(default)s)",
+    )  # fmt: skip
+    add_database_option(parser)
+    add_json_option(parser)
+    parser.set_defaults(handler=run)
+
+
+async def run(args: argparse.Namespace) -> int:
+    from workers.errors import InputError  # noqa: PLC0415
+    from workers.report import ReportSettings, build_report  # noqa: PLC0415
+    from workers.report.plot import check_plot_path, write_plot  # noqa: PLC0415
+    from workers.report.render import print_report  # noqa: PLC0415
+    from workers.time_spans import parse_span  # noqa: PLC0415
+
+    # Everything a person typed is checked before the database is touched.
+    since = None if args.since is None else parse_span(args.since, flag="--since")
+    settings = ReportSettings(
+        ratio=args.ratio,
+        alpha=args.alpha,
+        beta=args.beta,
+        min_attempts=args.min_attempts,
+        min_failures=args.min_failures,
+        columns=args.columns,
+    )
+    try:
+        settings.check()
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    plot = None if args.plot is None else Path(args.plot)
+    if plot is not None:
+        check_plot_path(plot)
+
+    async with database(args) as conn:
+        report = await build_report(conn, args.name, since, settings=settings)
+    if plot is not None:
+        write_plot(report, plot)
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print_report(report)
+        if plot is not None:
+            print(f"chart written to {plot}")
+    return 0

@@ -1,0 +1,369 @@
+"""The outcome recorder: routing decisions and verification outcomes into Postgres, off the job.
+
+`record_decision` and `record_outcome` run on the job's path, so they only check the values,
+append a tuple to a bounded in-memory buffer and return (about a microsecond; see
+bench/recorder_throughput.py). A background task writes the buffer in batches: one transaction,
+one COPY per table. Nothing on the job's path waits for Postgres or raises.
+
+When Postgres is down the failed batch stays at the head of the buffer and is retried with
+backoff while new records keep arriving. Once the buffer is full, new records are dropped and
+counted: at any moment ``written + dropped + pending == recorded`` (see `RecorderStats`). The
+outage is logged once when it starts, the first drop once, and the end of the outage with its
+duration and the number dropped. Delivery is at-least-once: a batch whose COMMIT succeeded but
+whose answer was lost is written again.
+
+Stopping writes what it can within a deadline and reports what is left.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import math
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import psycopg
+import structlog
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from pyzeebe import Job
+
+from workers.backoff import Backoff
+from workers.db import connect, first_line
+from workers.errors import DatabaseUnavailableError
+from workers.outcomes import Outcome
+from workers.routing import Decision
+from workers.settings import RecorderSettings
+
+log = structlog.get_logger(__name__)
+
+#: Task header naming the rollout a job belongs to (the same header choose-version reads).
+ROLLOUT_HEADER: Final = "rollout"
+_MAX_ERROR_CODE: Final = 200
+#: A write that takes longer is abandoned and retried (a silent network, not a slow COPY).
+WRITE_TIMEOUT: Final = 30.0
+
+_DECISION: Final = 0
+_OUTCOME: Final = 1
+_COPY_DECISIONS: Final = (
+    "COPY canary.decisions (recorded_at, rollout, process_instance_key, job_key, version, rule,"
+    " bucket, rate) FROM STDIN"
+)
+_COPY_OUTCOMES: Final = (
+    "COPY canary.outcomes (recorded_at, rollout, process_instance_key, job_key, version,"
+    " outcome, latency_ms, error_code, retries) FROM STDIN"
+)
+_OUTCOME_VALUES: Final = frozenset(o.value for o in Outcome)
+
+Row = tuple[int, tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderStats:
+    """Counters since start. Invariant: ``written + dropped + pending == recorded``."""
+
+    #: Every record_* call.
+    recorded: int
+    #: Rows in a committed batch.
+    written: int
+    #: Refused: buffer full, recorder stopped, invalid values, or rejected by Postgres.
+    dropped: int
+    #: In the buffer, not yet committed.
+    pending: int
+    #: Batches that failed to write (each retried).
+    flush_failures: int
+    #: Postgres is reachable as far as the last write knows.
+    connected: bool
+
+
+class OutcomeRecorder:
+    """Implements `workers.outcomes.DecisionSink` and `OutcomeSink`. One per worker process.
+
+    Lifecycle: ``await recorder.start()`` once the event loop runs, ``await recorder.stop()``
+    after the worker has stopped taking jobs (the records of in-flight jobs are still written).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        settings: RecorderSettings,
+        default_rollout: str,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._url = database_url
+        self._settings = settings
+        self._default_rollout = default_rollout
+        self._backoff = backoff or Backoff(base=0.2, cap=5.0)
+        self._buffer: deque[Row] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._accepting = False
+        self._stopping = False
+        self._recorded = 0
+        self._written = 0
+        self._dropped = 0
+        self._flush_failures = 0
+        self._connected = False
+        self._outage_since: float | None = None
+        self._dropped_at_outage_start = 0
+        self._drop_logged = False
+        self._invalid_logged = False
+
+    # -- job path: never blocks, never raises ------------------------------------------------
+
+    def record_decision(self, job: Job, rollout: str, decision: Decision) -> None:
+        self._recorded += 1
+        try:
+            version = int(decision.version)
+            rate = decision.rate
+            if version not in (1, 2) or (rate is not None and not 0.0 <= rate <= 1.0):
+                self._refuse_invalid()
+                return
+            row = (
+                datetime.now(UTC),
+                rollout,
+                job.process_instance_key,
+                job.key,
+                version,
+                decision.rule.value,
+                decision.bucket,
+                rate,
+            )
+        except Exception:  # noqa: BLE001 - a sink must never raise into the task function
+            self._refuse_invalid()
+            return
+        self._append((_DECISION, row))
+
+    def record_outcome(
+        self,
+        job: Job,
+        *,
+        version: int,
+        outcome: Outcome,
+        latency_ms: float | None,
+        error_code: str | None = None,
+    ) -> None:
+        self._recorded += 1
+        try:
+            value = str(outcome)
+            if (
+                version not in (1, 2)
+                or value not in _OUTCOME_VALUES
+                or (latency_ms is not None and not (math.isfinite(latency_ms) and latency_ms >= 0))
+            ):
+                self._refuse_invalid()
+                return
+            row = (
+                datetime.now(UTC),
+                str(job.custom_headers.get(ROLLOUT_HEADER) or self._default_rollout),
+                job.process_instance_key,
+                job.key,
+                int(version),
+                value,
+                latency_ms,
+                None if error_code is None else str(error_code)[:_MAX_ERROR_CODE],
+                int(job.retries),
+            )
+        except Exception:  # noqa: BLE001 - a sink must never raise into the task function
+            self._refuse_invalid()
+            return
+        self._append((_OUTCOME, row))
+
+    def _append(self, row: Row) -> None:
+        if not self._accepting or len(self._buffer) >= self._settings.buffer_size:
+            self._dropped += 1
+            return
+        self._buffer.append(row)
+        if len(self._buffer) == self._settings.batch_size:
+            self._wake.set()
+
+    def _refuse_invalid(self) -> None:
+        self._dropped += 1
+        if not self._invalid_logged:
+            self._invalid_logged = True
+            # A programming error in a caller, not an outage: say so once, without the values.
+            log.error("recorder refused a record with invalid values; counted as dropped")
+
+    # -- state --------------------------------------------------------------------------------
+
+    def stats(self) -> RecorderStats:
+        return RecorderStats(
+            recorded=self._recorded,
+            written=self._written,
+            dropped=self._dropped,
+            pending=len(self._buffer),
+            flush_failures=self._flush_failures,
+            connected=self._connected,
+        )
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._task is not None:
+            msg = "recorder already started"
+            raise RuntimeError(msg)
+        self._accepting = True
+        self._task = asyncio.create_task(self._run(), name="outcome-recorder")
+
+    async def stop(self, *, deadline: float | None = None) -> RecorderStats:
+        """Write what is buffered within `deadline` seconds (default: the settings'), then close.
+
+        Records arriving after this call are dropped and counted; what could not be written in
+        time stays counted as pending and is reported in the log.
+        """
+        if deadline is None:
+            deadline = self._settings.stop_timeout
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), deadline)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        self._accepting = False
+        await self._close()
+        stats = self.stats()
+        if stats.pending:
+            log.error(
+                "recorder stopped with records unwritten",
+                pending=stats.pending,
+                written=stats.written,
+                dropped=stats.dropped,
+            )
+        else:
+            log.info("recorder stopped", written=stats.written, dropped=stats.dropped)
+        return stats
+
+    # -- background writer --------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            if not self._buffer:
+                if self._stopping:
+                    return
+                await self._sleep(self._settings.flush_interval)
+                continue
+            if len(self._buffer) < self._settings.batch_size and not self._stopping:
+                # Let a partial batch fill up for at most one flush interval.
+                await self._sleep(self._settings.flush_interval)
+            batch = list(itertools.islice(self._buffer, self._settings.batch_size))
+            try:
+                async with asyncio.timeout(WRITE_TIMEOUT):
+                    await self._write(batch)
+            except (psycopg.DataError, psycopg.IntegrityError) as exc:
+                # The rows themselves are refused (the checks above should make this
+                # impossible): retrying would block every later record, so the batch is
+                # dropped, counted and logged. Other errors (down, missing grant or table)
+                # may heal: those batches are kept and retried.
+                self._discard(len(batch))
+                self._dropped += len(batch)
+                await self._close()
+                log.error(  # noqa: TRY400 - one line says it; a traceback adds nothing
+                    "recorder batch rejected by Postgres", rows=len(batch), error=first_line(exc)
+                )
+                continue
+            except (psycopg.Error, DatabaseUnavailableError, TimeoutError) as exc:
+                self._on_failure(exc)
+                await asyncio.sleep(self._backoff.delay(attempt + 1))
+                attempt += 1
+                continue
+            self._discard(len(batch))
+            self._written += len(batch)
+            attempt = 0
+            self._on_success()
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait for `seconds`, or less when a full batch or a stop request wakes us."""
+        self._wake.clear()
+        if self._stopping or len(self._buffer) >= self._settings.batch_size:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    def _discard(self, count: int) -> None:
+        for _ in range(count):
+            self._buffer.popleft()
+
+    async def _write(self, batch: list[Row]) -> None:
+        conn = await self._connection()
+        try:
+            async with conn.transaction(), conn.cursor() as cur:
+                for kind, statement in ((_DECISION, _COPY_DECISIONS), (_OUTCOME, _COPY_OUTCOMES)):
+                    rows = [row for k, row in batch if k == kind]
+                    if rows:
+                        async with cur.copy(statement) as copy:
+                            for row in rows:
+                                await copy.write_row(row)
+        except BaseException:
+            await self._close()
+            raise
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await connect(self._url)
+        return self._conn
+
+    async def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+    def _on_failure(self, exc: Exception) -> None:
+        self._flush_failures += 1
+        self._connected = False
+        if self._outage_since is None:
+            self._outage_since = time.monotonic()
+            self._dropped_at_outage_start = self._dropped
+            self._drop_logged = False
+            log.warning(
+                "recorder cannot write to Postgres; buffering records in memory",
+                error=first_line(exc),
+                pending=len(self._buffer),
+                buffer_size=self._settings.buffer_size,
+            )
+        if not self._drop_logged and self._dropped > self._dropped_at_outage_start:
+            self._drop_logged = True
+            log.error(
+                "recorder buffer full; dropping new records until Postgres is back",
+                buffer_size=self._settings.buffer_size,
+            )
+
+    def _on_success(self) -> None:
+        self._connected = True
+        if self._outage_since is not None:
+            log.warning(
+                "recorder writing to Postgres again",
+                outage_seconds=round(time.monotonic() - self._outage_since, 1),
+                dropped_during_outage=self._dropped - self._dropped_at_outage_start,
+                pending=len(self._buffer),
+            )
+            self._outage_since = None
+
+
+class RecorderMetrics:
+    """A Prometheus collector exposing a recorder's counters; register it on a registry."""
+
+    def __init__(self, recorder: OutcomeRecorder) -> None:
+        self._recorder = recorder
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self._recorder.stats()
+        for name, value, text in (
+            ("recorded", stats.recorded, "records handed to the recorder"),
+            ("written", stats.written, "records committed to Postgres"),
+            ("dropped", stats.dropped, "records dropped (buffer full, stopped or invalid)"),
+            ("flush_failures", stats.flush_failures, "batches that failed to write"),
+        ):
+            yield CounterMetricFamily(f"canary_recorder_{name}", text, value=value)
+        yield GaugeMetricFamily(
+            "canary_recorder_pending", "records buffered, not yet written", value=stats.pending
+        )

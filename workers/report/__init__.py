@@ -1,0 +1,14 @@
+"""`canary report`: recorded outcomes per version, the split, and a sequential verdict.
+
+- `stats`: the arithmetic (Wilson intervals, SPRT, sample-ratio test), pure.
+- `model`: the report's dataclasses and their JSON form.
+- `queries`: the SQL that reads recorded decisions and outcomes.
+- `build`: `build_report(conn, rollout, since)`, the entry point for the CLI and the demo.
+- `render`: the terminal view (tables and the failure-rate chart); `plot`: SVG/PNG files.
+"""
+
+from workers.report.build import build_report
+from workers.report.model import Report, ReportSettings, Verdict
+from workers.report.render import render_report
+
+__all__ = ["Report", "ReportSettings", "Verdict", "build_report", "render_report"]

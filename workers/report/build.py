@@ -1,0 +1,285 @@
+"""`build_report`: read the aggregates of one rollout and turn them into a `Report`.
+
+The window is split into fine time steps (`STEPS_PER_COLUMN` per chart column). The chart sums
+steps into columns; the sequential test walks the steps in order, so it sees the LLR as someone
+checking the report every step would have, and reports the first time it crossed a bound.
+"""
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from workers import rollout_store
+from workers.errors import InputError
+from workers.report import queries
+from workers.report.model import (
+    Bucket,
+    Report,
+    ReportSettings,
+    SequentialTest,
+    Split,
+    Verdict,
+    VersionStats,
+)
+from workers.report.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
+from workers.routing import VERSIONS, Rule, Version
+
+#: Resolution of the sequential test's path, in steps per chart column.
+STEPS_PER_COLUMN = 8
+_OUTCOMES = ("verified", "rejected", "unreadable", "transient_failure", "incident")
+
+
+async def build_report(
+    conn: psycopg.AsyncConnection[Any],
+    rollout: str,
+    since: timedelta | None = None,
+    *,
+    settings: ReportSettings | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The report of `rollout` over the last `since` (default: everything recorded).
+
+    Raises `InputError` for an unknown rollout or settings out of range.
+    """
+    knobs = settings or ReportSettings()
+    try:
+        knobs.check()
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if since is not None and since <= timedelta(0):
+        raise InputError("--since must be a positive duration")
+    row = await rollout_store.get_rollout(conn, rollout)
+    until = now or datetime.now(UTC)
+    if since is not None:
+        start = until - since
+    else:
+        start = await queries.first_record(conn, rollout) or until
+    start = min(start, until - timedelta(seconds=1))
+    steps = knobs.columns * STEPS_PER_COLUMN
+    step_seconds = (until - start).total_seconds() / steps
+
+    step_rows = await queries.outcome_steps(
+        conn, rollout, start=start, step_seconds=step_seconds, steps=steps
+    )
+    latency_rows = await queries.latencies(conn, rollout, start=start)
+    decision_rows = await queries.decisions_by_rule(conn, rollout, start=start)
+    changes = await queries.rate_changes(conn, rollout, start=start, until=until)
+
+    steps_of = _Steps.from_rows(step_rows, steps=steps)
+    return Report(
+        rollout=rollout,
+        since=start,
+        until=until,
+        current_rate=row.rate,
+        strategy=row.strategy,
+        versions=_version_stats(step_rows, latency_rows),
+        split=_split(decision_rows, threshold=knobs.srm_threshold),
+        test=_sequential_test(
+            steps_of, start=start, step_seconds=step_seconds, changes=changes, knobs=knobs
+        ),
+        bucket_seconds=step_seconds * STEPS_PER_COLUMN,
+        buckets=_buckets(steps_of, start=start, step_seconds=step_seconds, columns=knobs.columns),
+    )
+
+
+@dataclass(slots=True)
+class _Steps:
+    """Attempts and failures per step and version, dense (zeros where nothing happened)."""
+
+    attempts: dict[Version, list[int]]
+    failures: dict[Version, list[int]]
+    count: int
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[queries.StepRow], *, steps: int) -> "_Steps":
+        attempts: dict[Version, list[int]] = {v: [0] * steps for v in VERSIONS}
+        failures: dict[Version, list[int]] = {v: [0] * steps for v in VERSIONS}
+        for r in rows:
+            version: Version = 2 if r.version == 2 else 1
+            step = max(0, min(steps - 1, r.step))
+            attempts[version][step] += r.attempts
+            failures[version][step] += r.transient_failure + r.incident
+        return cls(attempts, failures, steps)
+
+
+def _version_stats(
+    rows: Sequence[queries.StepRow], latency_rows: Sequence[queries.LatencyRow]
+) -> dict[Version, VersionStats]:
+    latency = {r.version: r for r in latency_rows}
+    result: dict[Version, VersionStats] = {}
+    for version in VERSIONS:
+        counts = dict.fromkeys(_OUTCOMES, 0)
+        for r in rows:
+            if r.version == version:
+                for name in _OUTCOMES:
+                    counts[name] += getattr(r, name)
+        total = sum(counts.values())
+        lat = latency.get(version)
+        result[version] = VersionStats(
+            version=version,
+            attempts=total,
+            outcomes=counts,
+            success=wilson(counts["verified"], total),
+            rejection=wilson(counts["rejected"] + counts["unreadable"], total),
+            failure=wilson(counts["transient_failure"] + counts["incident"], total),
+            latency_p50_ms=None if lat is None else lat.p50,
+            latency_p95_ms=None if lat is None else lat.p95,
+        )
+    return result
+
+
+def _split(rows: Sequence[queries.DecisionRow], *, threshold: float) -> Split:
+    shared = [r for r in rows if r.rule in (Rule.STICKY.value, Rule.RANDOM.value)]
+    decisions = sum(r.decisions for r in shared)
+    v2 = sum(r.v2 for r in shared)
+    expected = sum(r.rate_sum for r in shared)
+    test = split_test(
+        observed_v2=v2, expected_v2=expected, variance=sum(r.variance_sum for r in shared)
+    )
+    return Split(
+        decisions=decisions,
+        v2_decisions=v2,
+        expected_v2=expected,
+        z=test.z if decisions else None,
+        p_value=test.p_value if decisions else None,
+        mismatch=bool(decisions) and test.p_value is not None and test.p_value < threshold,
+        threshold=threshold,
+        excluded={
+            rule.value: sum(r.decisions for r in rows if r.rule == rule.value)
+            for rule in (Rule.OVERRIDE, Rule.FALLBACK)
+        },
+    )
+
+
+@dataclass(slots=True)
+class _Path:
+    """Cumulative counts per stratum while walking the steps."""
+
+    strata: list[list[int]] = field(default_factory=list)  # [b_att, c_att, b_fail, c_fail]
+
+    def add(self, stratum: int, *, attempts: tuple[int, int], failures: tuple[int, int]) -> None:
+        while len(self.strata) <= stratum:
+            self.strata.append([0, 0, 0, 0])
+        counts = self.strata[stratum]
+        counts[0] += attempts[0]
+        counts[1] += attempts[1]
+        counts[2] += failures[0]
+        counts[3] += failures[1]
+
+    def llr(self, ratio: float) -> float:
+        return stratified_llr((Stratum(*c) for c in self.strata), ratio=ratio)
+
+    def totals(self) -> tuple[int, int, int, int]:
+        b_att, c_att, b_fail, c_fail = (sum(c[i] for c in self.strata) for i in range(4))
+        return b_att, c_att, b_fail, c_fail
+
+
+def _sequential_test(
+    steps: _Steps,
+    *,
+    start: datetime,
+    step_seconds: float,
+    changes: Sequence[datetime],
+    knobs: ReportSettings,
+) -> SequentialTest:
+    upper, lower = sprt_bounds(alpha=knobs.alpha, beta=knobs.beta)
+    path = _Path()
+    llr = 0.0
+    crossed_upper: datetime | None = None
+    crossed_lower: datetime | None = None
+    for i in range(steps.count):
+        attempts = (steps.attempts[1][i], steps.attempts[2][i])
+        if not any(attempts):
+            continue
+        step_start = start + timedelta(seconds=i * step_seconds)
+        stratum = bisect.bisect_right(changes, step_start)
+        path.add(stratum, attempts=attempts, failures=(steps.failures[1][i], steps.failures[2][i]))
+        llr = path.llr(knobs.ratio)
+        if _guard(path.totals(), knobs) is not None:
+            continue
+        step_end = step_start + timedelta(seconds=step_seconds)
+        if llr >= upper and crossed_upper is None:
+            crossed_upper = step_end
+        if llr <= lower and crossed_lower is None:
+            crossed_lower = step_end
+    b_att, c_att, b_fail, c_fail = path.totals()
+    total = b_att + c_att
+
+    def result(verdict: Verdict, reason: str, decided_at: datetime | None) -> SequentialTest:
+        return SequentialTest(
+            verdict=verdict,
+            reason=reason,
+            llr=llr,
+            upper=upper,
+            lower=lower,
+            ratio=knobs.ratio,
+            alpha=knobs.alpha,
+            beta=knobs.beta,
+            share=c_att / total if total else None,
+            strata=sum(1 for c in path.strata if c[0] + c[1]),
+            baseline_failures=b_fail,
+            canary_failures=c_fail,
+            min_attempts=knobs.min_attempts,
+            min_failures=knobs.min_failures,
+            decided_at=decided_at,
+        )
+
+    # A crossing of the upper bound wins: a regression after an all-clear still matters.
+    if crossed_upper is not None:
+        return result(
+            Verdict.WORSE,
+            f"the LLR reached the upper bound {upper:.2f} at {crossed_upper:%H:%M:%S %Z}:"
+            " failures land on v2 more often than its share of attempts explains"
+            " (after a fix, start a new test window with --since)",
+            crossed_upper,
+        )
+    if crossed_lower is not None:
+        return result(
+            Verdict.NO_WORSE,
+            f"the LLR reached the lower bound {lower:.2f} at {crossed_lower:%H:%M:%S %Z}:"
+            f" v2 failing {knobs.ratio:g}x as often as v1 is ruled out",
+            crossed_lower,
+        )
+    guard = _guard((b_att, c_att, b_fail, c_fail), knobs)
+    if guard is not None:
+        return result(Verdict.NOT_ENOUGH_DATA, guard, None)
+    return result(
+        Verdict.NOT_ENOUGH_DATA,
+        f"the LLR {llr:.2f} is between the bounds {lower:.2f} and {upper:.2f}: keep watching",
+        None,
+    )
+
+
+def _guard(totals: tuple[int, int, int, int], knobs: ReportSettings) -> str | None:
+    """Why no verdict may be given yet, or None when the minimum sample is there."""
+    b_att, c_att, b_fail, c_fail = totals
+    for version, attempts in ((1, b_att), (2, c_att)):
+        if attempts < knobs.min_attempts:
+            return (
+                f"v{version} has {attempts} attempt(s); the verdict waits for"
+                f" {knobs.min_attempts} per version"
+            )
+    if b_fail + c_fail < knobs.min_failures:
+        return (
+            f"{b_fail + c_fail} technical failure(s) so far; the verdict waits for"
+            f" {knobs.min_failures} (failures are what the test compares)"
+        )
+    return None
+
+
+def _buckets(steps: _Steps, *, start: datetime, step_seconds: float, columns: int) -> list[Bucket]:
+    buckets = []
+    for column in range(columns):
+        span = range(column * STEPS_PER_COLUMN, (column + 1) * STEPS_PER_COLUMN)
+        buckets.append(
+            Bucket(
+                start=start + timedelta(seconds=span.start * step_seconds),
+                attempts={v: sum(steps.attempts[v][i] for i in span) for v in VERSIONS},
+                failures={v: sum(steps.failures[v][i] for i in span) for v in VERSIONS},
+            )
+        )
+    return buckets
