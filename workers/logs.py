@@ -78,6 +78,12 @@ class PersonalDataRedactor:
         return value
 
 
+class _OutageNoiseFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not message.startswith(("Failed to activate jobs", "Failed to strean jobs"))
+
+
 def redact(value: Any, extra_keys: Iterable[str] = ()) -> Any:
     """Redact a value the way log events are redacted (for variables shown elsewhere)."""
     return PersonalDataRedactor(extra_keys)._scrub("", value)  # noqa: SLF001
@@ -131,3 +137,10 @@ def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> None:
     root.setLevel(level)
     # pyzeebe's debug lines print whole Job objects, variables (personal data) included.
     logging.getLogger("pyzeebe").setLevel(max(level, logging.INFO))
+    # pyzeebe warns on every failed poll (every 5 s per task) during a gateway outage;
+    # zeebe_connection.GatewayWatch logs each outage once, with its duration, instead.
+    poller = logging.getLogger("pyzeebe.worker.job_poller")
+    if not any(isinstance(f, _OutageNoiseFilter) for f in poller.filters):
+        poller.addFilter(_OutageNoiseFilter())
+    # httpx logs every request at INFO; the workers log one line per job already.
+    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))

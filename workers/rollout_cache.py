@@ -12,7 +12,6 @@ jitter, and logs each outage once when it starts and once, with its duration, wh
 
 import asyncio
 import contextlib
-import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, Self
 import psycopg
 import structlog
 
+from workers.backoff import Backoff
 from workers.db import connect, first_line
 from workers.errors import DatabaseUnavailableError
 from workers.rollout_store import load_configs
@@ -31,17 +31,6 @@ log = structlog.get_logger(__name__)
 CHANNEL = "canary_rollouts"
 #: Shown in pg_stat_activity, so operators can see which connections are the workers'.
 APPLICATION_NAME = "canary-rollout-cache"
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**n))."""
-
-    base: float = 0.5
-    cap: float = 30.0
-
-    def delay(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
-        return float(rand() * min(self.cap, self.base * 2.0 ** min(attempt, 30)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +65,7 @@ class RolloutCache:
         self._max_age = max_age
         self._refresh_interval = refresh_interval
         self._fallback = fallback(fallback_version)
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or Backoff(base=0.5, cap=30.0)
         self._clock = clock
         self._configs: Mapping[str, RolloutConfig] = {}
         self._confirmed_at: float | None = None
@@ -182,7 +171,7 @@ class RolloutCache:
                 )
             except DatabaseUnavailableError as exc:
                 self._outage(str(exc))
-                await asyncio.sleep(self._backoff.delay(attempt))
+                await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
                 continue
             try:
@@ -196,15 +185,15 @@ class RolloutCache:
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 self._connected = False
                 self._outage(f"lost the Postgres connection: {first_line(exc)}")
-                await asyncio.sleep(self._backoff.delay(attempt))
+                await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 # A bug here must not silently end the following of Postgres: decisions
                 # would go stale and then to the fallback with nothing said.
                 self._connected = False
                 with contextlib.suppress(Exception):
                     log.exception("rollout cache failed; restarting it", error=first_line(exc))
-                await asyncio.sleep(self._backoff.delay(attempt))
+                await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
 
     async def _listen(self, conn: psycopg.AsyncConnection[Any]) -> None:

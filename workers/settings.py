@@ -282,11 +282,7 @@ class CamundaRestSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "CamundaRestSettings":
         def first(*names: str) -> str | None:
-            for name in names:
-                value = environ.get(name, "").strip()
-                if value:
-                    return value
-            return None
+            return _first(environ, *names)
 
         address = camunda_rest_address(
             first("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS") or "http://localhost:8080"
@@ -476,6 +472,8 @@ class WorkerSettings:
     job_streaming: bool
     #: How long start-up waits for the rollout config before deciding with the fallback.
     startup_wait: float
+    #: Job timeout of the verify tasks (None: four request timeouts plus ten seconds).
+    verify_job_timeout: float | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "WorkerSettings":
@@ -492,11 +490,39 @@ class WorkerSettings:
             http_host=_get(environ, "CANARY_HTTP_HOST", "0.0.0.0"),  # noqa: S104  (containers)
             http_port=int(port_text),
             shutdown_grace=grace,
-            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 32),
+            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 64),
             job_streaming=parse_bool(
                 _get(environ, "CANARY_JOB_STREAMING", "true"), name="CANARY_JOB_STREAMING"
             ),
             startup_wait=parse_duration(
                 _get(environ, "CANARY_STARTUP_WAIT", "10s"), name="CANARY_STARTUP_WAIT"
             ),
+            verify_job_timeout=(
+                _positive_duration(environ, "CANARY_VERIFY_JOB_TIMEOUT", "1s")
+                if environ.get("CANARY_VERIFY_JOB_TIMEOUT", "").strip()
+                else None
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """Everything `canary worker` needs; each section validated before anything starts."""
+
+    worker: WorkerSettings
+    zeebe: ZeebeSettings
+    database: DatabaseSettings
+    routing: RoutingSettings
+    recorder: RecorderSettings
+    verifymenow: VerifyMeNowSettings
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "ServiceSettings":
+        return cls(
+            worker=WorkerSettings.from_env(environ, hostname=hostname),
+            zeebe=ZeebeSettings.from_env(environ),
+            database=DatabaseSettings.from_env(environ),
+            routing=RoutingSettings.from_env(environ),
+            recorder=RecorderSettings.from_env(environ),
+            verifymenow=VerifyMeNowSettings.from_env(environ),
         )

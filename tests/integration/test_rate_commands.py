@@ -221,3 +221,34 @@ def test_help_lists_every_command_with_a_description(capsys):
     out = capsys.readouterr().out
     for command in ("migrate", "rate", "rollout", "override", "route"):
         assert f"    {command} " in out
+
+
+def test_a_database_never_migrated_is_one_line(canary, empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    code, out, err = canary("rate", "show")
+    assert code == 1
+    assert out == ""
+    assert (
+        err
+        == "canary: error: the rollout store has no schema here yet: run `canary migrate` first\n"
+    )
+
+
+def test_the_workers_login_cannot_change_a_rate(canary, database_url, monkeypatch):
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS test_worker_login")
+        conn.execute("CREATE ROLE test_worker_login LOGIN IN ROLE canary_worker")
+    try:
+        before = snapshot(database_url)
+        worker_url = database_url.replace(
+            "postgresql://postgres@", "postgresql://test_worker_login@"
+        )
+        monkeypatch.setenv("DATABASE_URL", worker_url)
+        code, out, err = canary("rate", "set", "verifymenow", "50%", "--reason", "sneaky")
+        assert code == 1
+        assert out == ""
+        assert err.startswith("canary: error: the database refused: permission denied")
+        assert snapshot(database_url) == before
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DROP ROLE IF EXISTS test_worker_login")

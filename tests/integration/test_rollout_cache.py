@@ -9,7 +9,8 @@ import structlog
 from structlog.testing import capture_logs
 
 from workers import rollout_store
-from workers.rollout_cache import Backoff, RolloutCache
+from workers.backoff import Backoff
+from workers.rollout_cache import RolloutCache
 from workers.routing import Rule
 
 pytestmark = pytest.mark.postgres

@@ -20,11 +20,20 @@ from workers.errors import CanaryError
 
 #: Sub-command modules, in the order `canary --help` lists them.
 COMMAND_MODULES = (
+    "workers.cli.demo_cmd",
+    "workers.cli.worker_cmd",
+    "workers.cli.deploy_cmd",
     "workers.cli.migrate_cmd",
     "workers.cli.rate_cmd",
-    "workers.cli.rollout_cmd",
     "workers.cli.override_cmd",
     "workers.cli.route_cmd",
+    "workers.cli.rollout_cmd",
+    "workers.cli.status_cmd",
+    "workers.cli.report_cmd",
+    "workers.cli.prune_cmd",
+    "workers.cli.load_cmd",
+    "workers.cli.dev_engine_cmd",
+    "workers.cli.stub_cmd",
 )
 
 
@@ -53,19 +62,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        _configure_logging(quiet=not getattr(args, "long_running", False))
+        _configure_logging(
+            default_level="info" if getattr(args, "long_running", False) else "warning",
+            level=getattr(args, "log_level", None),
+        )
         return int(asyncio.run(args.handler(args)))
     except CanaryError as exc:
         print(f"canary: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        message = _database_error(exc)
+        if message is None:
+            raise
+        print(f"canary: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
 
 
-def _configure_logging(*, quiet: bool) -> None:
+def _database_error(exc: Exception) -> str | None:
+    """One line for a database error no command expected (e.g. a database never migrated)."""
+    import psycopg  # noqa: PLC0415
+
+    if isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName):
+        return "the rollout store has no schema here yet: run `canary migrate` first"
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        first = str(exc).strip().splitlines()[0]
+        return f"the database refused: {first} (is this the worker's read-only login?)"
+    if isinstance(exc, psycopg.OperationalError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"lost the connection to Postgres: {first}"
+    if isinstance(exc, psycopg.Error):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"database error: {first}"
+    return None
+
+
+def _configure_logging(*, default_level: str, level: str | None) -> None:
     """Logs go to stderr; one-shot commands only show warnings, services show info too.
 
-    A command that runs a service sets ``long_running=True`` in its parser defaults.
+    A command that runs a service sets ``long_running=True`` in its parser defaults; one with
+    its own display (the demo) sets ``log_level``. CANARY_LOG_LEVEL wins over both.
     """
     import os  # noqa: PLC0415
 
@@ -73,8 +110,8 @@ def _configure_logging(*, quiet: bool) -> None:
     from workers.settings import LoggingSettings  # noqa: PLC0415
 
     settings = LoggingSettings.from_env(os.environ)
-    if quiet and "CANARY_LOG_LEVEL" not in os.environ:
-        settings = LoggingSettings(settings.format, "warning", settings.redact_keys)
+    if "CANARY_LOG_LEVEL" not in os.environ:
+        settings = LoggingSettings(settings.format, level or default_level, settings.redact_keys)
     configure_logging(settings, stream=sys.stderr)
 
 

@@ -1,0 +1,98 @@
+"""The README's commands are real: each `canary` line parses with the real CLI, each `make`
+target exists, each compose service named exists, each variable in the table is read."""
+
+import ast
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workers.cli import build_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text()
+SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+SHELL_LINES = [
+    line.split("  #")[0].strip()
+    for block in SHELL_BLOCKS
+    for line in block.splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+]
+
+
+def canary_commands() -> list[list[str]]:
+    commands = []
+    for line in SHELL_LINES:
+        words = shlex.split(line)
+        while words and "=" in words[0] and not words[0].startswith("-"):
+            words = words[1:]  # VAR=value prefixes
+        if words[:1] == ["canary"]:
+            commands.append(words[1:])
+        elif words[:4] == ["docker", "compose", "run", "--rm"] and words[4] == "cli":
+            commands.append(words[5:])
+    return commands
+
+
+@pytest.mark.parametrize("argv", canary_commands(), ids=" ".join)
+def test_every_canary_command_in_the_readme_parses(argv):
+    args = build_parser().parse_args(argv)
+    assert callable(args.handler)
+
+
+def test_the_readme_shows_commands_at_all():
+    assert len(canary_commands()) >= 10
+
+
+def test_the_command_table_names_every_command_and_only_real_ones():
+    table = README.split("## Commands")[1].split("A first rollout")[0]
+    named = set(re.findall(r"^\| `canary ([a-z-]+)", table, flags=re.MULTILINE))
+    parser = build_parser()
+    registered = set(parser._subparsers._group_actions[0].choices)
+    assert named == registered
+
+
+def test_every_make_target_in_the_readme_exists():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = {m.group(1) for m in re.finditer(r"^([a-z-]+):", makefile, flags=re.MULTILINE)}
+    used = {line.split()[1] for line in SHELL_LINES if line.startswith("make ")}
+    assert used
+    assert used <= targets
+    inline = set(re.findall(r"`make ([a-z-]+)`", README))
+    assert inline <= targets
+
+
+def test_the_two_commands_are_on_the_first_screen():
+    first_screen = README.split("---")[0]
+    assert "make demo" in first_screen
+    assert "make test" in first_screen
+    assert "bpmn/identity-verification.png" in first_screen
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci
+
+
+def test_compose_services_named_in_the_readme_exist():
+    services = set(yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"])
+    named = set(re.findall(r"--scale ([a-z0-9-]+)=", README)) | set(
+        re.findall(r"docker compose run --rm ([a-z0-9-]+)", README)
+    )
+    assert named
+    assert named <= services
+
+
+def test_the_configuration_table_lists_every_variable_the_code_reads():
+    tree = ast.parse((ROOT / "workers" / "settings.py").read_text())
+    read = {
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and re.match(r"^[A-Z][A-Z0-9_]{2,}$", n.value)
+    } - {"USER", "LOGNAME"}
+    table = README.split("## Configuration")[1].split("## Commands")[0]
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    # "CAMUNDA_BASIC_AUTH_USERNAME / _PASSWORD" style rows name the second by its suffix.
+    for prefix, suffix in re.findall(r"`([A-Z][A-Z0-9_]+?)_[A-Z]+` / `_([A-Z]+)`", table):
+        documented.add(f"{prefix}_{suffix}")
+    assert read - documented == set()

@@ -1,0 +1,63 @@
+"""`canary load`: keep starting identity-verification instances (synthetic applicants)."""
+
+import argparse
+import asyncio
+import os
+import signal
+from typing import Any
+
+from workers.errors import InputError
+
+
+def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
+    parser = subparsers.add_parser(
+        "load",
+        help="start identity-verification instances with made-up applicants, at a steady rate",
+        description=(
+            "Start instances of the identity-verification process on ZEEBE_ADDRESS with"
+            " synthetic applicants, so Operate shows traffic on both branches. Runs until"
+            " --count instances were started, or until SIGTERM/Ctrl-C."
+        ),
+    )
+    parser.add_argument("--per-second", type=float, default=2.0, help="instances per second")
+    parser.add_argument("--count", type=int, help="stop after this many (default: run on)")
+    parser.add_argument("--seed", type=int, help="seed for the synthetic applicants")
+    parser.add_argument("--address", help="gateway host:port (default: $ZEEBE_ADDRESS)")
+    parser.set_defaults(handler=run, long_running=True)
+
+
+async def run(args: argparse.Namespace) -> int:
+    from pyzeebe import ZeebeClient  # noqa: PLC0415
+
+    from workers.deploy import NEVER_GIVE_UP  # noqa: PLC0415
+    from workers.load import start_instances  # noqa: PLC0415
+    from workers.settings import ZeebeSettings  # noqa: PLC0415
+    from workers.zeebe_connection import GatewayWatch, create_channel  # noqa: PLC0415
+
+    if not args.per_second > 0:
+        raise InputError("--per-second must be greater than 0")
+    if args.count is not None and args.count < 1:
+        raise InputError("--count must be at least 1")
+    environ = dict(os.environ)
+    if args.address:
+        environ["ZEEBE_ADDRESS"] = args.address
+    settings = ZeebeSettings.from_env(environ)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    channel = create_channel(settings, watch=GatewayWatch())
+    try:
+        stats = await start_instances(
+            ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP),
+            count=args.count,
+            per_second=args.per_second,
+            seed=args.seed,
+            stop=stop,
+        )
+    finally:
+        await channel.close()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    print(f"started {stats.started} instance(s), {stats.failed} failed to start")
+    return 0 if stats.failed == 0 else 1

@@ -1,0 +1,310 @@
+"""`canary demo`: the whole story on one machine with nothing configured.
+
+It starts the dev engine (a Zeebe gateway double: a test and demo tool, not Camunda), the
+VerifyMeNow stand-in (v1 flaky, v2 healthy by default) and finds or starts Postgres; migrates,
+sets the rate, deploys the real model and runs the real workers (`service.running_service`),
+starts instances, shows per-version progress live (from the same REST endpoints `canary
+status` reads) and ends with `canary report`'s report. With a ramp it raises the rate at even
+steps of the run so the share visibly moves. Ctrl-C stops everything cleanly.
+"""
+
+import asyncio
+import contextlib
+import math
+import signal
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+import psycopg
+from pyzeebe import ZeebeClient
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from workers import rollout_store
+from workers.camunda_rest import CamundaApiError, CamundaRestClient
+from workers.demo_database import DemoDatabase, demo_database
+from workers.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
+from workers.devengine import DevEngine
+from workers.devstub.config import StubConfig
+from workers.devstub.server import VerifyMeNowStub
+from workers.load import start_instances
+from workers.migrate import migrate
+from workers.report import build_report, render_report
+from workers.routing import VERSIONS, format_rate
+from workers.service import running_service
+from workers.settings import CamundaRestSettings, ServiceSettings, ZeebeSettings
+from workers.status import Status, collect_status
+from workers.zeebe_connection import create_channel
+
+ROLLOUT = "verifymenow"
+REFRESH_SECONDS = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    instances: int = 500
+    rate: float = 0.2
+    #: Rates to move to, evenly spread over the run (the initial `rate` comes first).
+    ramp: Sequence[float] = ()
+    per_second: float = 100.0
+    v1_error_rate: float = 0.25
+    v2_error_rate: float = 0.0
+    rejection_rate: float = 0.05
+    unreadable_rate: float = 0.03
+    seed: int | None = None
+    grpc_port: int = 0
+    rest_port: int = 0
+    stub_port: int = 0
+    database_url: str | None = None
+    #: The whole run may take at most this long once every instance was started.
+    settle_timeout: float = 120.0
+
+
+@dataclass(slots=True)
+class DemoResult:
+    started: int = 0
+    finished: int = 0
+    interrupted: bool = False
+    timed_out: bool = False
+    elapsed: float = 0.0
+    rates: list[tuple[int, float]] = field(default_factory=list)
+    status: Status | None = None
+
+
+def stub_config(options: DemoOptions) -> StubConfig:
+    # Latencies low enough that 500 instances finish fast, high enough to show up in p95.
+    return StubConfig().updated(
+        {
+            "seed": options.seed,
+            "v1": {
+                "error_rate": options.v1_error_rate,
+                "rejection_rate": options.rejection_rate,
+                "unreadable_rate": options.unreadable_rate,
+                "latency_median_ms": 25,
+                "latency_p95_ms": 90,
+            },
+            "v2": {
+                "error_rate": options.v2_error_rate,
+                "rejection_rate": options.rejection_rate,
+                "unreadable_rate": options.unreadable_rate,
+                "latency_median_ms": 15,
+                "latency_p95_ms": 50,
+            },
+        }
+    )
+
+
+def service_settings(
+    engine: DevEngine, stub: VerifyMeNowStub, database: DemoDatabase
+) -> ServiceSettings:
+    environ = {
+        "ZEEBE_ADDRESS": engine.grpc_address,
+        "DATABASE_URL": database.url,
+        "VERIFYMENOW_V1_URL": stub.url,
+        "VERIFYMENOW_V2_URL": stub.url,
+        "VERIFYMENOW_TIMEOUT": "2s",
+        "CANARY_HTTP_HOST": "127.0.0.1",
+        "CANARY_HTTP_PORT": "0",
+        "CANARY_SHUTDOWN_GRACE": "3s",
+        "CANARY_CONFIG_REFRESH": "5s",
+        "CANARY_RECORDER_FLUSH_INTERVAL": "200ms",
+    }
+    return ServiceSettings.from_env(environ, hostname="canary-demo")
+
+
+def progress_view(
+    status: Status | None, result: DemoResult, options: DemoOptions, rate: float
+) -> RenderableType:
+    table = Table(title="identity verification, per version", title_justify="left")
+    for header in (
+        "version",
+        "routed",
+        "in progress",
+        "verified",
+        "rejected",
+        "new document",
+        "incidents",
+    ):
+        table.add_column(header, justify="right" if header != "version" else "left")
+    finished = 0
+    if status is not None:
+        for version in VERSIONS:
+            s = status.versions[version]
+            routed = s.active + s.incidents + s.completed + s.rejected + s.unreadable
+            finished += s.completed + s.rejected + s.unreadable + s.incidents
+            share = f" ({routed / result.started:.0%})" if result.started else ""
+            table.add_row(
+                f"v{version}",
+                f"{routed}{share}",
+                str(s.active),
+                str(s.completed),
+                str(s.rejected),
+                str(s.unreadable),
+                Text(str(s.incidents), style="bold red" if s.incidents else ""),
+            )
+    result.finished = finished
+    line = Text(
+        f"rate {format_rate(rate)} to v2   started {result.started}/{options.instances}   "
+        f"finished {finished}   {result.elapsed:.1f} s"
+    )
+    bar = ProgressBar(total=options.instances, completed=finished, width=60)
+    return Group(table, line, bar)
+
+
+@contextlib.asynccontextmanager
+async def _interruptible() -> AsyncIterator[asyncio.Event]:
+    """Ctrl-C / SIGTERM set an event instead of tearing the loop down mid-flight."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+async def _set_rate(url: str, rate: float, reason: str) -> None:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await rollout_store.set_rate(conn, ROLLOUT, rate=rate, actor="canary demo", reason=reason)
+
+
+def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
+    """(instances started, rate) pairs: the initial rate at 0, each ramp step evenly after."""
+    steps = list(options.ramp)
+    points = [(0, options.rate)]
+    for index, rate in enumerate(steps, start=1):
+        points.append((math.floor(options.instances * index / (len(steps) + 1)), rate))
+    return points
+
+
+async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
+    result = DemoResult()
+    began = time.monotonic()
+    async with _interruptible() as stop, demo_database(options.database_url) as database:
+        async with await psycopg.AsyncConnection.connect(database.url, autocommit=True) as conn:
+            await migrate(conn)
+        points = ramp_points(options)
+        await _set_rate(database.url, points[0][1], "canary demo: initial rate")
+        result.rates.append(points[0])
+        # Everything that runs stops here, so the recorder's last batch is written before
+        # the report reads the database.
+        async with contextlib.AsyncExitStack() as stack:
+            await _run(
+                stack,
+                options=options,
+                console=console,
+                database=database,
+                points=points,
+                stop=stop,
+                result=result,
+                began=began,
+            )
+        result.elapsed = time.monotonic() - began
+        if not result.interrupted:
+            async with await psycopg.AsyncConnection.connect(database.url, autocommit=True) as conn:
+                report = await build_report(conn, ROLLOUT, since=None)
+            console.rule(f"canary report {ROLLOUT}")
+            render_report(report, console)
+        _summary(result, console, database)
+    return result
+
+
+async def _run(
+    stack: contextlib.AsyncExitStack,
+    *,
+    options: DemoOptions,
+    console: Console,
+    database: DemoDatabase,
+    points: list[tuple[int, float]],
+    stop: asyncio.Event,
+    result: DemoResult,
+    began: float,
+) -> None:
+    stub = await stack.enter_async_context(
+        VerifyMeNowStub(stub_config(options), host="127.0.0.1", port=options.stub_port)
+    )
+    engine = await stack.enter_async_context(
+        DevEngine(port=options.grpc_port, rest_port=options.rest_port)
+    )
+    console.print(
+        f"[bold]canary demo[/]: dev engine {engine.grpc_address} (REST {engine.rest_url}), "
+        f"VerifyMeNow stand-in {stub.url}, Postgres: {database.origin}"
+    )
+    channel = create_channel(ZeebeSettings.from_env({"ZEEBE_ADDRESS": engine.grpc_address}))
+    stack.push_async_callback(channel.close)
+    client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
+    deployed = await deploy(client, sorted(BPMN_DIR.glob("*.bpmn")), address=engine.grpc_address)
+    console.print("  deployed " + ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in deployed))
+    console.print(
+        f"  watch from another terminal: canary status --rest-address {engine.rest_url}"
+        f" --database-url {database.url}"
+    )
+    await stack.enter_async_context(running_service(service_settings(engine, stub, database)))
+    rest_settings = CamundaRestSettings.from_env({"CAMUNDA_REST_ADDRESS": engine.rest_url or ""})
+    rest = await stack.enter_async_context(CamundaRestClient(rest_settings))
+
+    def on_started(_key: int, _variables: object) -> None:
+        result.started += 1
+
+    load = asyncio.create_task(
+        start_instances(
+            client,
+            count=options.instances,
+            per_second=options.per_second,
+            seed=options.seed,
+            prefix="DEMO",
+            on_started=on_started,
+            stop=stop,
+        )
+    )
+    pending = list(points[1:])
+    rate = points[0][1]
+    settle_deadline: float | None = None
+    with Live(console=console, refresh_per_second=8, redirect_stderr=True) as live:
+        while True:
+            result.elapsed = time.monotonic() - began
+            while pending and result.started >= pending[0][0]:
+                at, rate = pending.pop(0)
+                await _set_rate(database.url, rate, f"canary demo: ramp step at {at} instances")
+                result.rates.append((at, rate))
+            with contextlib.suppress(CamundaApiError):
+                result.status = await collect_status(
+                    rest, rollout=ROLLOUT, rate=rate, strategy="sticky"
+                )
+            live.update(progress_view(result.status, result, options, rate))
+            if stop.is_set():
+                result.interrupted = True
+                break
+            if load.done():
+                settle_deadline = settle_deadline or time.monotonic() + options.settle_timeout
+                if result.finished >= result.started or time.monotonic() > settle_deadline:
+                    result.timed_out = result.finished < result.started
+                    break
+            await asyncio.sleep(REFRESH_SECONDS)
+    stop.set()  # ends the load generator if it is still starting instances
+    result.started = (await load).started
+
+
+def _summary(result: DemoResult, console: Console, database: DemoDatabase) -> None:
+    console.rule("summary")
+    if result.interrupted:
+        console.print(f"stopped by you after {result.elapsed:.1f} s: {result.started} started")
+        return
+    ramp = " -> ".join(format_rate(rate) for _, rate in result.rates)
+    state = "all finished" if not result.timed_out else "some still running at the time limit"
+    console.print(f"{result.started} instances in {result.elapsed:.1f} s ({state}); rate {ramp}.")
+    if database.origin != "throwaway cluster":
+        console.print(f"The demo database stays: canary report --database-url {database.url}")
+    if result.status is not None:
+        incidents = sum(s.incidents for s in result.status.versions.values())
+        if incidents:
+            console.print(
+                f"{incidents} instance(s) ended in an incident after their retries ran out: "
+                "in Camunda they would wait in Operate for you to fix and retry them."
+            )

@@ -1,0 +1,142 @@
+"""A Postgres database for the offline demo, found or made with nothing configured.
+
+In order: the server of DATABASE_URL if set, else the local server on 127.0.0.1:5432, else a
+throwaway cluster started from the machine's PostgreSQL binaries in a temporary directory
+and removed afterwards. On a server the demo never touches existing data: it (re)creates a
+database of its own, ``canary_demo``, and leaves it behind for `canary report` afterwards.
+"""
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import structlog
+from psycopg.conninfo import conninfo_to_dict
+
+from workers.errors import DatabaseUnavailableError
+
+log = structlog.get_logger(__name__)
+
+DEMO_DATABASE = "canary_demo"
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDatabase:
+    url: str
+    #: Where it came from, for the demo's opening lines.
+    origin: str
+
+
+def _with_database(url: str, database: str) -> str:
+    params = conninfo_to_dict(url)
+    user = params.get("user") or "postgres"
+    password = f":{params['password']}" if params.get("password") else ""
+    host = params.get("host") or "127.0.0.1"
+    port = params.get("port") or 5432
+    if str(host).startswith("/"):
+        return f"postgresql://{user}{password}@/{database}?host={host}&port={port}"
+    return f"postgresql://{user}{password}@{host}:{port}/{database}"
+
+
+async def _reachable(url: str) -> bool:
+    try:
+        conn = await psycopg.AsyncConnection.connect(url, connect_timeout=3)
+    except psycopg.OperationalError:
+        return False
+    await conn.close()
+    return True
+
+
+async def _fresh_database(server_url: str) -> str:
+    async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+        await admin.execute(f"DROP DATABASE IF EXISTS {DEMO_DATABASE} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {DEMO_DATABASE}")
+    return _with_database(server_url, DEMO_DATABASE)
+
+
+@contextlib.asynccontextmanager
+async def demo_database(database_url: str | None) -> AsyncIterator[DemoDatabase]:
+    """Yield the demo's database; a throwaway cluster is stopped and removed on exit."""
+    for url, origin in ((database_url, "DATABASE_URL"), (LOCAL_SERVER, "local server")):
+        if url and await _reachable(url):
+            yield DemoDatabase(await _fresh_database(url), origin)
+            return
+        if url and origin == "DATABASE_URL":
+            msg = "DATABASE_URL does not answer; unset it to let the demo find or start Postgres"
+            raise DatabaseUnavailableError(msg)
+    async with _throwaway_cluster() as server_url:
+        yield DemoDatabase(await _fresh_database(server_url), "throwaway cluster")
+
+
+def _postgres_binaries() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    return candidates[0].parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _run(argv: list[str], *, user: str | None) -> None:
+    name = Path(argv[0]).name
+    if user is not None:
+        # initdb and postgres refuse to run as root.
+        argv = ["runuser", "-u", user, "--", *argv]
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output, _ = await process.communicate()
+    if process.returncode != 0:
+        last = output.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        msg = f"{name} failed: {last[0]}"
+        raise DatabaseUnavailableError(msg)
+
+
+@contextlib.asynccontextmanager
+async def _throwaway_cluster() -> AsyncIterator[str]:
+    binaries = _postgres_binaries()
+    if binaries is None:
+        msg = (
+            "no Postgres to use: set DATABASE_URL, start a local server, or install PostgreSQL"
+            " (`make demo` installs and starts it)"
+        )
+        raise DatabaseUnavailableError(msg)
+    user = "postgres" if os.geteuid() == 0 else None
+    root = Path(tempfile.mkdtemp(prefix="canary-demo-pg-"))
+    data = root / "data"
+    port = _free_port()
+    if user is not None:
+        shutil.chown(root, user=user)
+    try:
+        await _run(
+            [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
+            user=user,
+        )
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+        await _run(
+            [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start"],
+            user=user,
+        )
+        log.info("throwaway Postgres started", port=port)
+        try:
+            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        finally:
+            with contextlib.suppress(DatabaseUnavailableError):
+                await _run(
+                    [str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], user=user
+                )
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,237 @@
+"""The gRPC channel to the Zeebe gateway, and how the workers live through gateway outages.
+
+pyzeebe alone does not survive a long outage: its retry counter never resets, so after
+`max_connection_retries` errors the worker closes its channel and silently stops polling, and
+its poller retries on a fixed 5 s sleep. We run pyzeebe with unlimited retries and put a
+`GatewayWatch` interceptor on the channel instead:
+
+- every call's outcome tells the watch whether the gateway is up (UNAVAILABLE, INTERNAL,
+  DEADLINE_EXCEEDED and CANCELLED-by-transport count as down; any answer counts as up);
+- while it is down, job activation waits for the next attempt of an exponential backoff with
+  full jitter (on top of pyzeebe's 5 s), so a fleet of workers does not hammer a restarting
+  gateway in lockstep;
+- each outage is logged once when it starts and once, with its duration, when it ends.
+
+The channel's own reconnect backoff is capped low, so a gateway that is back is noticed fast.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import grpc
+import structlog
+from oauthlib import oauth2
+from pyzeebe.credentials import Oauth2ClientCredentialsMetadataPlugin, OAuth2MetadataPlugin
+from requests_oauthlib import OAuth2Session
+
+from workers.backoff import Backoff
+from workers.errors import ConfigError
+from workers.settings import ZeebeSettings
+
+log = structlog.get_logger(__name__)
+
+#: Status codes that mean "the gateway is not there (or not itself)", not "your request is bad".
+OUTAGE_CODES = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.UNKNOWN,
+    }
+)
+#: Calls that poll for work: the ones that wait for the next attempt during an outage.
+_ACTIVATION_METHODS = (b"ActivateJobs", b"StreamActivatedJobs")
+
+CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
+    # gRPC's default reconnect backoff grows to 120 s; cap it so recovery is seen within 5 s.
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 5_000),
+    ("grpc.keepalive_time_ms", 45_000),
+)
+
+
+class GatewayWatch:
+    """Tracks whether the gateway answers; paces reconnect attempts while it does not."""
+
+    def __init__(
+        self,
+        *,
+        backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._backoff = backoff or Backoff(base=1.0, cap=10.0)
+        self._clock = clock
+        self._down_since: float | None = None
+        self._failures = 0
+        self._next_attempt = 0.0
+        self.outages = 0
+        self.last_error: str | None = None
+
+    @property
+    def up(self) -> bool:
+        return self._down_since is None
+
+    def outage_seconds(self) -> float:
+        return 0.0 if self._down_since is None else self._clock() - self._down_since
+
+    def failed(self, code: grpc.StatusCode, details: str | None) -> None:
+        now = self._clock()
+        self.last_error = f"{code.name}: {details or ''}".strip()
+        if self._down_since is None:
+            self._down_since = now
+            self._failures = 0
+            self.outages += 1
+            log.warning(
+                "zeebe gateway unreachable; reconnecting with backoff", error=self.last_error
+            )
+        elif now < self._next_attempt:
+            # Another poller failing within the same attempt window: not a new attempt.
+            return
+        self._failures += 1
+        self._next_attempt = now + self._backoff.delay(self._failures)
+
+    def now(self) -> float:
+        return self._clock()
+
+    def succeeded(self, *, started_at: float) -> None:
+        """A call that started at `started_at` got an answer."""
+        if self._down_since is not None:
+            if started_at < self._down_since:
+                # A call from before the outage (a long poll answered as the gateway shut
+                # down) says nothing about the gateway being back.
+                return
+            log.info(
+                "zeebe gateway reachable again",
+                outage_seconds=round(self._clock() - self._down_since, 3),
+                attempts=self._failures,
+            )
+            self._down_since = None
+            self._failures = 0
+            self.last_error = None
+
+    async def wait_for_attempt(self) -> None:
+        """During an outage, sleep until the backoff allows the next attempt."""
+        if self._down_since is not None:
+            delay = self._next_attempt - self._clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    def observe(self, error: grpc.aio.AioRpcError, *, started_at: float) -> None:
+        if error.code() in OUTAGE_CODES:
+            self.failed(error.code(), error.details())
+        elif error.code() is not grpc.StatusCode.CANCELLED:
+            # NOT_FOUND, INVALID_ARGUMENT...: the gateway answered, so it is up.
+            self.succeeded(started_at=started_at)
+
+
+class _UnaryUnaryWatch(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self, watch: GatewayWatch) -> None:
+        self._watch = watch
+
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
+    ) -> Any:
+        started_at = self._watch.now()
+        call = await continuation(client_call_details, request)
+        try:
+            await call
+        except grpc.aio.AioRpcError as error:
+            self._watch.observe(error, started_at=started_at)
+        else:
+            self._watch.succeeded(started_at=started_at)
+        return call
+
+
+class _UnaryStreamWatch(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    def __init__(self, watch: GatewayWatch) -> None:
+        self._watch = watch
+
+    async def intercept_unary_stream(
+        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
+    ) -> AsyncIterator[Any]:
+        method = client_call_details.method
+        name = method.rsplit(b"/", 1)[-1] if isinstance(method, bytes) else method.encode()
+        if name in _ACTIVATION_METHODS:
+            await self._watch.wait_for_attempt()
+        started_at = self._watch.now()
+        call = await continuation(client_call_details, request)
+        return self._responses(call, started_at)
+
+    async def _responses(self, call: Any, started_at: float) -> AsyncIterator[Any]:
+        try:
+            async for response in call:
+                yield response
+        except grpc.aio.AioRpcError as error:
+            self._watch.observe(error, started_at=started_at)
+            raise
+        self._watch.succeeded(started_at=started_at)
+
+
+def interceptors(watch: GatewayWatch) -> list[grpc.aio.ClientInterceptor]:
+    return [_UnaryUnaryWatch(watch), _UnaryStreamWatch(watch)]
+
+
+def create_channel(
+    settings: ZeebeSettings, *, watch: GatewayWatch | None = None
+) -> grpc.aio.Channel:
+    """A grpc.aio channel for `settings`, watched by `watch` when given."""
+    options = list(CHANNEL_OPTIONS)
+    extra = interceptors(watch) if watch is not None else []
+    credentials = None
+    if settings.ca_certificate_path:
+        try:
+            root = Path(settings.ca_certificate_path).read_bytes()
+        except OSError as exc:
+            msg = f"ZEEBE_CA_CERTIFICATE_PATH cannot be read: {exc.strerror}"
+            raise ConfigError(msg) from None
+        credentials = grpc.ssl_channel_credentials(root_certificates=root)
+    if settings.mode == "plaintext":
+        channel = grpc.aio.insecure_channel(settings.address, options=options, interceptors=extra)
+    elif settings.mode == "tls":
+        channel = grpc.aio.secure_channel(
+            settings.address,
+            credentials or grpc.ssl_channel_credentials(),
+            options=options,
+            interceptors=extra,
+        )
+    else:
+        call_credentials = grpc.metadata_call_credentials(_token_plugin(settings))
+        channel = grpc.aio.secure_channel(
+            settings.address,
+            grpc.composite_channel_credentials(
+                credentials or grpc.ssl_channel_credentials(), call_credentials
+            ),
+            options=options,
+            interceptors=extra,
+        )
+    return channel
+
+
+def _token_plugin(settings: ZeebeSettings) -> grpc.AuthMetadataPlugin:
+    """pyzeebe's OAuth client-credentials plugin, built here so the channel can carry our
+    interceptors (pyzeebe's channel helpers take none)."""
+    client_id = settings.client_id or ""
+    client_secret = settings.client_secret or ""
+    token_url = settings.oauth_url or ""
+    if settings.mode == "saas":
+        # Camunda SaaS wants the client id and secret in the token request body.
+        session = OAuth2Session(client=oauth2.BackendApplicationClient(client_id=client_id))
+        fetch = partial(
+            session.fetch_token,
+            token_url=token_url,
+            include_client_id=True,
+            client_secret=client_secret,
+            audience=settings.audience,
+        )
+        return OAuth2MetadataPlugin(oauth2session=session, func_retrieve_token=fetch)
+    return Oauth2ClientCredentialsMetadataPlugin(
+        client_id=client_id,
+        client_secret=client_secret,
+        authorization_server=token_url,
+        audience=settings.audience,
+    )
