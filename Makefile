@@ -41,8 +41,11 @@ test: env postgres node lint typecheck  ## everything CI runs: lint, types and t
 demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the real workers
 	$(BIN)/canary demo
 
-bench: env postgres  ## run every benchmark and print its numbers
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
+	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end
+
+bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
+	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
 picture: node  ## re-render bpmn/identity-verification.svg and .png from the model
 	@[[ -x /usr/bin/chromium ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium

@@ -1,10 +1,14 @@
-"""Helpers the benchmark scripts share: a throwaway migrated database, percentiles, output."""
+"""Helpers the benchmark scripts share: a throwaway database, the engine in a process, numbers."""
 
+import asyncio
 import contextlib
+import json
 import os
 import statistics
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -60,3 +64,87 @@ def summary(values: Sequence[float]) -> str:
 def report(name: str, value: str, goal: str = "") -> None:
     suffix = f"   (goal {goal})" if goal else ""
     print(f"{name:<58} {value}{suffix}")
+
+
+@contextlib.asynccontextmanager
+async def engine_process(retain: int) -> AsyncIterator[tuple[str, str]]:
+    """`canary dev-engine` in a subprocess; yields (grpc address, REST url)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        "dev-engine",
+        "--port",
+        "0",
+        "--rest-port",
+        "0",
+        "--retain-finished",
+        str(retain),
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CANARY_LOG_FORMAT": "json", "CANARY_LOG_LEVEL": "info"},
+    )
+    assert process.stderr is not None
+    while True:
+        line = await process.stderr.readline()
+        assert line, "the dev engine did not start"
+        if b"dev engine listening" in line:
+            event = json.loads(line)
+            break
+    try:
+        yield event["grpc_address"], event["rest_url"]
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident set size (VmHWM) in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def free_port() -> int:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def wait_http_ok(url: str, *, timeout: float = 30.0) -> None:
+    import httpx  # noqa: PLC0415
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with httpx.AsyncClient() as http:
+        while True:
+            try:
+                if (await http.get(url, timeout=1)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{url} never answered 200")
+            await asyncio.sleep(0.1)
+
+
+async def count_completed(rest_url: str, process_id: str) -> int:
+    import httpx  # noqa: PLC0415
+
+    async with httpx.AsyncClient(base_url=rest_url, timeout=30) as rest:
+        response = await rest.post(
+            "/v2/process-instances/search",
+            json={
+                "filter": {"processDefinitionId": process_id, "state": "COMPLETED"},
+                "page": {"limit": 1},
+            },
+        )
+    return int(response.json()["page"]["totalItems"])

@@ -53,7 +53,7 @@ def timestamp_job_creation(dev: DevEngine) -> dict[int, float]:
 
 async def parked(dev: DevEngine) -> None:
     # A counter in the engine, not an event: yield to the loop until the poll is parked.
-    while dev.waiting_polls == 0:  # noqa: ASYNC110
+    while dev.waiting_polls == 0:
         await asyncio.sleep(0)
 
 

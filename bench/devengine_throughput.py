@@ -19,7 +19,6 @@ type), and grpcio's asyncio stack cancels calls beyond ~2000 in flight on one ch
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -27,44 +26,16 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 
 from workers.devengine import DevEngine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_support import count_completed, engine_process
+
 from workers.devengine.bpmn_builder import one_task_process
 
 IDENTITY_BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
-
-
-@contextlib.asynccontextmanager
-async def engine_process(retain: int) -> AsyncIterator[tuple[str, str]]:
-    """`canary dev-engine` in a subprocess; yields (grpc address, REST url)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        "dev-engine",
-        "--port",
-        "0",
-        "--rest-port",
-        "0",
-        "--retain-finished",
-        str(retain),
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "CANARY_LOG_FORMAT": "json", "CANARY_LOG_LEVEL": "info"},
-    )
-    assert process.stderr is not None
-    while True:
-        line = await process.stderr.readline()
-        assert line, "the dev engine did not start"
-        if b"dev engine listening" in line:
-            event = json.loads(line)
-            break
-    try:
-        yield event["grpc_address"], event["rest_url"]
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 @contextlib.asynccontextmanager
@@ -101,17 +72,6 @@ def register_noop_workers(worker: ZeebeWorker, model: str) -> None:
         return {}
 
 
-async def completed(rest: httpx.AsyncClient, process_id: str) -> int:
-    response = await rest.post(
-        "/v2/process-instances/search",
-        json={
-            "filter": {"processDefinitionId": process_id, "state": "COMPLETED"},
-            "page": {"limit": 1},
-        },
-    )
-    return int(response.json()["page"]["totalItems"])
-
-
 async def measure(model: str, *, in_process: bool, instances: int, in_flight: int) -> float:
     serve = engine_in_loop if in_process else engine_process
     async with serve(instances * 2) as (address, rest_url):
@@ -140,8 +100,7 @@ async def measure(model: str, *, in_process: bool, instances: int, in_flight: in
         start = time.perf_counter()
         await asyncio.gather(*(run(i) for i in range(instances)))
         elapsed = time.perf_counter() - start
-        async with httpx.AsyncClient(base_url=rest_url, timeout=30) as rest:
-            assert await completed(rest, process_id) == instances
+        assert await count_completed(rest_url, process_id) == instances
         await worker.stop()
         await working
         await channel.close()

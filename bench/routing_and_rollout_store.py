@@ -105,7 +105,7 @@ async def propagation(url: str, stores: int, changes: int) -> None:
             committed = time.perf_counter()
             deadline = committed + 5
             # Polling (not an Event) keeps the measured path exactly the workers' own.
-            while not all(rate in s for s in seen) and time.perf_counter() < deadline:  # noqa: ASYNC110
+            while not all(rate in s for s in seen) and time.perf_counter() < deadline:
                 await asyncio.sleep(0.0005)
             latencies_ms.append((max(s.get(rate, deadline) for s in seen) - committed) * 1000)
             await asyncio.sleep(0.005)

@@ -48,7 +48,7 @@ REFRESH_SECONDS = 0.25
 class DemoOptions:
     instances: int = 500
     rate: float = 0.2
-    #: Rates to move to, evenly spread over the run (the initial `rate` comes first).
+    #: Rates for equal parts of the run, in order; when given, `rate` is not used.
     ramp: Sequence[float] = ()
     per_second: float = 100.0
     v1_error_rate: float = 0.25
@@ -175,12 +175,13 @@ async def _set_rate(url: str, rate: float, reason: str) -> None:
 
 
 def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
-    """(instances started, rate) pairs: the initial rate at 0, each ramp step evenly after."""
-    steps = list(options.ramp)
-    points = [(0, options.rate)]
-    for index, rate in enumerate(steps, start=1):
-        points.append((math.floor(options.instances * index / (len(steps) + 1)), rate))
-    return points
+    """(instances started, rate) pairs. A ramp splits the run into equal parts, one per step,
+    starting with its first rate; without one the whole run uses `rate`."""
+    steps = list(options.ramp) or [options.rate]
+    return [
+        (math.floor(options.instances * index / len(steps)), rate)
+        for index, rate in enumerate(steps)
+    ]
 
 
 async def run_demo(options: DemoOptions, console: Console) -> DemoResult:

@@ -49,6 +49,11 @@ PERSONAL_DATA_KEYS = frozenset(
 )
 
 
+#: Values that cannot hold a nested personal-data key; checked by exact type, which is much
+#: cheaper than the isinstance() against Mapping every other value needs.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _normalise(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 
@@ -58,18 +63,31 @@ class PersonalDataRedactor:
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
         self._keys = PERSONAL_DATA_KEYS | {_normalise(k) for k in extra_keys}
+        # Every log line passes here; the same few dozen key names come back all the time.
+        self._verdicts: dict[str, bool] = {}
 
     def __call__(
         self, _logger: object, _method: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
-        for key in list(event_dict):
+        for key, value in event_dict.items():
             if key == "event":
                 continue
-            event_dict[key] = self._scrub(key, event_dict[key])
+            if self._personal(key):
+                event_dict[key] = REDACTED
+            elif type(value) not in _SCALARS and isinstance(value, Mapping | list | tuple):
+                event_dict[key] = self._scrub(key, value)
         return event_dict
 
+    def _personal(self, key: str) -> bool:
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = _normalise(key) in self._keys
+            if len(self._verdicts) < 10_000:  # bounded: keys can come from data
+                self._verdicts[key] = verdict
+        return verdict
+
     def _scrub(self, key: str, value: Any) -> Any:
-        if _normalise(key) in self._keys:
+        if self._personal(key):
             return REDACTED
         if isinstance(value, Mapping):
             return {k: self._scrub(str(k), v) for k, v in value.items()}

@@ -74,9 +74,18 @@ class MetricsSink:
 
     def __init__(self, metrics: WorkerMetrics) -> None:
         self._jobs = metrics.jobs
+        # labels() formats and locks on every call; the label sets are few, so keep them.
+        self._children: dict[tuple[str, int, str], Any] = {}
+
+    def _count(self, task_type: str, version: int, outcome: str) -> None:
+        key = (task_type, version, outcome)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self._jobs.labels(task_type, str(version), outcome)
+        child.inc()
 
     def record_decision(self, job: Job, rollout: str, decision: Decision) -> None:  # noqa: ARG002
-        self._jobs.labels(job.type, str(decision.version), f"routed_{decision.rule.value}").inc()
+        self._count(job.type, decision.version, f"routed_{decision.rule.value}")
 
     def record_outcome(
         self,
@@ -87,7 +96,7 @@ class MetricsSink:
         latency_ms: float | None,  # noqa: ARG002
         error_code: str | None = None,  # noqa: ARG002
     ) -> None:
-        self._jobs.labels(job.type, str(version), outcome.value).inc()
+        self._count(job.type, version, outcome.value)
 
 
 class FanOutSink:

@@ -492,7 +492,10 @@ class WorkerSettings:
             shutdown_grace=grace,
             max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 64),
             job_streaming=parse_bool(
-                _get(environ, "CANARY_JOB_STREAMING", "true"), name="CANARY_JOB_STREAMING"
+                # Off by default: long polling already hands jobs over within milliseconds,
+                # and a stream's jobs cross the channel's interceptor one by one.
+                _get(environ, "CANARY_JOB_STREAMING", "false"),
+                name="CANARY_JOB_STREAMING",
             ),
             startup_wait=parse_duration(
                 _get(environ, "CANARY_STARTUP_WAIT", "10s"), name="CANARY_STARTUP_WAIT"

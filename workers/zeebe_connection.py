@@ -5,8 +5,10 @@ pyzeebe alone does not survive a long outage: its retry counter never resets, so
 its poller retries on a fixed 5 s sleep. We run pyzeebe with unlimited retries and put a
 `GatewayWatch` interceptor on the channel instead:
 
-- every call's outcome tells the watch whether the gateway is up (UNAVAILABLE, INTERNAL,
-  DEADLINE_EXCEEDED and CANCELLED-by-transport count as down; any answer counts as up);
+- every ActivateJobs call's outcome tells the watch whether the gateway is up (UNAVAILABLE,
+  INTERNAL, DEADLINE_EXCEEDED and UNKNOWN count as down; any answer counts as up); the
+  pollers make that call all the time, and watching only it keeps the per-job path free of
+  interceptor cost (CompleteJob and job streams pass straight through);
 - while it is down, job activation waits for the next attempt of an exponential backoff with
   full jitter (on top of pyzeebe's 5 s), so a fleet of workers does not hammer a restarting
   gateway in lockstep;
@@ -43,8 +45,9 @@ OUTAGE_CODES = frozenset(
         grpc.StatusCode.UNKNOWN,
     }
 )
-#: Calls that poll for work: the ones that wait for the next attempt during an outage.
-_ACTIVATION_METHODS = (b"ActivateJobs", b"StreamActivatedJobs")
+#: The call that tells us whether the gateway is there, and is paced during an outage:
+#: every worker's pollers make it continually, and nothing else needs pacing.
+_WATCHED_METHOD = b"ActivateJobs"
 
 CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     # gRPC's default reconnect backoff grows to 120 s; cap it so recovery is seen within 5 s.
@@ -129,24 +132,6 @@ class GatewayWatch:
             self.succeeded(started_at=started_at)
 
 
-class _UnaryUnaryWatch(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    def __init__(self, watch: GatewayWatch) -> None:
-        self._watch = watch
-
-    async def intercept_unary_unary(
-        self, continuation: Callable[..., Any], client_call_details: Any, request: Any
-    ) -> Any:
-        started_at = self._watch.now()
-        call = await continuation(client_call_details, request)
-        try:
-            await call
-        except grpc.aio.AioRpcError as error:
-            self._watch.observe(error, started_at=started_at)
-        else:
-            self._watch.succeeded(started_at=started_at)
-        return call
-
-
 class _UnaryStreamWatch(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
     def __init__(self, watch: GatewayWatch) -> None:
         self._watch = watch
@@ -156,8 +141,11 @@ class _UnaryStreamWatch(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[
     ) -> AsyncIterator[Any]:
         method = client_call_details.method
         name = method.rsplit(b"/", 1)[-1] if isinstance(method, bytes) else method.encode()
-        if name in _ACTIVATION_METHODS:
-            await self._watch.wait_for_attempt()
+        if name != _WATCHED_METHOD:
+            # Job streams pass straight through: wrapping them would cost per streamed job,
+            # and the pollers' ActivateJobs calls run beside them all the time anyway.
+            return await continuation(client_call_details, request)  # type: ignore[no-any-return]
+        await self._watch.wait_for_attempt()
         started_at = self._watch.now()
         call = await continuation(client_call_details, request)
         return self._responses(call, started_at)
@@ -173,7 +161,7 @@ class _UnaryStreamWatch(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[
 
 
 def interceptors(watch: GatewayWatch) -> list[grpc.aio.ClientInterceptor]:
-    return [_UnaryUnaryWatch(watch), _UnaryStreamWatch(watch)]
+    return [_UnaryStreamWatch(watch)]
 
 
 def create_channel(

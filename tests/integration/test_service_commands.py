@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -129,6 +130,10 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
     )
     assert code == 0, err
     assert out.strip() == "started 12 instance(s), 0 failed to start"
+    code, out, _ = await canary(
+        "load", "--count", "1", "--json", "--address", zeebe_target.grpc_address
+    )
+    assert (code, out.strip()) == (0, '{\n  "started": 1,\n  "failed": 0\n}')
     stub = await stub_in_process(StubConfig(seed=1))
     await set_rate(database_url, 0.5)
     from flow_support import workers  # noqa: PLC0415
@@ -137,10 +142,10 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
         async with workers(
             grpc_address=zeebe_target.grpc_address, database_url=database_url, stub_url=stub.url
         ):
-            status = await wait_for_status(zeebe_target.rest_url, lambda s: finished(s) == 12)
+            status = await wait_for_status(zeebe_target.rest_url, lambda s: finished(s) == 13)
     finally:
         await stub.stop()
-    assert sum(s.completed for s in status.versions.values()) == 12
+    assert sum(s.completed for s in status.versions.values()) == 13
 
 
 @pytest.mark.parametrize(
@@ -169,7 +174,7 @@ async def test_the_demo_runs_to_its_summary_and_report(database_url):
         "--instances",
         "60",
         "--ramp",
-        "50%",
+        "20%,50%",
         "--seed",
         "3",
         env={"DATABASE_URL": server},
@@ -180,3 +185,29 @@ async def test_the_demo_runs_to_its_summary_and_report(database_url):
     assert "verdict" in out
     assert "60 instances in" in out
     assert "rate 20% -> 50%" in out
+
+
+async def test_ctrl_c_stops_the_demo_cleanly(database_url):
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        "demo",
+        "--instances",
+        "100000",
+        "--per-second",
+        "50",
+        env={**os.environ, "DATABASE_URL": server},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    while b"deployed identity-verification" not in await process.stdout.readline():
+        pass
+    await asyncio.sleep(2)  # instances are flowing
+    process.send_signal(signal.SIGINT)
+    rest, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in err
+    assert b"stopped by you after" in rest

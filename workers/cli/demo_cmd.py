@@ -44,7 +44,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         type=_rate_list,
         default=[],
         metavar="RATES",
-        help="rates to move to during the run, e.g. 5%%,25%%,50%%",
+        help="rates for equal parts of the run, e.g. 5%%,25%%,50%% (instead of --rate)",
     )
     parser.add_argument("--per-second", type=float, default=100.0, help="start rate (100/s)")
     parser.add_argument(

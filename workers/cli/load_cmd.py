@@ -6,6 +6,7 @@ import os
 import signal
 from typing import Any
 
+from workers.cli.common import add_json_option, print_json
 from workers.errors import InputError
 
 
@@ -23,6 +24,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--count", type=int, help="stop after this many (default: run on)")
     parser.add_argument("--seed", type=int, help="seed for the synthetic applicants")
     parser.add_argument("--address", help="gateway host:port (default: $ZEEBE_ADDRESS)")
+    add_json_option(parser)
     parser.set_defaults(handler=run, long_running=True)
 
 
@@ -59,5 +61,8 @@ async def run(args: argparse.Namespace) -> int:
         await channel.close()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-    print(f"started {stats.started} instance(s), {stats.failed} failed to start")
+    if args.json:
+        print_json({"started": stats.started, "failed": stats.failed})
+    else:
+        print(f"started {stats.started} instance(s), {stats.failed} failed to start")
     return 0 if stats.failed == 0 else 1

@@ -7,6 +7,16 @@ import structlog
 from pyzeebe import Job
 
 
+def job_fields(job: Job) -> dict[str, object]:
+    """The identifiers every log line of a job carries, for a single line."""
+    return {
+        "process_instance_key": job.process_instance_key,
+        "job_key": job.key,
+        "element_id": job.element_id,
+        "task_type": job.type,
+    }
+
+
 @contextlib.contextmanager
 def job_log_context(job: Job, **extra: object) -> Iterator[None]:
     """Bind the job's identifiers to structlog's contextvars for the duration of the block."""
