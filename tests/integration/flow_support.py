@@ -6,6 +6,7 @@ over gRPC, to the dev engine or, with ZEEBE_ADDRESS set, to a real cluster.
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -19,7 +20,7 @@ from workers.deploy import BPMN_DIR, deploy
 from workers.devstub.server import VerifyMeNowStub
 from workers.service import RunningService, running_service
 from workers.settings import CamundaRestSettings, ServiceSettings
-from workers.status import Status, collect_status
+from workers.status import Status, VersionStatus, collect_status
 
 MODEL = BPMN_DIR / "identity-verification.bpmn"
 
@@ -86,15 +87,47 @@ def finished(status: Status) -> int:
     )
 
 
+async def current_status(rest_url: str) -> Status:
+    settings = CamundaRestSettings.from_env({"CAMUNDA_REST_ADDRESS": rest_url})
+    async with CamundaRestClient(settings) as rest:
+        return await collect_status(rest, rollout="verifymenow", rate=0.0, strategy="sticky")
+
+
+def since(status: Status, baseline: Status | None) -> Status:
+    """The counts added after `baseline`: a real cluster keeps earlier tests' instances."""
+    if baseline is None:
+        return status
+    versions = {
+        v: VersionStatus(
+            version=v,
+            active=s.active - baseline.versions[v].active,
+            completed=s.completed - baseline.versions[v].completed,
+            rejected=s.rejected - baseline.versions[v].rejected,
+            unreadable=s.unreadable - baseline.versions[v].unreadable,
+            incidents=s.incidents - baseline.versions[v].incidents,
+        )
+        for v, s in status.versions.items()
+    }
+    return dataclasses.replace(status, versions=versions)
+
+
 async def wait_for_status(
-    rest_url: str, predicate: Any, *, timeout: float = 60.0, rate: float = 0.0
+    rest_url: str,
+    predicate: Any,
+    *,
+    timeout: float = 60.0,
+    baseline: Status | None = None,
 ) -> Status:
-    """Poll the REST API (as `canary status` does) until `predicate(status)` holds."""
+    """Poll the REST API (as `canary status` does) until `predicate(status)` holds; with a
+    baseline, the status passed and returned counts only what came after it."""
     settings = CamundaRestSettings.from_env({"CAMUNDA_REST_ADDRESS": rest_url})
     deadline = time.monotonic() + timeout
     async with CamundaRestClient(settings) as rest:
         while True:
-            status = await collect_status(rest, rollout="verifymenow", rate=rate, strategy="sticky")
+            status = since(
+                await collect_status(rest, rollout="verifymenow", rate=0.0, strategy="sticky"),
+                baseline,
+            )
             if predicate(status):
                 return status
             if time.monotonic() > deadline:

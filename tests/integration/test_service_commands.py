@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from flow_support import MODEL, finished, set_rate, stub_in_process, wait_for_status
+from flow_support import (
+    MODEL,
+    current_status,
+    finished,
+    set_rate,
+    stub_in_process,
+    wait_for_status,
+)
 
 from workers.devstub.config import StubConfig
 
@@ -117,6 +124,7 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
     from workers.deploy import deploy  # noqa: PLC0415
 
     await deploy(zeebe_client, [MODEL], address=zeebe_target.grpc_address)
+    baseline = await current_status(zeebe_target.rest_url)
     code, out, err = await canary(
         "load",
         "--count",
@@ -142,7 +150,9 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
         async with workers(
             grpc_address=zeebe_target.grpc_address, database_url=database_url, stub_url=stub.url
         ):
-            status = await wait_for_status(zeebe_target.rest_url, lambda s: finished(s) == 13)
+            status = await wait_for_status(
+                zeebe_target.rest_url, lambda s: finished(s) == 13, baseline=baseline
+            )
     finally:
         await stub.stop()
     assert sum(s.completed for s in status.versions.values()) == 13

@@ -14,6 +14,7 @@ import structlog
 from flow_support import (
     MODEL,
     applicant,
+    current_status,
     deploy_model,
     finished,
     set_rate,
@@ -97,6 +98,7 @@ async def test_sigterm_lets_the_in_flight_job_finish_then_exits_zero(
     zeebe_target, zeebe_client, database_url, slow_v1_stub
 ):
     await deploy_model(zeebe_client, zeebe_target.grpc_address)
+    baseline = await current_status(zeebe_target.rest_url)
     await set_rate(database_url, 0.0)
     port = free_port()
     process = await spawn_worker(
@@ -113,7 +115,9 @@ async def test_sigterm_lets_the_in_flight_job_finish_then_exits_zero(
             process.kill()
     assert process.returncode == 0
     assert b"Traceback" not in stderr
-    status = await wait_for_status(zeebe_target.rest_url, lambda s: finished(s) == 1, timeout=5)
+    status = await wait_for_status(
+        zeebe_target.rest_url, lambda s: finished(s) == 1, timeout=5, baseline=baseline
+    )
     assert status.versions[1].completed == 1  # finished during the grace period, not lost
 
 
@@ -121,6 +125,7 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
     zeebe_target, zeebe_client, database_url, slow_v1_stub
 ):
     await deploy_model(zeebe_client, zeebe_target.grpc_address)
+    baseline = await current_status(zeebe_target.rest_url)
     await set_rate(database_url, 0.0)
     port = free_port()
     env = worker_env(
@@ -151,7 +156,7 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
         extra={"VERIFYMENOW_TIMEOUT": "2s", "CANARY_VERIFY_JOB_TIMEOUT": "4s"},
     ):
         status = await wait_for_status(
-            zeebe_target.rest_url, lambda s: finished(s) == 1, timeout=20
+            zeebe_target.rest_url, lambda s: finished(s) == 1, timeout=20, baseline=baseline
         )
     assert status.versions[1].completed == 1
     (record,) = slow_v1_stub.provider.stats()["v1"]["keys"].values()
@@ -255,6 +260,7 @@ async def test_without_a_database_jobs_get_the_fallback_and_nothing_is_lost(
 
 async def test_health_readiness_and_metrics_endpoints(zeebe_target, zeebe_client, database_url):
     await deploy_model(zeebe_client, zeebe_target.grpc_address)
+    baseline = await current_status(zeebe_target.rest_url)
     await set_rate(database_url, 0.5)
     stub = await stub_in_process(StubConfig(seed=12))
     try:
@@ -262,7 +268,9 @@ async def test_health_readiness_and_metrics_endpoints(zeebe_target, zeebe_client
             grpc_address=zeebe_target.grpc_address, database_url=database_url, stub_url=stub.url
         ) as service:
             await start(zeebe_client, 20)
-            await wait_for_status(zeebe_target.rest_url, lambda s: finished(s) == 20)
+            await wait_for_status(
+                zeebe_target.rest_url, lambda s: finished(s) == 20, baseline=baseline
+            )
             base = f"http://127.0.0.1:{service.health.port}"
             async with httpx.AsyncClient() as http:
                 healthz = await http.get(f"{base}/healthz")
