@@ -126,8 +126,20 @@ async def _throwaway_cluster() -> AsyncIterator[str]:
             user=user,
         )
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1"
+        # -l: the server's output goes to a file; otherwise it keeps our pipe open forever.
+        log_file = root / "server.log"
         await _run(
-            [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-w", "start"],
+            [
+                str(binaries / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(log_file),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ],
             user=user,
         )
         log.info("throwaway Postgres started", port=port)

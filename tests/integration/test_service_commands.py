@@ -1,6 +1,7 @@
 """The service-side commands run as a user runs them: deploy, worker, load and demo."""
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -197,7 +198,9 @@ async def test_the_demo_runs_to_its_summary_and_report(database_url):
     assert "rate 20% -> 50%" in out
 
 
-async def test_ctrl_c_stops_the_demo_cleanly(database_url):
+async def test_status_and_report_work_during_the_demo_and_ctrl_c_stops_it(database_url):
+    """While the demo runs, `canary status` and `canary report` read its engine and database;
+    Ctrl-C then stops everything cleanly."""
     server = database_url.rsplit("/", 1)[0] + "/postgres"
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -208,16 +211,32 @@ async def test_ctrl_c_stops_the_demo_cleanly(database_url):
         "100000",
         "--per-second",
         "50",
-        env={**os.environ, "DATABASE_URL": server},
+        env={**os.environ, "DATABASE_URL": server, "COLUMNS": "400"},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
-    while b"deployed identity-verification" not in await process.stdout.readline():
-        pass
-    await asyncio.sleep(2)  # instances are flowing
+    watch_line = b""
+    while b"canary status --rest-address" not in watch_line:
+        watch_line = await process.stdout.readline()
+    words = watch_line.decode().split()
+    rest_address = words[words.index("--rest-address") + 1]
+    demo_db = words[words.index("--database-url") + 1]
+    await asyncio.sleep(3)  # instances are flowing
+    code, out, err = await canary(
+        "status", "--json", "--rest-address", rest_address, "--database-url", demo_db
+    )
+    assert code == 0, err
+    status = json.loads(out)
+    routed = sum(
+        status["versions"][v]["completed"] + status["versions"][v]["active"] for v in ("v1", "v2")
+    )
+    assert routed > 0
+    code, out, err = await canary("report", "--json", "--database-url", demo_db)
+    assert code == 0, err
+    assert json.loads(out)["versions"]
     process.send_signal(signal.SIGINT)
-    rest, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    rest, err_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 130
-    assert b"Traceback" not in err
+    assert b"Traceback" not in err_bytes
     assert b"stopped by you after" in rest

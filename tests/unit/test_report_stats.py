@@ -104,3 +104,17 @@ def test_split_test_with_rates_of_zero_only_is_certain():
     """At rate 0 nobody may get v2: one v2 decision is a mismatch, none is fine."""
     assert split_test(observed_v2=1, expected_v2=0, variance=0).p_value == 0.0
     assert split_test(observed_v2=0, expected_v2=0, variance=0).p_value == 1.0
+
+
+def test_chart_buckets_shorter_than_a_second_are_labelled_in_tenths():
+    from datetime import timedelta  # noqa: PLC0415
+
+    from workers.report.render import _duration  # noqa: PLC0415
+
+    assert [_duration(timedelta(seconds=s)) for s in (0.16, 1, 2.5, 30, 300)] == [
+        "0.2s",
+        "1s",
+        "2.5s",
+        "30s",
+        "5m",
+    ]

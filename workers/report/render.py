@@ -184,6 +184,8 @@ def _cell(rate: float | None, row: int, *, top: float, levels: int) -> str:
 
 def _duration(span: timedelta) -> str:
     seconds = span.total_seconds()
+    if seconds < 10:
+        return f"{seconds:.1f}s".replace(".0s", "s")
     if seconds < 120:
         return f"{seconds:.0f}s"
     if seconds < 7200:

@@ -1,0 +1,48 @@
+"""Where the demo gets Postgres: DATABASE_URL's server, the local one, or a throwaway cluster."""
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from workers import demo_database
+from workers.errors import DatabaseUnavailableError
+
+pytestmark = pytest.mark.postgres
+
+NOTHING_LISTENS = "postgresql://postgres@127.0.0.1:1/postgres"
+
+
+async def test_database_url_server_gets_a_fresh_demo_database(database_url):
+    server = database_url.rsplit("/", 1)[0] + "/postgres"
+    async with demo_database.demo_database(server) as database:
+        assert database.origin == "DATABASE_URL"
+        assert database.url.endswith("/canary_demo")
+        async with await psycopg.AsyncConnection.connect(database.url) as conn:
+            await conn.execute("CREATE TABLE leftover (a int)")
+    # A second run recreates it empty.
+    async with (
+        demo_database.demo_database(server) as database,
+        await psycopg.AsyncConnection.connect(database.url) as conn,
+    ):
+        row = await (await conn.execute("SELECT to_regclass('leftover')")).fetchone()
+    assert row == (None,)
+
+
+async def test_an_unreachable_database_url_is_one_clear_error():
+    with pytest.raises(DatabaseUnavailableError, match="DATABASE_URL does not answer"):
+        async with demo_database.demo_database(NOTHING_LISTENS):
+            pass
+
+
+async def test_without_any_server_a_throwaway_cluster_is_started_and_removed(monkeypatch):
+    monkeypatch.setattr(demo_database, "LOCAL_SERVER", NOTHING_LISTENS)
+    async with demo_database.demo_database(None) as database:
+        assert database.origin == "throwaway cluster"
+        async with await psycopg.AsyncConnection.connect(database.url) as conn:
+            row = await (await conn.execute("SELECT current_database()")).fetchone()
+            data_dir = await (await conn.execute("SHOW data_directory")).fetchone()
+    assert row == ("canary_demo",)
+    assert not Path(data_dir[0]).exists()  # noqa: ASYNC240  (stopped and removed)
+    with pytest.raises(psycopg.OperationalError):
+        await psycopg.AsyncConnection.connect(database.url, connect_timeout=2)
