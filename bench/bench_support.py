@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -148,3 +149,24 @@ async def count_completed(rest_url: str, process_id: str) -> int:
             },
         )
     return int(response.json()["page"]["totalItems"])
+
+
+def verify_job(key: int, *, variables: dict[str, Any] | None = None) -> Any:
+    """A pyzeebe Job of the v2 verify task, as a worker would receive it."""
+    from pyzeebe import Job  # noqa: PLC0415
+
+    return Job(
+        key=key,
+        type="verify-identity-v2",
+        process_instance_key=key + 10_000_000,
+        bpmn_process_id="identity-verification",
+        process_definition_version=1,
+        process_definition_key=1,
+        element_id="verify-identity-v2",
+        element_instance_key=key,
+        custom_headers={},
+        worker="bench",
+        retries=3,
+        deadline=0,
+        variables=variables or {},
+    )

@@ -15,8 +15,7 @@ import time
 from datetime import timedelta
 
 import psycopg
-from bench_support import report, scratch_database
-from pyzeebe import Job
+from bench_support import report, scratch_database, verify_job
 
 from workers.outcomes import Outcome
 from workers.recorder import OutcomeRecorder
@@ -27,31 +26,13 @@ from workers.settings import RecorderSettings
 OUTCOMES = list(Outcome)
 
 
-def job(key: int) -> Job:
-    return Job(
-        key=key,
-        type="verify-identity-v2",
-        process_instance_key=key + 10_000_000,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=1,
-        element_id="verify-identity-v2",
-        element_instance_key=key,
-        custom_headers={},
-        worker="bench",
-        retries=3,
-        deadline=0,
-        variables={},
-    )
-
-
 async def job_path_cost(url: str, calls: int) -> None:
     settings = RecorderSettings(
         buffer_size=calls * 2 + 10, batch_size=1000, flush_interval=1.0, stop_timeout=30
     )
     recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
     await recorder.start()
-    jobs = [job(k) for k in range(1000)]
+    jobs = [verify_job(k) for k in range(1000)]
     decision = Decision(2, Rule.STICKY, 0.0421, 0.1)
     start = time.perf_counter()
     for i in range(calls):
@@ -74,7 +55,7 @@ async def throughput(url: str, records: int) -> None:
     )
     recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
     await recorder.start()
-    jobs = [job(k) for k in range(1000)]
+    jobs = [verify_job(k) for k in range(1000)]
     decision = Decision(1, Rule.STICKY, 0.5, 0.1)
     chunk = 1000
     start = time.perf_counter()

@@ -13,8 +13,7 @@ import asyncio
 import json
 import time
 
-from bench_support import report, summary
-from pyzeebe import Job
+from bench_support import report, summary, verify_job
 
 from workers.devstub.config import StubConfig
 from workers.devstub.provider import StandInProvider
@@ -40,24 +39,6 @@ V2_BODY = json.dumps(
 ).encode()
 
 
-def job(key: int) -> Job:
-    return Job(
-        key=key,
-        type="verify-identity-v2",
-        process_instance_key=key + 10_000_000,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=1,
-        element_id="verify-identity-v2",
-        element_instance_key=key,
-        custom_headers={},
-        worker="bench",
-        retries=3,
-        deadline=0,
-        variables=VARIABLES,
-    )
-
-
 async def provider_logic(n: int) -> None:
     provider = StandInProvider(StubConfig(seed=1))
     started = time.perf_counter()
@@ -73,12 +54,12 @@ async def jobs_over_http(n: int) -> None:
         VerifyMeNowV2(base_url=stub.url, timeout=5.0) as client,
     ):
         task = make_verify_task(client, version=2)
-        await task(job(0))  # open the connection
+        await task(verify_job(0, variables=VARIABLES))  # open the connection
         durations = []
         started = time.perf_counter()
         for i in range(1, n + 1):
             t = time.perf_counter()
-            await task(job(i))
+            await task(verify_job(i, variables=VARIABLES))
             durations.append((time.perf_counter() - t) * 1000)
         elapsed = time.perf_counter() - started
         report("verify job + client + stand-in, one at a time (ms)", summary(durations))
@@ -89,7 +70,7 @@ async def jobs_over_http(n: int) -> None:
 
         async def lane() -> None:
             for i in pending:
-                await task(job(i))
+                await task(verify_job(i, variables=VARIABLES))
 
         await asyncio.gather(*(lane() for _ in range(32)))
         report("  jobs per second, 32 at a time", f"{n / (time.perf_counter() - started):.0f}")
