@@ -138,15 +138,8 @@ async def test_the_command_serves_until_a_signal_and_stops_without_tracebacks(tm
     assert "dev engine stopped" in stderr
 
 
-@pytest.mark.parametrize(
-    ("arguments", "exit_code", "message"),
-    [
-        (["--deploy", "/nonexistent/model.bpmn"], 1, "no such BPMN file"),
-        (["--port", "70000"], 2, "not a port number"),
-        (["--retain-finished", "-1"], 2, "not a non-negative whole number"),
-    ],
-)
-async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
+async def run_to_exit(*arguments: str) -> tuple[int, str]:
+    """`canary dev-engine --port 0 --rest-port 0 ARGS...` until it exits; (code, stderr)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -159,11 +152,26 @@ async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
         *arguments,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "CANARY_LOG_FORMAT": "json"},
     )
     async with asyncio.timeout(30):
         _, stderr = await process.communicate()
-    assert process.returncode == exit_code
-    text = stderr.decode().strip()
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "exit_code", "message"),
+    [
+        (["--deploy", "/nonexistent/model.bpmn"], 1, "no such BPMN file"),
+        (["--port", "70000"], 2, "not a port number"),
+        (["--retain-finished", "-1"], 2, "not a non-negative whole number"),
+    ],
+)
+async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
+    code, stderr = await run_to_exit(*arguments)
+    assert code == exit_code
+    text = stderr.strip()
     assert message in text
     assert len(text.splitlines()) == 1
 
@@ -171,25 +179,9 @@ async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
 async def test_an_invalid_model_given_to_the_command_is_a_one_line_error(tmp_path):
     model = tmp_path / "bad.bpmn"
     model.write_text('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>')
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        "dev-engine",
-        "--port",
-        "0",
-        "--rest-port",
-        "0",
-        "--deploy",
-        str(model),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "CANARY_LOG_FORMAT": "json"},
-    )
-    async with asyncio.timeout(30):
-        _, stderr = await process.communicate()
-    assert process.returncode == 1
-    errors = [line for line in stderr.decode().splitlines() if line.startswith("canary: error:")]
+    code, stderr = await run_to_exit("--deploy", str(model))
+    assert code == 1
+    errors = [line for line in stderr.splitlines() if line.startswith("canary: error:")]
     assert errors
     assert "executable process" in errors[0]
-    assert "Traceback" not in stderr.decode()
+    assert "Traceback" not in stderr
