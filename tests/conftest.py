@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from workers.migrate import migrate
+from workers.postgres.migrations import migrate
 
 pytest_plugins = ["workers.devengine.pytest_plugin"]
 

@@ -26,9 +26,9 @@ from flow_support import (
 from pyzeebe import ZeebeClient, create_insecure_channel
 from structlog.testing import capture_logs
 
-from workers.deploy import deploy
+from workers.demo.stub.config import StubConfig
 from workers.devengine import DevEngine
-from workers.devstub.config import StubConfig
+from workers.operate.deploy import deploy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 

@@ -61,7 +61,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 async def run(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
-    from workers.demo import DemoOptions, run_demo  # noqa: PLC0415
+    from workers.demo.run import DemoOptions, run_demo  # noqa: PLC0415
 
     if args.instances < 1:
         raise InputError("--instances must be at least 1")
