@@ -25,9 +25,9 @@ from flow_support import (
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
 from structlog.testing import capture_logs
+from zeebe_devengine import DevEngine
 
 from workers.demo.stub.config import StubConfig
-from workers.devengine import DevEngine
 from workers.operate.deploy import deploy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]

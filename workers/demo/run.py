@@ -20,12 +20,12 @@ import psycopg
 from pyzeebe import ZeebeClient
 from rich.console import Console
 from rich.live import Live
+from zeebe_devengine import DevEngine
 
 from workers.demo.database import DemoDatabase, demo_database
 from workers.demo.stub.config import StubConfig
 from workers.demo.stub.server import VerifyMeNowStub
 from workers.demo.view import finished_count, print_summary, progress_view
-from workers.devengine import DevEngine
 from workers.operate.camunda_rest import CamundaApiError, CamundaRestClient
 from workers.operate.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
 from workers.operate.load import start_instances
