@@ -16,12 +16,12 @@ from psycopg.conninfo import conninfo_to_dict
 
 from workers.logs import configure_logging
 from workers.postgres.migrations import migrate
-from workers.settings import LoggingSettings
+from workers.settings import DatabaseSettings, LoggingSettings
 
 # Benchmarks print numbers; the code under test only speaks up when something is wrong.
 configure_logging(LoggingSettings(format="console", level="warning", redact_keys=frozenset()))
 
-SERVER_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER_URL = DatabaseSettings.from_env(os.environ).url
 
 
 def url_for(database: str) -> str:

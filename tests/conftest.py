@@ -17,8 +17,9 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from workers.postgres.migrations import migrate
+from workers.settings import DatabaseSettings
 
-SERVER_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER_URL = DatabaseSettings.from_env(os.environ).url
 
 
 def as_url(params: dict[str, Any]) -> str:

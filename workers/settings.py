@@ -1,7 +1,11 @@
 """Configuration: the one module that reads environment variables.
 
-Each section is a frozen dataclass with ``from_env(environ)``; a command builds only the
-sections it needs, so a malformed variable for the v2 client never stops `canary rate show`.
+Each section is a frozen dataclass whose field defaults are the documented defaults, so code
+that needs settings of its own (the demo, tests) builds them directly; ``from_env(environ)``
+reads the variables that are set over those defaults. A command builds only the sections it
+needs, so a malformed variable for the v2 client never stops `canary rate show`. Flags given
+on the command line are passed to ``from_env`` as keyword overrides, never as forged
+environment entries.
 Every variable is listed in the README's configuration table; `ENVIRONMENT_VARIABLES` is the
 machine-readable list the compose-file check compares against.
 """
@@ -9,29 +13,30 @@ machine-readable list the compose-file check compares against.
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from workers import process
+from workers.durations import duration_seconds
 from workers.errors import ConfigError
 from workers.routing import Version, parse_version
 
+#: The local server `make postgres` starts; the demo and the tests fall back to it too.
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_VERIFYMENOW_URL = "http://127.0.0.1:8090"
 DEFAULT_ROLLOUT = process.MODEL_ROLLOUT
 DEFAULT_SUBJECT_VARIABLE = process.APPLICANT_ID
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 _ROLLOUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 
 def parse_duration(text: str, *, name: str) -> float:
-    """``"30"``, ``"30s"``, ``"250ms"``, ``"5m"``, ``"1h"`` -> seconds."""
-    match = _DURATION.match(text)
-    if match is None:
+    """``"30"``, ``"30s"``, ``"250ms"``, ``"5m"``, ``"1h"`` -> seconds (`workers.durations`)."""
+    seconds = duration_seconds(text)
+    if seconds is None:
         msg = f"{name}={text!r} is not a duration (examples: 30s, 250ms, 5m)"
         raise ConfigError(msg)
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return seconds
 
 
 def parse_bool(text: str, *, name: str) -> bool:
@@ -57,14 +62,29 @@ def _get(environ: Mapping[str, str], name: str, default: str) -> str:
     return value or default
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    text = environ.get(name, "").strip()
+    return parse_duration(text, name=name) if text else default
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     #: libpq connection URL of the rollout store.
-    url: str
+    url: str = DEFAULT_DATABASE_URL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "DatabaseSettings":
-        url = _get(environ, "DATABASE_URL", DEFAULT_DATABASE_URL)
+        return cls.from_url(_get(environ, "DATABASE_URL", DEFAULT_DATABASE_URL))
+
+    @classmethod
+    def from_env_if_set(cls, environ: Mapping[str, str]) -> "DatabaseSettings | None":
+        """DATABASE_URL's settings when it is set, else None (the demo then finds a server)."""
+        url = environ.get("DATABASE_URL", "").strip()
+        return cls.from_url(url) if url else None
+
+    @classmethod
+    def from_url(cls, url: str) -> "DatabaseSettings":
+        """A URL given on the command line, checked as DATABASE_URL is."""
         if not url.startswith(("postgresql://", "postgres://")):
             msg = "DATABASE_URL must be a postgresql:// URL"
             raise ConfigError(msg)
@@ -74,24 +94,21 @@ class DatabaseSettings:
 @dataclass(frozen=True, slots=True)
 class RoutingSettings:
     #: Which rollout row the choose-version worker follows.
-    rollout: str
+    rollout: str = DEFAULT_ROLLOUT
     #: Process variable holding the stable subject key (else the process instance key).
-    subject_variable: str
+    subject_variable: str = DEFAULT_SUBJECT_VARIABLE
     #: How long the last known config may be used while Postgres is unreachable.
-    max_config_age: float
+    max_config_age: float = 300.0
     #: Safety-net reload period, on top of LISTEN/NOTIFY.
-    refresh_interval: float
+    refresh_interval: float = 30.0
     #: The version every instance gets once the config is older than `max_config_age`.
-    fallback_version: Version
+    fallback_version: Version = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "RoutingSettings":
-        max_age = parse_duration(
-            _get(environ, "CANARY_CONFIG_MAX_AGE", "5m"), name="CANARY_CONFIG_MAX_AGE"
-        )
-        refresh = parse_duration(
-            _get(environ, "CANARY_CONFIG_REFRESH", "30s"), name="CANARY_CONFIG_REFRESH"
-        )
+        default = cls()
+        max_age = _seconds(environ, "CANARY_CONFIG_MAX_AGE", default.max_config_age)
+        refresh = _seconds(environ, "CANARY_CONFIG_REFRESH", default.refresh_interval)
         if refresh <= 0:
             msg = "CANARY_CONFIG_REFRESH must be greater than 0"
             raise ConfigError(msg)
@@ -99,18 +116,18 @@ class RoutingSettings:
             # Otherwise a healthy worker would flap to the fallback between two refreshes.
             msg = "CANARY_CONFIG_MAX_AGE must be longer than CANARY_CONFIG_REFRESH"
             raise ConfigError(msg)
-        fallback_text = _get(environ, "CANARY_FALLBACK_VERSION", "1")
+        fallback_text = _get(environ, "CANARY_FALLBACK_VERSION", str(default.fallback_version))
         try:
             fallback = parse_version(fallback_text)
         except ValueError:
             msg = f"CANARY_FALLBACK_VERSION={fallback_text!r} must be 1 or 2"
             raise ConfigError(msg) from None
-        subject_variable = _get(environ, "CANARY_SUBJECT_VARIABLE", DEFAULT_SUBJECT_VARIABLE)
+        subject_variable = _get(environ, "CANARY_SUBJECT_VARIABLE", default.subject_variable)
         if not subject_variable.isidentifier():
             msg = f"CANARY_SUBJECT_VARIABLE={subject_variable!r} is not a variable name"
             raise ConfigError(msg)
         return cls(
-            rollout=check_rollout_name(_get(environ, "CANARY_ROLLOUT", DEFAULT_ROLLOUT)),
+            rollout=check_rollout_name(_get(environ, "CANARY_ROLLOUT", default.rollout)),
             subject_variable=subject_variable,
             max_config_age=max_age,
             refresh_interval=refresh,
@@ -121,26 +138,24 @@ class RoutingSettings:
 @dataclass(frozen=True, slots=True)
 class VerifyMeNowSettings:
     #: Base URL of the provider's v1 API (the client appends /v1/...).
-    v1_url: str
+    v1_url: str = DEFAULT_VERIFYMENOW_URL
     #: Base URL of the provider's v2 API (the client appends /v2/...).
-    v2_url: str
+    v2_url: str = DEFAULT_VERIFYMENOW_URL
     #: Whole-request timeout in seconds; well below the job timeout.
-    request_timeout: float
+    request_timeout: float = 5.0
     #: Sent as a bearer token when set; never logged.
-    api_key: str | None
+    api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "VerifyMeNowSettings":
         urls = {}
         for name in ("VERIFYMENOW_V1_URL", "VERIFYMENOW_V2_URL"):
-            url = _get(environ, name, "http://127.0.0.1:8090")
+            url = _get(environ, name, DEFAULT_VERIFYMENOW_URL)
             if not url.startswith(("http://", "https://")):
                 msg = f"{name} must be an http:// or https:// URL"
                 raise ConfigError(msg)
             urls[name] = url.rstrip("/")
-        timeout = parse_duration(
-            _get(environ, "VERIFYMENOW_TIMEOUT", "5s"), name="VERIFYMENOW_TIMEOUT"
-        )
+        timeout = _seconds(environ, "VERIFYMENOW_TIMEOUT", cls().request_timeout)
         if not math.isfinite(timeout) or timeout <= 0:
             msg = "VERIFYMENOW_TIMEOUT must be greater than 0"
             raise ConfigError(msg)
@@ -158,19 +173,23 @@ LogFormat = Literal["auto", "json", "console"]
 @dataclass(frozen=True, slots=True)
 class LoggingSettings:
     #: json for machines, console for people, auto = json unless stderr is a terminal.
-    format: LogFormat
-    level: str
+    format: LogFormat = "auto"
+    level: str = "info"
     #: Keys whose values are redacted wherever they appear in a log event, on top of the
     #: built-in list of personal-data keys.
-    redact_keys: frozenset[str]
+    redact_keys: frozenset[str] = frozenset()
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "LoggingSettings":
+    def from_env(
+        cls, environ: Mapping[str, str], *, default_level: str = "info"
+    ) -> "LoggingSettings":
+        """`default_level` is the command's own (one-shot commands show warnings only);
+        CANARY_LOG_LEVEL wins over it."""
         fmt = _get(environ, "CANARY_LOG_FORMAT", "auto").lower()
         if fmt not in ("auto", "json", "console"):
             msg = f"CANARY_LOG_FORMAT={fmt!r} must be auto, json or console"
             raise ConfigError(msg)
-        level = _get(environ, "CANARY_LOG_LEVEL", "info").lower()
+        level = _get(environ, "CANARY_LOG_LEVEL", default_level).lower()
         if level not in ("debug", "info", "warning", "error"):
             msg = f"CANARY_LOG_LEVEL={level!r} must be debug, info, warning or error"
             raise ConfigError(msg)
@@ -201,8 +220,8 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
-def _positive_duration(environ: Mapping[str, str], name: str, default: str) -> float:
-    value = parse_duration(_get(environ, name, default), name=name)
+def _positive_duration(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = _seconds(environ, name, default)
     if not math.isfinite(value) or value <= 0:
         msg = f"{name} must be greater than 0"
         raise ConfigError(msg)
@@ -214,26 +233,31 @@ class RecorderSettings:
     """The outcome recorder: a bounded in-memory buffer written to Postgres in batches."""
 
     #: Records held while Postgres is slow or down; past it records are counted and dropped.
-    buffer_size: int
+    buffer_size: int = 100_000
     #: Rows written per batch (one COPY per table, one transaction).
-    batch_size: int
+    batch_size: int = 1_000
     #: Longest a record waits in memory before a write is attempted.
-    flush_interval: float
+    flush_interval: float = 1.0
     #: How long stopping may take to write what is left.
-    stop_timeout: float
+    stop_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "RecorderSettings":
-        buffer_size = _positive_int(environ, "CANARY_RECORDER_BUFFER_SIZE", 100_000)
-        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", 1_000)
+        default = cls()
+        buffer_size = _positive_int(environ, "CANARY_RECORDER_BUFFER_SIZE", default.buffer_size)
+        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", default.batch_size)
         if batch_size > buffer_size:
             msg = "CANARY_RECORDER_BATCH_SIZE must not exceed CANARY_RECORDER_BUFFER_SIZE"
             raise ConfigError(msg)
         return cls(
             buffer_size=buffer_size,
             batch_size=batch_size,
-            flush_interval=_positive_duration(environ, "CANARY_RECORDER_FLUSH_INTERVAL", "1s"),
-            stop_timeout=_positive_duration(environ, "CANARY_RECORDER_STOP_TIMEOUT", "10s"),
+            flush_interval=_positive_duration(
+                environ, "CANARY_RECORDER_FLUSH_INTERVAL", default.flush_interval
+            ),
+            stop_timeout=_positive_duration(
+                environ, "CANARY_RECORDER_STOP_TIMEOUT", default.stop_timeout
+            ),
         )
 
 
@@ -260,18 +284,18 @@ class CamundaRestSettings:
     """
 
     #: Base URL ending in /v2, e.g. http://localhost:8080/v2.
-    address: str
-    auth: CamundaAuth
-    username: str | None
-    password: str | None
-    client_id: str | None
-    client_secret: str | None
+    address: str = "http://localhost:8080/v2"
+    auth: CamundaAuth = "none"
+    username: str | None = None
+    password: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
     #: Token endpoint for the client-credentials grant.
-    oauth_url: str | None
-    audience: str | None
-    scope: str | None
+    oauth_url: str | None = None
+    audience: str | None = None
+    scope: str | None = None
     #: Whole-request timeout in seconds.
-    timeout: float
+    timeout: float = 10.0
 
     def __repr__(self) -> str:  # secrets never appear in logs or tracebacks
         return (
@@ -281,13 +305,19 @@ class CamundaRestSettings:
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "CamundaRestSettings":
+    def from_env(
+        cls, environ: Mapping[str, str], *, address: str | None = None
+    ) -> "CamundaRestSettings":
+        """`address` (a `--rest-address` flag) wins over CAMUNDA_REST_ADDRESS."""
+
         def first(*names: str) -> str | None:
             return _first(environ, *names)
 
-        address = camunda_rest_address(
-            first("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS") or "http://localhost:8080"
-        )
+        if address is not None:
+            address = camunda_rest_address(address, name="--rest-address")
+        else:
+            given = first("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS")
+            address = camunda_rest_address(given) if given else cls().address
         username = first("CAMUNDA_BASIC_AUTH_USERNAME")
         password = environ.get("CAMUNDA_BASIC_AUTH_PASSWORD") or None
         client_id = first("CAMUNDA_CLIENT_ID", "ZEEBE_CLIENT_ID")
@@ -322,7 +352,7 @@ class CamundaRestSettings:
             oauth_url=oauth_url,
             audience=first("CAMUNDA_TOKEN_AUDIENCE", "ZEEBE_TOKEN_AUDIENCE"),
             scope=first("CAMUNDA_TOKEN_SCOPE"),
-            timeout=_positive_duration(environ, "CAMUNDA_REST_TIMEOUT", "10s"),
+            timeout=_positive_duration(environ, "CAMUNDA_REST_TIMEOUT", cls().timeout),
         )
 
 
@@ -345,9 +375,9 @@ class ZeebeSettings:
       the client id and secret, as in the credentials file Console hands out.
     """
 
-    mode: ZeebeMode
+    mode: ZeebeMode = "plaintext"
     #: host:port of the gateway (for SaaS: derived from cluster id and region).
-    address: str
+    address: str = DEFAULT_ZEEBE_ADDRESS
     client_id: str | None = None
     client_secret: str | None = None
     oauth_url: str | None = None
@@ -364,7 +394,8 @@ class ZeebeSettings:
         )
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "ZeebeSettings":
+    def from_env(cls, environ: Mapping[str, str], *, address: str | None = None) -> "ZeebeSettings":
+        """`address` (an `--address` flag) wins over ZEEBE_ADDRESS, in the same forms."""
         client_id = _first(environ, "ZEEBE_CLIENT_ID", "CAMUNDA_CLIENT_ID")
         client_secret = _first(environ, "ZEEBE_CLIENT_SECRET", "CAMUNDA_CLIENT_SECRET")
         oauth_url = _first(environ, "ZEEBE_AUTHORIZATION_SERVER_URL", "CAMUNDA_OAUTH_URL")
@@ -397,7 +428,7 @@ class ZeebeSettings:
                 **credentials,
             )
         address, tls = _parse_grpc_address(
-            _first(environ, "ZEEBE_ADDRESS") or DEFAULT_ZEEBE_ADDRESS
+            address or _first(environ, "ZEEBE_ADDRESS") or DEFAULT_ZEEBE_ADDRESS
         )
         if client_id:
             if not oauth_url:
@@ -445,6 +476,13 @@ def _parse_grpc_address(raw: str) -> tuple[str, bool]:
 TASK_NAMES = ("choose", "v1", "v2")
 
 
+def _port(text: str, *, name: str = "CANARY_HTTP_PORT") -> int:
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        msg = f"{name}={text!r} is not a port number"
+        raise ConfigError(msg)
+    return int(text)
+
+
 def parse_tasks(text: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
     """``choose,v1,v2`` (any non-empty subset) -> the set of workers to run in this process."""
     tasks = frozenset(t.strip() for t in text.split(",") if t.strip())
@@ -459,50 +497,59 @@ def parse_tasks(text: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
 class WorkerSettings:
     """The `canary worker` process: which tasks, its name, its HTTP endpoints, shutdown."""
 
-    tasks: frozenset[str]
-    #: Worker name shown in Operate for the jobs it activates.
-    name: str
-    http_host: str
+    tasks: frozenset[str] = frozenset(TASK_NAMES)
+    #: Worker name shown in Operate for the jobs it activates (from_env: the host name).
+    name: str = "canary"
+    http_host: str = "0.0.0.0"  # noqa: S104  (containers)
     #: /healthz, /readyz and /metrics; 0 picks a free port.
-    http_port: int
+    http_port: int = 9400
     #: How long SIGTERM waits for in-flight jobs before exiting anyway.
-    shutdown_grace: float
+    shutdown_grace: float = 25.0
     #: Jobs a task may run at once in this process.
-    max_jobs: int
-    #: Use Zeebe's job streaming (8.4+) next to long polling.
-    job_streaming: bool
+    max_jobs: int = 64
+    #: Use Zeebe's job streaming (8.4+) next to long polling. Off by default: long polling
+    #: already hands jobs over within milliseconds, and a stream's jobs cross the channel's
+    #: interceptor one by one.
+    job_streaming: bool = False
     #: How long start-up waits for the rollout config before deciding with the fallback.
-    startup_wait: float
+    startup_wait: float = 10.0
     #: Job timeout of the verify tasks (None: four request timeouts plus ten seconds).
     verify_job_timeout: float | None = None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "WorkerSettings":
-        port_text = _get(environ, "CANARY_HTTP_PORT", "9400")
-        if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
-            msg = f"CANARY_HTTP_PORT={port_text!r} is not a port number"
-            raise ConfigError(msg)
-        grace = parse_duration(
-            _get(environ, "CANARY_SHUTDOWN_GRACE", "25s"), name="CANARY_SHUTDOWN_GRACE"
-        )
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        hostname: str,
+        tasks: str | None = None,
+        http_port: int | None = None,
+    ) -> "WorkerSettings":
+        """`tasks` and `http_port` (the `--tasks` and `--http-port` flags) win over the
+        environment."""
+        default = cls()
+        if http_port is not None:
+            port = _port(str(http_port), name="--http-port")
+        else:
+            port = _port(_get(environ, "CANARY_HTTP_PORT", str(default.http_port)))
         return cls(
-            tasks=parse_tasks(_get(environ, "CANARY_TASKS", ",".join(TASK_NAMES))),
+            tasks=(
+                parse_tasks(tasks, name="--tasks")
+                if tasks is not None
+                else parse_tasks(_get(environ, "CANARY_TASKS", ",".join(sorted(default.tasks))))
+            ),
             name=_get(environ, "CANARY_WORKER_NAME", hostname),
-            http_host=_get(environ, "CANARY_HTTP_HOST", "0.0.0.0"),  # noqa: S104  (containers)
-            http_port=int(port_text),
-            shutdown_grace=grace,
-            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 64),
+            http_host=_get(environ, "CANARY_HTTP_HOST", default.http_host),
+            http_port=port,
+            shutdown_grace=_seconds(environ, "CANARY_SHUTDOWN_GRACE", default.shutdown_grace),
+            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", default.max_jobs),
             job_streaming=parse_bool(
-                # Off by default: long polling already hands jobs over within milliseconds,
-                # and a stream's jobs cross the channel's interceptor one by one.
-                _get(environ, "CANARY_JOB_STREAMING", "false"),
+                _get(environ, "CANARY_JOB_STREAMING", str(default.job_streaming)),
                 name="CANARY_JOB_STREAMING",
             ),
-            startup_wait=parse_duration(
-                _get(environ, "CANARY_STARTUP_WAIT", "10s"), name="CANARY_STARTUP_WAIT"
-            ),
+            startup_wait=_seconds(environ, "CANARY_STARTUP_WAIT", default.startup_wait),
             verify_job_timeout=(
-                _positive_duration(environ, "CANARY_VERIFY_JOB_TIMEOUT", "1s")
+                _positive_duration(environ, "CANARY_VERIFY_JOB_TIMEOUT", 1.0)
                 if environ.get("CANARY_VERIFY_JOB_TIMEOUT", "").strip()
                 else None
             ),
@@ -513,17 +560,26 @@ class WorkerSettings:
 class ServiceSettings:
     """Everything `canary worker` needs; each section validated before anything starts."""
 
-    worker: WorkerSettings
-    zeebe: ZeebeSettings
-    database: DatabaseSettings
-    routing: RoutingSettings
-    recorder: RecorderSettings
-    verifymenow: VerifyMeNowSettings
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    zeebe: ZeebeSettings = field(default_factory=ZeebeSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
+    verifymenow: VerifyMeNowSettings = field(default_factory=VerifyMeNowSettings)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "ServiceSettings":
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        hostname: str,
+        tasks: str | None = None,
+        http_port: int | None = None,
+    ) -> "ServiceSettings":
         return cls(
-            worker=WorkerSettings.from_env(environ, hostname=hostname),
+            worker=WorkerSettings.from_env(
+                environ, hostname=hostname, tasks=tasks, http_port=http_port
+            ),
             zeebe=ZeebeSettings.from_env(environ),
             database=DatabaseSettings.from_env(environ),
             routing=RoutingSettings.from_env(environ),

@@ -112,7 +112,7 @@ async def test_status_command_prints_json_from_the_engine(zeebe_target, database
             database_url,
         ]
     )
-    assert await args.handler(args) == 0
+    assert await args.handler(args, {}) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rollout"] == "verifymenow"
     assert data["rate"] == 0.0

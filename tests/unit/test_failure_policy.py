@@ -1,7 +1,7 @@
-"""The exception policy: which JobController call, with which retries, backoff, code, variables.
+"""The exception policy: which gateway call, with which retries, backoff, code, variables.
 
-A real pyzeebe `JobController` over a fake gateway adapter, so the values asserted are the ones
-that would go over gRPC (pyzeebe's own ``retries - 1`` arithmetic included).
+The handler ends jobs through a fake `JobEnding` that records the values that would go over
+gRPC; tests/integration/test_job_gateway.py sends the same calls to the dev engine.
 """
 
 import random
@@ -42,7 +42,7 @@ async def run_handler(exc: Exception, *, retries: int = 3, version: int = 2, **k
     """Run the exception handler the verify tasks register; return the adapter's one call."""
     job = make_job(version, retries=retries)
     adapter = FakeZeebeAdapter()
-    handler = make_exception_handler(policy(version, **kwargs))
+    handler = make_exception_handler(policy(version, **kwargs), adapter)
     await handler(exc, job, JobController(job, adapter))
     return adapter.only_call()
 
@@ -170,7 +170,7 @@ async def test_a_verdict_keeping_pyzeebes_arithmetic_uses_the_public_call():
     job = make_job(retries=3)
     adapter = FakeZeebeAdapter()
     verdict = FailJob("x", retries=2, backoff_ms=500, outcome=Outcome.TRANSIENT_FAILURE)
-    await apply_verdict(verdict, job, JobController(job, adapter))
+    await apply_verdict(verdict, job, adapter)
     assert adapter.only_call()[1]["retries"] == 2
     assert job.retries == 3  # the Job pyzeebe shares is never changed
 
@@ -179,7 +179,7 @@ async def test_failing_with_no_retries_leaves_the_shared_job_untouched():
     job = make_job(retries=3)
     adapter = FakeZeebeAdapter()
     verdict = FailJob("x", retries=0, backoff_ms=0, outcome=Outcome.INCIDENT)
-    await apply_verdict(verdict, job, JobController(job, adapter))
+    await apply_verdict(verdict, job, adapter)
     assert adapter.only_call()[1]["retries"] == 0
     assert job.retries == 3
 

@@ -185,10 +185,15 @@ def test_a_client_of_the_other_version_is_refused():
 # -- registration and pyzeebe's own job handler --------------------------------------------
 
 
-def registered(version: int, provider: Provider, **kwargs):
+def registered(version: int, provider: Provider, jobs=None, **kwargs):
     router = ZeebeTaskRouter()
     register_verify_task(
-        router, task_for(version, provider), version=version, request_timeout=5.0, **kwargs
+        router,
+        task_for(version, provider),
+        version=version,
+        jobs=jobs or FakeZeebeAdapter(),
+        request_timeout=5.0,
+        **kwargs,
     )
     return router.get_task(process.verify_task(version))
 
@@ -209,7 +214,7 @@ def test_a_job_timeout_too_close_to_the_request_timeout_is_refused():
 async def run_job(version: int, provider: Provider, *, retries: int = 3):
     job = make_job(version, retries=retries)
     adapter = FakeZeebeAdapter()
-    await registered(version, provider).job_handler(job, JobController(job, adapter))
+    await registered(version, provider, adapter).job_handler(job, JobController(job, adapter))
     return adapter.only_call()
 
 

@@ -96,7 +96,11 @@ async def run_every_path() -> list[tuple[str, dict[str, Any]]]:
         router = ZeebeTaskRouter()
         version = client.version
         register_verify_task(
-            router, make_verify_task(client, version=version), version=version, request_timeout=1
+            router,
+            make_verify_task(client, version=version),
+            version=version,
+            jobs=adapter,
+            request_timeout=1,
         )
         job = make_job(version, variables=variables, retries=retries)
         await router.get_task(process.verify_task(version)).job_handler(

@@ -66,8 +66,9 @@ def make_job(
 
 @dataclass
 class FakeZeebeAdapter:
-    """Stands in for pyzeebe's gateway adapter under a real `JobController`: records the
-    values that would go over gRPC (so pyzeebe's own retries arithmetic is exercised)."""
+    """Stands in for the gateway: pyzeebe's adapter under a real `JobController` (completing
+    a job) and our `JobEnding` (failing one, throwing an error); records the values that would
+    go over gRPC."""
 
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 

@@ -2,7 +2,9 @@
 
 Each sub-command lives in its own module exposing ``register(subparsers)``; registering only
 declares arguments, so `canary --help` stays fast and heavy imports happen when a command
-runs. A handler is an ``async def`` taking the parsed arguments and returning the exit code.
+runs. A handler is an ``async def`` taking the parsed arguments and the environment, and
+returning the exit code. `main` is where the process environment enters: it is handed to the
+handlers once, and only `workers.settings` reads variables from it.
 
 Errors: anything raised as `CanaryError` becomes one line on stderr and exit code 1; usage
 errors (argparse) are one line and exit code 2.
@@ -11,8 +13,9 @@ errors (argparse) are one line and exit code 2.
 import argparse
 import asyncio
 import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from workers import __version__
@@ -58,15 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    environ = os.environ if environ is None else environ
     try:
         _configure_logging(
+            environ,
             default_level="info" if getattr(args, "long_running", False) else "warning",
             level=getattr(args, "log_level", None),
         )
-        return int(asyncio.run(args.handler(args)))
+        return int(asyncio.run(args.handler(args, environ)))
     except CanaryError as exc:
         print(f"canary: error: {exc}", file=sys.stderr)
         return 1
@@ -98,20 +103,18 @@ def _database_error(exc: Exception) -> str | None:
     return None
 
 
-def _configure_logging(*, default_level: str, level: str | None) -> None:
+def _configure_logging(
+    environ: Mapping[str, str], *, default_level: str, level: str | None
+) -> None:
     """Logs go to stderr; one-shot commands only show warnings, services show info too.
 
     A command that runs a service sets ``long_running=True`` in its parser defaults; one with
     its own display (the demo) sets ``log_level``. CANARY_LOG_LEVEL wins over both.
     """
-    import os  # noqa: PLC0415
-
     from workers.logs import configure_logging  # noqa: PLC0415
     from workers.settings import LoggingSettings  # noqa: PLC0415
 
-    settings = LoggingSettings.from_env(os.environ)
-    if "CANARY_LOG_LEVEL" not in os.environ:
-        settings = LoggingSettings(settings.format, level or default_level, settings.redact_keys)
+    settings = LoggingSettings.from_env(environ, default_level=level or default_level)
     configure_logging(settings, stream=sys.stderr)
 
 

@@ -6,7 +6,7 @@ import os
 import pwd
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,24 +35,26 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", metavar="WHO", help="who (default: $CANARY_ACTOR, else user@host)")
 
 
-def database_url(args: argparse.Namespace) -> str:
+def database_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     url: str | None = getattr(args, "database_url", None)
     if url:
-        return DatabaseSettings.from_env({"DATABASE_URL": url}).url
-    return DatabaseSettings.from_env(os.environ).url
+        return DatabaseSettings.from_url(url).url
+    return DatabaseSettings.from_env(environ).url
 
 
-def actor(args: argparse.Namespace) -> str:
+def actor(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
     given: str | None = getattr(args, "by", None)
     if given is not None:
         return given
     login = pwd.getpwuid(os.getuid()).pw_name
-    return default_actor(os.environ, login=login, hostname=socket.gethostname())
+    return default_actor(environ, login=login, hostname=socket.gethostname())
 
 
 @asynccontextmanager
-async def database(args: argparse.Namespace) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    conn = await connect(database_url(args))
+async def database(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+    conn = await connect(database_url(args, environ))
     async with conn:
         yield conn
 

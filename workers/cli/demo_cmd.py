@@ -1,7 +1,7 @@
 """`canary demo`: the offline demo on embedded defaults."""
 
 import argparse
-import os
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
@@ -59,8 +59,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run, log_level="error")
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from rich.console import Console  # noqa: PLC0415
+
+    from workers.settings import DatabaseSettings  # noqa: PLC0415
 
     with dev_engine_required():  # the demo runs the dev engine, an optional extra
         from workers.demo.run import DemoOptions, run_demo  # noqa: PLC0415
@@ -71,6 +73,7 @@ async def run(args: argparse.Namespace) -> int:
         raise InputError("--per-second must be greater than 0")
     if args.v1_error_rate + 0.05 + 0.03 > 1 or args.v2_error_rate + 0.05 + 0.03 > 1:
         raise InputError("error rates above 92% leave no room for the other outcomes")
+    database = DatabaseSettings.from_env_if_set(environ)
     options = DemoOptions(
         instances=args.instances,
         rate=args.rate,
@@ -81,7 +84,7 @@ async def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         grpc_port=args.port,
         rest_port=args.rest_port,
-        database_url=os.environ.get("DATABASE_URL") or None,
+        database_url=None if database is None else database.url,
     )
     with engine_errors_as_input():
         result = await run_demo(options, Console())

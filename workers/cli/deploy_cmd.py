@@ -1,7 +1,7 @@
 """`canary deploy [FILES...]`: deploy the BPMN models to the cluster."""
 
 import argparse
-import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
     from workers.operate.deploy import check_files, default_files, deploy  # noqa: PLC0415
@@ -34,10 +34,7 @@ async def run(args: argparse.Namespace) -> int:
     from workers.settings import ZeebeSettings  # noqa: PLC0415
 
     paths = check_files([Path(f) for f in args.files] if args.files else default_files())
-    environ = dict(os.environ)
-    if args.address:
-        environ["ZEEBE_ADDRESS"] = args.address
-    settings = ZeebeSettings.from_env(environ)
+    settings = ZeebeSettings.from_env(environ, address=args.address or None)
     channel = create_channel(settings)
     try:
         deployed = await deploy(ZeebeClient(channel), paths, address=settings.address)

@@ -1,13 +1,13 @@
 """`canary dev-engine`: run the in-memory Zeebe gateway double in the foreground."""
 
 import argparse
-import asyncio
-import signal
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
 from workers.errors import InputError
+from workers.shutdown import stop_on_signals
 
 
 def _port(text: str) -> int:
@@ -73,7 +73,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run, long_running=True)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, _environ: Mapping[str, str]) -> int:
     with dev_engine_required():  # an optional extra, and --help stays light
         from zeebe_devengine import DevEngine  # noqa: PLC0415
 
@@ -82,11 +82,7 @@ async def run(args: argparse.Namespace) -> int:
         msg = f"no such BPMN file: {', '.join(missing)}"
         raise InputError(msg)
     resources = [(path.name, path.read_bytes()) for path in args.deploy]
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
+    async with stop_on_signals() as stop:
         with engine_errors_as_input():
             async with DevEngine(
                 host=args.host,
@@ -97,7 +93,4 @@ async def run(args: argparse.Namespace) -> int:
                 if resources:
                     dev.engine.deploy(resources)
                 await stop.wait()
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
     return 0

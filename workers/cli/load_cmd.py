@@ -1,13 +1,12 @@
 """`canary load`: keep starting identity-verification instances (synthetic applicants)."""
 
 import argparse
-import asyncio
-import os
-import signal
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import add_json_option, print_json
 from workers.errors import InputError
+from workers.shutdown import stop_on_signals
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -28,7 +27,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run, long_running=True)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
     from workers.operate.deploy import NEVER_GIVE_UP  # noqa: PLC0415
@@ -41,27 +40,19 @@ async def run(args: argparse.Namespace) -> int:
         raise InputError("--per-second must be greater than 0")
     if args.count is not None and args.count < 1:
         raise InputError("--count must be at least 1")
-    environ = dict(os.environ)
-    if args.address:
-        environ["ZEEBE_ADDRESS"] = args.address
-    settings = ZeebeSettings.from_env(environ)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    channel = create_channel(settings, watch=GatewayWatch())
-    try:
-        stats = await start_instances(
-            ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP),
-            count=args.count,
-            per_second=args.per_second,
-            seed=args.seed,
-            stop=stop,
-        )
-    finally:
-        await channel.close()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+    settings = ZeebeSettings.from_env(environ, address=args.address or None)
+    async with stop_on_signals() as stop:
+        channel = create_channel(settings, watch=GatewayWatch())
+        try:
+            stats = await start_instances(
+                ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP),
+                count=args.count,
+                per_second=args.per_second,
+                seed=args.seed,
+                stop=stop,
+            )
+        finally:
+            await channel.close()
     if args.json:
         print_json({"started": stats.started, "failed": stats.failed})
     else:

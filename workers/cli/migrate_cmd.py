@@ -1,6 +1,7 @@
 """`canary migrate`: bring the rollout store's schema up to date."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
@@ -17,10 +18,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres.migrations import migrate  # noqa: PLC0415  (keep `canary --help` light)
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         result = await migrate(conn)
     if args.json:
         print_json(

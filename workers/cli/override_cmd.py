@@ -1,6 +1,7 @@
 """`canary override add|remove|list`: force named subjects onto a version."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import (
@@ -55,20 +56,20 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     list_.set_defaults(handler=list_overrides)
 
 
-async def add_override(args: argparse.Namespace) -> int:
+async def add_override(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         version = parse_version(args.version)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         change = await rollout_store.add_override(
             conn,
             args.rollout,
             args.subject,
             version=version,
-            actor=actor(args),
+            actor=actor(args, environ),
             reason=args.reason,
         )
     if args.json:
@@ -88,12 +89,12 @@ async def add_override(args: argparse.Namespace) -> int:
     return 0
 
 
-async def remove_override(args: argparse.Namespace) -> int:
+async def remove_override(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         change = await rollout_store.remove_override(
-            conn, args.rollout, args.subject, actor=actor(args), reason=args.reason
+            conn, args.rollout, args.subject, actor=actor(args, environ), reason=args.reason
         )
     if args.json:
         print_json(
@@ -112,10 +113,10 @@ async def remove_override(args: argparse.Namespace) -> int:
     return 0
 
 
-async def list_overrides(args: argparse.Namespace) -> int:
+async def list_overrides(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         rows = await rollout_store.list_overrides(conn, args.rollout)
     if args.json:
         print_json([r.to_json() for r in rows])

@@ -1,6 +1,7 @@
 """`canary prune --older-than 30d`: delete recorded decisions and outcomes past retention."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
@@ -28,13 +29,13 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from workers.durations import parse_span  # noqa: PLC0415
     from workers.postgres.retention import prune  # noqa: PLC0415
     from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
-    from workers.time_spans import parse_span  # noqa: PLC0415
 
     older_than = parse_span(args.older_than, flag="--older-than")
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         if args.rollout is not None:
             await get_rollout(conn, args.rollout)  # unknown rollout -> one clear line
         result = await prune(

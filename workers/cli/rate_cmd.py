@@ -1,6 +1,7 @@
 """`canary rate show|set|history`: the share of traffic that goes to v2."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import (
@@ -50,10 +51,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     hist.set_defaults(handler=show_history)
 
 
-async def show_rate(args: argparse.Namespace) -> int:
+async def show_rate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         if args.name:
             rows = [await rollout_store.get_rollout(conn, args.name)]
         else:
@@ -87,16 +88,16 @@ async def show_rate(args: argparse.Namespace) -> int:
     return 0
 
 
-async def set_rate(args: argparse.Namespace) -> int:
+async def set_rate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.value)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         change = await rollout_store.set_rate(
-            conn, args.name, rate=rate, actor=actor(args), reason=args.reason
+            conn, args.name, rate=rate, actor=actor(args, environ), reason=args.reason
         )
     if args.json:
         print_json(
@@ -135,10 +136,10 @@ def describe_change(row: Any) -> str:
     return ", ".join(parts) or "updated"
 
 
-async def show_history(args: argparse.Namespace) -> int:
+async def show_history(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         rows = await rollout_store.history(conn, args.name, limit=args.limit)
     if args.json:
         print_json([r.to_json() for r in rows])

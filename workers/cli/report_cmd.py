@@ -1,6 +1,7 @@
 """`canary report [NAME]`: how v2 compares with v1 in the recorded outcomes, with a verdict."""
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,12 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from workers.durations import parse_span  # noqa: PLC0415
     from workers.errors import InputError  # noqa: PLC0415
     from workers.operate.report import ReportSettings, build_report  # noqa: PLC0415
     from workers.operate.report.plot import check_plot_path, write_plot  # noqa: PLC0415
     from workers.operate.report.render import print_report  # noqa: PLC0415
-    from workers.time_spans import parse_span  # noqa: PLC0415
 
     # Everything a person typed is checked before the database is touched.
     since = None if args.since is None else parse_span(args.since, flag="--since")
@@ -93,7 +94,7 @@ async def run(args: argparse.Namespace) -> int:
     if plot is not None:
         check_plot_path(plot)
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         report = await build_report(conn, args.name, since, settings=settings)
     if plot is not None:
         write_plot(report, plot)

@@ -1,6 +1,7 @@
 """`canary rollout create|strategy|reshuffle`: manage rollouts beyond their rate."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import (
@@ -52,20 +53,20 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     reshuffle.set_defaults(handler=reshuffle_rollout)
 
 
-async def create_rollout(args: argparse.Namespace) -> int:
+async def create_rollout(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.rate)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         row = await rollout_store.create_rollout(
             conn,
             args.name,
             rate=rate,
             strategy=Strategy(args.strategy),
-            actor=actor(args),
+            actor=actor(args, environ),
             reason=args.reason,
         )
     if args.json:
@@ -75,15 +76,15 @@ async def create_rollout(args: argparse.Namespace) -> int:
     return 0
 
 
-async def set_strategy(args: argparse.Namespace) -> int:
+async def set_strategy(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         change = await rollout_store.set_strategy(
             conn,
             args.name,
             strategy=Strategy(args.strategy),
-            actor=actor(args),
+            actor=actor(args, environ),
             reason=args.reason,
         )
     if args.json:
@@ -102,12 +103,12 @@ async def set_strategy(args: argparse.Namespace) -> int:
     return 0
 
 
-async def reshuffle_rollout(args: argparse.Namespace) -> int:
+async def reshuffle_rollout(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         change = await rollout_store.reshuffle(
-            conn, args.name, actor=actor(args), reason=args.reason
+            conn, args.name, actor=actor(args, environ), reason=args.reason
         )
     if args.json:
         print_json({"rollout": args.name, "changed": change.changed})

@@ -1,6 +1,7 @@
 """`canary route SUBJECT`: which version a subject gets now, and why."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
@@ -24,13 +25,13 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.postgres.rollout_store import get_rollout, load_configs  # noqa: PLC0415
 
     subject = args.subject.strip()
     if not subject:
         raise InputError("SUBJECT must not be blank")
-    async with database(args) as conn:
+    async with database(args, environ) as conn:
         await get_rollout(conn, args.rollout)  # unknown rollout -> one clear line
         config = (await load_configs(conn))[args.rollout]
     decision = decide(config, subject)

@@ -1,6 +1,7 @@
 """`canary status`: instances per version right now (Camunda REST API), with rate and strategy."""
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from workers import process
@@ -42,10 +43,8 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run)
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import contextlib  # noqa: PLC0415
-    import dataclasses  # noqa: PLC0415
-    import os  # noqa: PLC0415
 
     from rich.console import Console  # noqa: PLC0415
 
@@ -55,16 +54,12 @@ async def run(args: argparse.Namespace) -> int:
     from workers.operate.status_view import status_view, watch  # noqa: PLC0415
     from workers.postgres.connection import connect  # noqa: PLC0415
     from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
-    from workers.settings import CamundaRestSettings, camunda_rest_address  # noqa: PLC0415
+    from workers.settings import CamundaRestSettings  # noqa: PLC0415
 
     if not 0.5 <= args.interval <= 3600:
         raise InputError("--interval must be between 0.5 and 3600 seconds")
-    settings = CamundaRestSettings.from_env(os.environ)
-    if args.rest_address:
-        settings = dataclasses.replace(
-            settings, address=camunda_rest_address(args.rest_address, name="--rest-address")
-        )
-    url = database_url(args)
+    settings = CamundaRestSettings.from_env(environ, address=args.rest_address or None)
+    url = database_url(args, environ)
 
     async with CamundaRestClient(settings) as client:
 

@@ -1,12 +1,12 @@
 """`canary stub-verifymenow`: run the VerifyMeNow stand-in until SIGINT or SIGTERM."""
 
 import argparse
-import asyncio
 import math
-import signal
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workers.errors import ConfigError, InputError
+from workers.shutdown import stop_on_signals
 
 if TYPE_CHECKING:
     from workers.demo.stub.config import StubConfig
@@ -111,7 +111,7 @@ def build_config(args: argparse.Namespace) -> "StubConfig":
         raise InputError(str(exc)) from None
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, _environ: Mapping[str, str]) -> int:
     import structlog  # noqa: PLC0415  (keep `canary --help` light)
 
     from workers.demo.stub.server import VerifyMeNowStub  # noqa: PLC0415
@@ -123,18 +123,13 @@ async def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         msg = f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         raise ConfigError(msg) from None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        print(f"VerifyMeNow stand-in listening on {stub.url}", flush=True)
-        structlog.get_logger(__name__).info(
-            "verifymenow stand-in started", url=stub.url, config=config.as_json()
-        )
-        await stop.wait()
+        async with stop_on_signals() as stop:
+            print(f"VerifyMeNow stand-in listening on {stub.url}", flush=True)
+            structlog.get_logger(__name__).info(
+                "verifymenow stand-in started", url=stub.url, config=config.as_json()
+            )
+            await stop.wait()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
         await stub.stop()
     return 0

@@ -1,13 +1,12 @@
 """`canary worker [--tasks choose,v1,v2]`: run the job workers until SIGTERM."""
 
 import argparse
-import asyncio
-import os
-import signal
 import socket
+from collections.abc import Mapping
 from typing import Any
 
 from workers.settings import TASK_NAMES
+from workers.shutdown import stop_on_signals
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -28,30 +27,19 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.set_defaults(handler=run, long_running=True)
 
 
-def build_settings(args: argparse.Namespace, environ: dict[str, str]) -> Any:
+def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     """Flags override the environment; every section is validated before anything starts."""
-    from workers.settings import ServiceSettings, parse_tasks  # noqa: PLC0415
+    from workers.settings import ServiceSettings  # noqa: PLC0415
 
-    if args.tasks is not None:
-        parse_tasks(args.tasks, name="--tasks")
-        environ["CANARY_TASKS"] = args.tasks
-    if args.http_port is not None:
-        environ["CANARY_HTTP_PORT"] = str(args.http_port)
-    return ServiceSettings.from_env(environ, hostname=socket.gethostname())
+    return ServiceSettings.from_env(
+        environ, hostname=socket.gethostname(), tasks=args.tasks, http_port=args.http_port
+    )
 
 
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     from workers.runtime.service import running_service  # noqa: PLC0415
 
-    settings = build_settings(args, dict(os.environ))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        async with running_service(settings):
-            await stop.wait()
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+    settings = build_settings(args, environ)
+    async with stop_on_signals() as stop, running_service(settings):
+        await stop.wait()
     return 0

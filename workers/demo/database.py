@@ -16,16 +16,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import structlog
 from psycopg.conninfo import conninfo_to_dict
 
 from workers.errors import DatabaseUnavailableError
+from workers.postgres.connection import connect
+from workers.settings import DEFAULT_DATABASE_URL
 
 log = structlog.get_logger(__name__)
 
 DEMO_DATABASE = "canary_demo"
-LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+LOCAL_SERVER = DEFAULT_DATABASE_URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +49,15 @@ def _with_database(url: str, database: str) -> str:
 
 async def _reachable(url: str) -> bool:
     try:
-        conn = await psycopg.AsyncConnection.connect(url, connect_timeout=3)
-    except psycopg.OperationalError:
+        conn = await connect(url, connect_timeout=3)
+    except DatabaseUnavailableError:
         return False
     await conn.close()
     return True
 
 
 async def _fresh_database(server_url: str) -> str:
-    async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
+    async with await connect(server_url) as admin:
         await admin.execute(f"DROP DATABASE IF EXISTS {DEMO_DATABASE} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {DEMO_DATABASE}")
     return _with_database(server_url, DEMO_DATABASE)

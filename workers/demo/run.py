@@ -11,12 +11,10 @@ steps of the run so the share visibly moves. Ctrl-C stops everything cleanly.
 import asyncio
 import contextlib
 import math
-import signal
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import psycopg
 from pyzeebe import ZeebeClient
 from rich.console import Console
 from rich.live import Live
@@ -32,10 +30,23 @@ from workers.operate.load import start_instances
 from workers.operate.report import build_report, render_report
 from workers.operate.status import Status, collect_status
 from workers.postgres import rollout_store
+from workers.postgres.connection import connect
 from workers.postgres.migrations import migrate
 from workers.runtime.service import running_service
 from workers.runtime.zeebe_connection import create_channel
-from workers.settings import DEFAULT_ROLLOUT, CamundaRestSettings, ServiceSettings, ZeebeSettings
+from workers.settings import (
+    DEFAULT_ROLLOUT,
+    CamundaRestSettings,
+    DatabaseSettings,
+    RecorderSettings,
+    RoutingSettings,
+    ServiceSettings,
+    VerifyMeNowSettings,
+    WorkerSettings,
+    ZeebeSettings,
+    camunda_rest_address,
+)
+from workers.shutdown import stop_on_signals
 
 ROLLOUT = DEFAULT_ROLLOUT
 REFRESH_SECONDS = 0.25
@@ -98,37 +109,21 @@ def stub_config(options: DemoOptions) -> StubConfig:
 def service_settings(
     engine: DevEngine, stub: VerifyMeNowStub, database: DemoDatabase
 ) -> ServiceSettings:
-    environ = {
-        "ZEEBE_ADDRESS": engine.grpc_address,
-        "DATABASE_URL": database.url,
-        "VERIFYMENOW_V1_URL": stub.url,
-        "VERIFYMENOW_V2_URL": stub.url,
-        "VERIFYMENOW_TIMEOUT": "2s",
-        "CANARY_HTTP_HOST": "127.0.0.1",
-        "CANARY_HTTP_PORT": "0",
-        "CANARY_SHUTDOWN_GRACE": "3s",
-        "CANARY_CONFIG_REFRESH": "5s",
-        "CANARY_RECORDER_FLUSH_INTERVAL": "200ms",
-    }
-    return ServiceSettings.from_env(environ, hostname="canary-demo")
-
-
-@contextlib.asynccontextmanager
-async def _interruptible() -> AsyncIterator[asyncio.Event]:
-    """Ctrl-C / SIGTERM set an event instead of tearing the loop down mid-flight."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        yield stop
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+    """The real workers' settings, tuned for a short local run (the defaults otherwise)."""
+    return ServiceSettings(
+        worker=WorkerSettings(
+            name="canary-demo", http_host="127.0.0.1", http_port=0, shutdown_grace=3.0
+        ),
+        zeebe=ZeebeSettings(address=engine.grpc_address),
+        database=DatabaseSettings(url=database.url),
+        routing=RoutingSettings(refresh_interval=5.0),
+        recorder=RecorderSettings(flush_interval=0.2),
+        verifymenow=VerifyMeNowSettings(v1_url=stub.url, v2_url=stub.url, request_timeout=2.0),
+    )
 
 
 async def _set_rate(url: str, rate: float, reason: str) -> None:
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+    async with await connect(url) as conn:
         await rollout_store.set_rate(conn, ROLLOUT, rate=rate, actor="canary demo", reason=reason)
 
 
@@ -145,8 +140,8 @@ def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
 async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     result = DemoResult()
     began = time.monotonic()
-    async with _interruptible() as stop, demo_database(options.database_url) as database:
-        async with await psycopg.AsyncConnection.connect(database.url, autocommit=True) as conn:
+    async with stop_on_signals() as stop, demo_database(options.database_url) as database:
+        async with await connect(database.url) as conn:
             await migrate(conn)
         points = ramp_points(options)
         await _set_rate(database.url, points[0][1], "canary demo: initial rate")
@@ -166,7 +161,7 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
             )
         result.elapsed = time.monotonic() - began
         if not result.interrupted:
-            async with await psycopg.AsyncConnection.connect(database.url, autocommit=True) as conn:
+            async with await connect(database.url) as conn:
                 report = await build_report(conn, ROLLOUT, since=None)
             console.rule(f"canary report {ROLLOUT}")
             render_report(report, console)
@@ -195,7 +190,7 @@ async def _run(
         f"[bold]canary demo[/]: dev engine {engine.grpc_address} (REST {engine.rest_url}), "
         f"VerifyMeNow stand-in {stub.url}, Postgres: {database.origin}"
     )
-    channel = create_channel(ZeebeSettings.from_env({"ZEEBE_ADDRESS": engine.grpc_address}))
+    channel = create_channel(ZeebeSettings(address=engine.grpc_address))
     stack.push_async_callback(channel.close)
     client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
     deployed = await deploy(client, sorted(BPMN_DIR.glob("*.bpmn")), address=engine.grpc_address)
@@ -205,7 +200,7 @@ async def _run(
         f" --database-url {database.url}"
     )
     await stack.enter_async_context(running_service(service_settings(engine, stub, database)))
-    rest_settings = CamundaRestSettings.from_env({"CAMUNDA_REST_ADDRESS": engine.rest_url or ""})
+    rest_settings = CamundaRestSettings(address=camunda_rest_address(engine.rest_url or ""))
     rest = await stack.enter_async_context(CamundaRestClient(rest_settings))
 
     def on_started(_key: int, _variables: object) -> None:

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import itertools
 import math
-import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from pyzeebe import Job
 from workers import process
 from workers.backoff import Backoff
 from workers.errors import DatabaseUnavailableError
+from workers.outage import OutageTracker
 from workers.postgres.connection import connect, first_line
 from workers.postgres.outcomes import Outcome
 from workers.routing import Decision
@@ -109,7 +109,7 @@ class OutcomeRecorder:
         self._dropped = 0
         self._flush_failures = 0
         self._connected = False
-        self._outage_since: float | None = None
+        self._outage = OutageTracker()
         self._dropped_at_outage_start = 0
         self._drop_logged = False
         self._invalid_logged = False
@@ -320,8 +320,7 @@ class OutcomeRecorder:
     def _on_failure(self, exc: Exception) -> None:
         self._flush_failures += 1
         self._connected = False
-        if self._outage_since is None:
-            self._outage_since = time.monotonic()
+        if self._outage.failed(first_line(exc)):
             self._dropped_at_outage_start = self._dropped
             self._drop_logged = False
             log.warning(
@@ -339,14 +338,14 @@ class OutcomeRecorder:
 
     def _on_success(self) -> None:
         self._connected = True
-        if self._outage_since is not None:
+        seconds = self._outage.recovered()
+        if seconds is not None:
             log.warning(
                 "recorder writing to Postgres again",
-                outage_seconds=round(time.monotonic() - self._outage_since, 1),
+                outage_seconds=round(seconds, 1),
                 dropped_during_outage=self._dropped - self._dropped_at_outage_start,
                 pending=len(self._buffer),
             )
-            self._outage_since = None
 
 
 class RecorderMetrics:

@@ -22,6 +22,7 @@ import structlog
 
 from workers.backoff import Backoff
 from workers.errors import DatabaseUnavailableError
+from workers.outage import OutageTracker
 from workers.postgres.connection import connect, first_line
 from workers.postgres.rollout_store import load_configs
 from workers.routing import Decision, RolloutConfig, Version, decide, fallback
@@ -72,13 +73,10 @@ class RolloutCache:
         self._connected = False
         self._loaded = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._outage_started: float | None = None
-        self._last_error: str | None = None
+        self._outage = OutageTracker(clock=clock)
         self._missing_logged: set[str] = set()
         self._fallback_logged = False
         self._announced = False
-        #: Times the connection was re-established after an outage.
-        self.reconnects = 0
         self.queries = 0
         #: Called after every successful reload; `service` hooks metrics here.
         self.on_reload: Callable[[Mapping[str, RolloutConfig]], None] | None = None
@@ -126,7 +124,7 @@ class RolloutCache:
             fallback_active=age is None or age > self._max_age,
             reconnects=self.reconnects,
             queries=self.queries,
-            last_error=self._last_error,
+            last_error=self._outage.last_error,
         )
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -170,7 +168,7 @@ class RolloutCache:
                     application_name=APPLICATION_NAME,
                 )
             except DatabaseUnavailableError as exc:
-                self._outage(str(exc))
+                self._lost(str(exc))
                 await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
                 continue
@@ -184,7 +182,7 @@ class RolloutCache:
                     await self._listen(conn)
             except (psycopg.Error, OSError, TimeoutError) as exc:
                 self._connected = False
-                self._outage(f"lost the Postgres connection: {first_line(exc)}")
+                self._lost(f"lost the Postgres connection: {first_line(exc)}")
                 await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
             except Exception as exc:
@@ -236,10 +234,13 @@ class RolloutCache:
         if self.on_reload is not None:
             self.on_reload(configs)
 
-    def _outage(self, reason: str) -> None:
-        self._last_error = reason
-        if self._outage_started is None:
-            self._outage_started = self._clock()
+    @property
+    def reconnects(self) -> int:
+        """Times the connection was re-established after an outage."""
+        return self._outage.recoveries
+
+    def _lost(self, reason: str) -> None:
+        if self._outage.failed(reason):
             log.warning(
                 "rollout store unreachable; deciding with the last known config",
                 reason=reason,
@@ -248,15 +249,13 @@ class RolloutCache:
             )
 
     def _recovered(self) -> None:
-        if self._outage_started is not None:
-            self.reconnects += 1
+        seconds = self._outage.recovered()
+        if seconds is not None:
             log.info(
                 "rollout store reachable again",
-                outage_seconds=round(self._clock() - self._outage_started, 3),
+                outage_seconds=round(seconds, 3),
                 reconnects=self.reconnects,
             )
         if not self._announced:
             self._announced = True
             log.info("rollout config loaded", rollouts=sorted(self._configs))
-        self._outage_started = None
-        self._last_error = None

@@ -24,6 +24,7 @@ import grpc
 import structlog
 
 from workers.backoff import Backoff
+from workers.outage import OutageTracker
 
 log = structlog.get_logger(__name__)
 
@@ -51,27 +52,29 @@ class GatewayWatch:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._backoff = backoff or Backoff(base=1.0, cap=10.0)
-        self._clock = clock
-        self._down_since: float | None = None
+        self._outage = OutageTracker(clock=clock)
         self._failures = 0
         self._next_attempt = 0.0
-        self.outages = 0
-        self.last_error: str | None = None
 
     @property
     def up(self) -> bool:
-        return self._down_since is None
+        return not self._outage.down
+
+    @property
+    def outages(self) -> int:
+        return self._outage.outages
+
+    @property
+    def last_error(self) -> str | None:
+        return self._outage.last_error
 
     def outage_seconds(self) -> float:
-        return 0.0 if self._down_since is None else self._clock() - self._down_since
+        return self._outage.seconds()
 
     def failed(self, code: grpc.StatusCode, details: str | None) -> None:
-        now = self._clock()
-        self.last_error = f"{code.name}: {details or ''}".strip()
-        if self._down_since is None:
-            self._down_since = now
+        now = self._outage.now()
+        if self._outage.failed(f"{code.name}: {details or ''}".strip()):
             self._failures = 0
-            self.outages += 1
             log.warning(
                 "zeebe gateway unreachable; reconnecting with backoff", error=self.last_error
             )
@@ -82,28 +85,23 @@ class GatewayWatch:
         self._next_attempt = now + self._backoff.delay(self._failures)
 
     def now(self) -> float:
-        return self._clock()
+        return self._outage.now()
 
     def succeeded(self, *, started_at: float) -> None:
-        """A call that started at `started_at` got an answer."""
-        if self._down_since is not None:
-            if started_at < self._down_since:
-                # A call from before the outage (a long poll answered as the gateway shut
-                # down) says nothing about the gateway being back.
-                return
+        """A call that started at `started_at` got an answer (one from before the outage, a
+        long poll answered as the gateway shut down, says nothing and is ignored)."""
+        attempts = self._failures
+        seconds = self._outage.recovered(started_at=started_at)
+        if seconds is not None:
             log.info(
-                "zeebe gateway reachable again",
-                outage_seconds=round(self._clock() - self._down_since, 3),
-                attempts=self._failures,
+                "zeebe gateway reachable again", outage_seconds=round(seconds, 3), attempts=attempts
             )
-            self._down_since = None
             self._failures = 0
-            self.last_error = None
 
     async def wait_for_attempt(self) -> None:
         """During an outage, sleep until the backoff allows the next attempt."""
-        if self._down_since is not None:
-            delay = self._next_attempt - self._clock()
+        if self._outage.down:
+            delay = self._next_attempt - self._outage.now()
             if delay > 0:
                 await asyncio.sleep(delay)
 

@@ -34,6 +34,7 @@ from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
 from workers.runtime.zeebe_connection import create_channel
 from workers.settings import ServiceSettings
 from workers.tasks.choose_version import make_choose_version, register_choose_version
+from workers.tasks.job_gateway import GatewayJobEnding, JobEnding
 from workers.tasks.verify_identity import make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
@@ -76,6 +77,8 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
         sink = FanOutSink(MetricsSink(metrics), recorder)
 
         router = ZeebeTaskRouter()
+        # Failed verify jobs end through our own typed calls on the worker's channel.
+        jobs = GatewayJobEnding(channel)
         cache = None
         if "choose" in tasks:
             cache = await stack.enter_async_context(
@@ -108,6 +111,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
                 await _add_verify_task(
                     stack,
                     router=router,
+                    jobs=jobs,
                     settings=settings,
                     metrics=metrics,
                     sink=sink,
@@ -155,6 +159,7 @@ async def _add_verify_task(
     stack: AsyncExitStack,
     *,
     router: ZeebeTaskRouter,
+    jobs: JobEnding,
     settings: ServiceSettings,
     metrics: WorkerMetrics,
     sink: FanOutSink,
@@ -173,6 +178,7 @@ async def _add_verify_task(
             router,
             metrics.timed(process.verify_task(version), task),
             version=version,
+            jobs=jobs,
             request_timeout=settings.verifymenow.request_timeout,
             timeout_ms=None if job_timeout is None else round(job_timeout * 1000),
             max_jobs=settings.worker.max_jobs,

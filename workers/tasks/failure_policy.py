@@ -20,11 +20,12 @@ capped), floored so that a retry is never immediate, and never shorter than a Re
 provider sent. pyzeebe's default handler retries immediately; this module replaces it.
 
 The task function decides the verdict (`FailurePolicy.decide`), logs and records it, and
-raises `JobVerdictError`; the exception handler only carries the verdict out on the
-`JobController`. Deciding inside the task keeps unit tests free of pyzeebe's worker.
+raises `JobVerdictError`; the exception handler only carries the verdict out through a
+`job_gateway.JobEnding` (our own typed FailJob/ThrowError calls: pyzeebe's controller cannot
+send "no retries" for a job that has some). Deciding inside the task keeps unit tests free
+of pyzeebe's worker.
 """
 
-import dataclasses
 import random
 import traceback
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from workers import process
 from workers.backoff import Backoff
 from workers.postgres.outcomes import Outcome
 from workers.tasks.job_context import job_log_context
+from workers.tasks.job_gateway import JobEnding, JobGatewayError, JobGoneError
 from workers.tasks.verify_input import InvalidVariablesError
 from workers.verifymenow.errors import (
     InvalidRequestError,
@@ -151,35 +153,35 @@ def traceback_frames(exc: BaseException) -> list[str]:
     ]
 
 
-async def apply_verdict(verdict: Verdict, job: Job, controller: JobController) -> None:
+async def apply_verdict(verdict: Verdict, job: Job, jobs: JobEnding) -> None:
+    """Send the verdict for `job`: ThrowError, or FailJob with exactly `verdict.retries`."""
     if isinstance(verdict, ThrowBpmnError):
-        await controller.set_error_status(
-            verdict.message, error_code=verdict.error_code, variables=verdict.variables
+        await jobs.throw_error(
+            job_key=job.key,
+            message=verdict.message,
+            variables=verdict.variables,
+            error_code=verdict.error_code,
         )
-    elif verdict.retries == job.retries - 1:
-        await controller.set_failure_status(verdict.message, retry_back_off_ms=verdict.backoff_ms)
     else:
-        # pyzeebe's JobController.set_failure_status always sends `retries - 1` of the Job it
-        # was built with; it cannot say "no retries" for a job that has retries left. A
-        # controller for a copy of the job claiming `verdict.retries + 1` sends exactly
-        # `verdict.retries` through pyzeebe's own path (gRPC error translation included)
-        # without mutating the Job pyzeebe shares between its executor and decorators.
-        # pyzeebe has no public accessor for the controller's gateway adapter.
-        adapter = controller._zeebe_adapter  # noqa: SLF001  (see above)
-        copy = dataclasses.replace(job, retries=verdict.retries + 1)
-        await JobController(copy, adapter).set_failure_status(
-            verdict.message, retry_back_off_ms=verdict.backoff_ms
+        await jobs.fail_job(
+            job_key=job.key,
+            retries=verdict.retries,
+            message=verdict.message,
+            retry_back_off_ms=verdict.backoff_ms,
+            variables={},
         )
 
 
-def make_exception_handler(policy: FailurePolicy) -> ExceptionHandler:
+def make_exception_handler(policy: FailurePolicy, jobs: JobEnding) -> ExceptionHandler:
     """The pyzeebe exception handler of a verify task: carry out the task's verdict.
 
     An exception that is not a `JobVerdictError` escaped the task function's own handling (a
-    bug in the glue); it is decided here with the same policy, logged with frames only.
+    bug in the glue); it is decided here with the same policy, logged with frames only. A
+    verdict the gateway did not take is logged: the job times out and is activated again, so
+    nothing is lost.
     """
 
-    async def handle(exc: Exception, job: Job, controller: JobController) -> None:
+    async def handle(exc: Exception, job: Job, _controller: JobController) -> None:
         if isinstance(exc, JobVerdictError):
             verdict = exc.verdict
         else:
@@ -191,6 +193,15 @@ def make_exception_handler(policy: FailurePolicy) -> ExceptionHandler:
                     frames=traceback_frames(exc),
                     retries_left=getattr(verdict, "retries", None),
                 )
-        await apply_verdict(verdict, job, controller)
+        try:
+            await apply_verdict(verdict, job, jobs)
+        except JobGoneError as gone:
+            with job_log_context(job, version=policy.version):
+                log.warning("job no longer active; verdict not sent", reason=str(gone))
+        except JobGatewayError as failed:
+            with job_log_context(job, version=policy.version):
+                log.error(  # noqa: TRY400 - one line says it; a traceback adds nothing
+                    "gateway did not take the verdict; the job will time out", reason=str(failed)
+                )
 
     return handle

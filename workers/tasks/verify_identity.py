@@ -31,6 +31,7 @@ from workers.tasks.failure_policy import (
     traceback_frames,
 )
 from workers.tasks.job_context import job_log_context
+from workers.tasks.job_gateway import JobEnding
 from workers.tasks.verify_input import INPUT_VARIABLES, parse_verification_input
 from workers.verifymenow.errors import VerificationRefusedError
 from workers.verifymenow.idempotency import idempotency_key
@@ -134,12 +135,14 @@ def register_verify_task(
     task: VerifyTask,
     *,
     version: Version,
+    jobs: JobEnding,
     request_timeout: float,
     timeout_ms: int | None = None,
     max_jobs: int = 64,
     policy: FailurePolicy | None = None,
 ) -> None:
-    """Serve `verify-identity-v<version>` on `router` with the verdict-applying handler.
+    """Serve `verify-identity-v<version>` on `router` with the verdict-applying handler,
+    which ends failed jobs through `jobs` (see `job_gateway`).
 
     The job timeout defaults to four request timeouts plus ten seconds (30 s for the default
     5 s), so Zeebe never hands the job to another worker while the HTTP call can still end.
@@ -155,7 +158,7 @@ def register_verify_task(
         raise ValueError(msg)
     router.task(
         process.verify_task(version),
-        exception_handler=make_exception_handler(policy or FailurePolicy(version=version)),
+        exception_handler=make_exception_handler(policy or FailurePolicy(version=version), jobs),
         variables_to_fetch=list(INPUT_VARIABLES),
         timeout_ms=timeout_ms,
         # Activate in smaller batches than may run: pyzeebe's poller sleeps whenever the
