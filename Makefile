@@ -32,7 +32,7 @@ lint: env  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: env  ## mypy --strict on the package
+typecheck: env  ## mypy --strict on the product and the dev engine
 	$(BIN)/mypy
 
 test: env postgres node lint typecheck  ## everything CI runs: lint, types and the whole test suite
