@@ -5,6 +5,7 @@ import re
 import signal
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 from pyzeebe import ZeebeClient, create_insecure_channel
@@ -27,11 +28,14 @@ async def command(*arguments: str) -> asyncio.subprocess.Process:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-async def test_the_command_serves_the_deployed_model_until_a_signal(tmp_path, signum):
+async def test_the_command_serves_the_deployed_model_until_a_signal(
+    tmp_path: Path, signum: int
+) -> None:
     model = tmp_path / "model.bpmn"
     model.write_text(one_task_process("from-command", "command-job"))
     process = await command("--port", "0", "--rest-port", "0", "--deploy", str(model))
     async with asyncio.timeout(30):
+        assert process.stdout is not None
         serving = SERVING.match((await process.stdout.readline()).rstrip())
     assert serving, "no serving line"
     channel = create_insecure_channel(grpc_address=serving.group(1).decode())
@@ -54,7 +58,9 @@ async def test_the_command_serves_the_deployed_model_until_a_signal(tmp_path, si
         (["--retain-finished", "-1"], 2, "not a non-negative whole number"),
     ],
 )
-async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
+async def test_bad_arguments_are_one_line_errors(
+    arguments: list[str], exit_code: int, message: str
+) -> None:
     process = await command("--port", "0", "--rest-port", "0", *arguments)
     async with asyncio.timeout(30):
         stdout, stderr = await process.communicate()
@@ -65,7 +71,7 @@ async def test_bad_arguments_are_one_line_errors(arguments, exit_code, message):
     assert stdout == b""
 
 
-async def test_a_port_in_use_is_a_one_line_error():
+async def test_a_port_in_use_is_a_one_line_error() -> None:
     with socket.socket() as taken:  # held for the whole test, so nothing else can take it
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -79,7 +85,7 @@ async def test_a_port_in_use_is_a_one_line_error():
     )
 
 
-async def test_an_invalid_model_is_a_one_line_error_and_nothing_is_served(tmp_path):
+async def test_an_invalid_model_is_a_one_line_error_and_nothing_is_served(tmp_path: Path) -> None:
     model = tmp_path / "bad.bpmn"
     model.write_text('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>')
     process = await command("--port", "0", "--rest-port", "0", "--deploy", str(model))

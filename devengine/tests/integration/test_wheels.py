@@ -77,12 +77,14 @@ def _wheel(folder: Path, project: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def wheels(tmp_path_factory):
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("wheels")
     return _wheel(root / "product", REPO), _wheel(root / "engine", ENGINE)
 
 
-def test_the_product_wheel_holds_no_engine_code_and_offers_it_as_the_demo_extra(wheels):
+def test_the_product_wheel_holds_no_engine_code_and_offers_it_as_the_demo_extra(
+    wheels: tuple[Path, Path],
+) -> None:
     product, _ = wheels
     with zipfile.ZipFile(product) as archive:
         names = archive.namelist()
@@ -97,7 +99,9 @@ def test_the_product_wheel_holds_no_engine_code_and_offers_it_as_the_demo_extra(
     assert "Requires-Dist: zeebe-devengine; extra == 'demo'" in requirements
 
 
-def test_the_engine_wheel_alone_serves_another_projects_tests(wheels, tmp_path):
+def test_the_engine_wheel_alone_serves_another_projects_tests(
+    wheels: tuple[Path, Path], tmp_path: Path
+) -> None:
     _, engine = wheels
     venv = tmp_path / "venv"
     python = venv / "bin" / "python"
