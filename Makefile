@@ -28,9 +28,10 @@ postgres:  ## make sure PostgreSQL answers on 127.0.0.1:5432 (start it, or insta
 node:  ## install the locked npm tools (BPMN lint and rendering)
 	scripts/ensure-node-tools
 
-lint: env  ## ruff lint and format check
+lint: env  ## ruff lint and format check; the import contracts (docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: env  ## mypy --strict on the product and the dev engine
 	$(BIN)/mypy
