@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from flow_support import (
+from support.flow import (
     MODEL,
     current_status,
     finished,
@@ -145,7 +145,7 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
     assert (code, out.strip()) == (0, '{\n  "started": 1,\n  "failed": 0\n}')
     stub = await stub_in_process(StubConfig(seed=1))
     await set_rate(database_url, 0.5)
-    from flow_support import workers  # noqa: PLC0415
+    from support.flow import workers  # noqa: PLC0415
 
     try:
         async with workers(

@@ -8,7 +8,7 @@ import random
 
 import pytest
 from pyzeebe import JobController
-from verify_support import FakeZeebeAdapter, make_job
+from support.verify import FakeZeebeAdapter, make_job
 
 from workers.postgres.outcomes import Outcome
 from workers.tasks.failure_policy import (

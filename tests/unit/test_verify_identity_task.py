@@ -8,7 +8,7 @@ import pytest
 import structlog
 from pyzeebe import JobController, ZeebeTaskRouter
 from structlog.testing import capture_logs
-from verify_support import (
+from support.verify import (
     ELEMENT_INSTANCE_KEY,
     PROCESS_INSTANCE_KEY,
     FakeZeebeAdapter,

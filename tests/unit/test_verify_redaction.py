@@ -16,7 +16,7 @@ import pytest
 import structlog
 from pyzeebe import JobController, ZeebeTaskRouter
 from structlog.testing import capture_logs
-from verify_support import (
+from support.verify import (
     DATE_OF_BIRTH,
     DOCUMENT_NUMBER,
     FAMILY_NAME,
