@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.commands import canary
 from support.flow import (
     MODEL,
     current_status,
@@ -20,23 +21,6 @@ from support.flow import (
 from workers.demo.stub.config import StubConfig
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
-
-
-async def canary(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        *args,
-        env={**os.environ, "CANARY_LOG_FORMAT": "json", **(env or {})},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_deploy_prints_the_process_version_and_key(zeebe_target):
