@@ -179,6 +179,7 @@ async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(databas
                 client = ZeebeClient(channel)
                 await deploy(client, [MODEL], address=first.grpc_address)
                 await start(client, 5)
+                assert first.rest_url is not None
                 await wait_for_status(first.rest_url, lambda s: finished(s) == 5)
                 await first.stop()
                 await channel.close()
@@ -197,7 +198,7 @@ async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(databas
                 await deploy(client, [MODEL], address=second.grpc_address)
                 await start(client, 5, first=100)
                 status = await wait_for_status(
-                    second.rest_url, lambda s: finished(s) == 5, timeout=60
+                    second.rest_url or "", lambda s: finished(s) == 5, timeout=60
                 )
                 await channel.close()
                 outages = service.gateway.outages
@@ -242,9 +243,9 @@ async def test_without_a_database_jobs_get_the_fallback_and_nothing_is_lost(
             assert readyz.json()["checks"]["postgres"]["ok"] is False
 
             proxy.restore()
-            await eventually(
-                lambda: service.cache.health().loaded, timeout=30.0, what="config loaded"
-            )
+            cache = service.cache
+            assert cache is not None
+            await eventually(lambda: cache.health().loaded, timeout=30.0, what="config loaded")
             result = await zeebe_client.run_process_with_result(
                 "identity-verification", variables=applicant(2), timeout=30_000
             )

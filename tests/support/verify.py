@@ -1,12 +1,17 @@
 """Helpers shared by the verify-identity tests: an applicant, jobs, a fake gateway, a sink."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from pyzeebe import Job
+from pyzeebe import Job, JobController
 
 from support import jobs
 from support.jobs import ELEMENT_INSTANCE_KEY, JOB_KEY, PROCESS_INSTANCE_KEY
+
+__all__ = ["ELEMENT_INSTANCE_KEY", "JOB_KEY", "PROCESS_INSTANCE_KEY"]
+
+if TYPE_CHECKING:
+    from pyzeebe.grpc_internals.zeebe_adapter import ZeebeAdapter
 from workers import process
 from workers.postgres.outcomes import Outcome
 
@@ -56,6 +61,11 @@ def make_job(
         pik=pik,
         eik=eik,
     )
+
+
+def controller(job: Job, adapter: "FakeZeebeAdapter") -> JobController:
+    """pyzeebe's real `JobController` over the fake gateway (completing a job goes that way)."""
+    return JobController(job, cast("ZeebeAdapter", adapter))
 
 
 @dataclass

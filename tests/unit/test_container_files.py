@@ -8,6 +8,7 @@ import re
 import shlex
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -21,7 +22,7 @@ OUR_IMAGE = "camunda-canary:local"
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 
-def our_services() -> dict[str, dict]:
+def our_services() -> dict[str, dict[str, Any]]:
     return {name: s for name, s in COMPOSE["services"].items() if s.get("image") == OUR_IMAGE}
 
 

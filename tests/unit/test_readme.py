@@ -26,7 +26,8 @@ def test_the_command_table_names_every_command_and_only_real_ones():
     table = README.split("## Commands")[1].split("A first rollout")[0]
     named = set(re.findall(r"^\| `canary ([a-z-]+)", table, flags=re.MULTILINE))
     parser = build_parser()
-    registered = set(parser._subparsers._group_actions[0].choices)
+    assert parser._subparsers is not None
+    registered = set(parser._subparsers._group_actions[0].choices or ())
     assert named == registered
 
 
