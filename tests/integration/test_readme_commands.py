@@ -55,6 +55,8 @@ async def run_until_it_shows(
     return process.returncode, seen
 
 
+# Thirteen commands, each a fresh interpreter: minutes on a loaded CI machine.
+@pytest.mark.timeout(600)
 async def test_every_canary_line_of_the_readme_runs_against_the_stack(zeebe_target, database_url):
     stub = await stub_in_process(StubConfig(seed=11))
     env = {
