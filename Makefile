@@ -28,13 +28,17 @@ postgres:  ## make sure PostgreSQL answers on 127.0.0.1:5432 (start it, or insta
 node:  ## install the locked npm tools (BPMN lint and rendering)
 	scripts/ensure-node-tools
 
-lint: env  ## ruff lint and format check
+lint: env  ## ruff lint and format check; the import contracts (docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-typecheck: env  ## mypy --strict on the product and the dev engine
+typecheck: env  ## mypy --strict on the product, the dev engine, our tests and benchmarks
 	$(BIN)/mypy
 	$(BIN)/mypy devengine/tests  # a run of its own: two conftest modules would clash in one
+	$(BIN)/mypy bench tests/support
+	# Test functions take pytest fixtures by name, unannotated; their bodies are still checked.
+	$(BIN)/mypy --allow-untyped-defs --allow-incomplete-defs --allow-untyped-calls tests
 
 test: env postgres node lint typecheck  ## everything CI runs: lint, types and the whole test suite
 	$(BIN)/pytest

@@ -23,8 +23,9 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
 from zeebe_devengine import DevEngine
@@ -43,31 +44,39 @@ async def engine_in_loop(retain: int) -> AsyncIterator[tuple[str, str]]:
 
 
 #: Headroom above a full batch, so pyzeebe's poller never hits its 5 s `poll_retry_delay`.
-TASK_LIMITS = {"max_jobs_to_activate": 32, "max_running_jobs": 128}
+MAX_BATCH, MAX_RUNNING = 32, 128
 
 
 def register_noop_workers(worker: ZeebeWorker, model: str) -> None:
-    if model == "one-task":
-
-        @worker.task("bench-noop", **TASK_LIMITS)
-        async def noop() -> dict[str, object]:
-            return {}
-
-        return
     counter = {"n": 0}
 
-    @worker.task("choose-version", **TASK_LIMITS)
-    async def choose() -> dict[str, object]:
+    async def noop() -> dict[str, Any]:
+        return {}
+
+    async def choose() -> dict[str, Any]:
         counter["n"] += 1
         return {"useVersion": 1 + counter["n"] % 2}
 
-    @worker.task("verify-identity-v1", **TASK_LIMITS)
-    async def verify_v1() -> dict[str, object]:
+    async def verify_v1() -> dict[str, Any]:
         return {}
 
-    @worker.task("verify-identity-v2", **TASK_LIMITS)
-    async def verify_v2() -> dict[str, object]:
+    async def verify_v2() -> dict[str, Any]:
         return {}
+
+    tasks: dict[str, Callable[..., Any]] = (
+        {"bench-noop": noop}
+        if model == "one-task"
+        else {
+            "choose-version": choose,
+            "verify-identity-v1": verify_v1,
+            "verify-identity-v2": verify_v2,
+        }
+    )
+    for job_type, function in tasks.items():
+        # pyzeebe's decorator overloads reject async functions under mypy (workers/ casts too).
+        worker.task(job_type, max_jobs_to_activate=MAX_BATCH, max_running_jobs=MAX_RUNNING)(
+            function
+        )
 
 
 async def measure(model: str, *, in_process: bool, instances: int, in_flight: int) -> float:

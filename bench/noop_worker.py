@@ -8,8 +8,12 @@ polling, unlimited retries, 1 s saturation pause), no logging per job, no databa
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING, Any, cast
 
 from pyzeebe import ZeebeWorker, create_insecure_channel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 async def main(address: str) -> None:
@@ -18,9 +22,13 @@ async def main(address: str) -> None:
         channel, name="noop", max_connection_retries=-1, poll_retry_delay=1, stream_enabled=False
     )
 
-    @worker.task("choose-version", max_jobs_to_activate=32, max_running_jobs=64)
-    async def choose() -> dict[str, object]:
+    async def choose() -> dict[str, Any]:
         return {"useVersion": 1}
+
+    # pyzeebe's decorator overloads reject async functions under mypy (workers/ casts too).
+    worker.task("choose-version", max_jobs_to_activate=32, max_running_jobs=64)(
+        cast("Callable[..., Any]", choose)
+    )
 
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -15,6 +15,7 @@ import asyncio
 import sys
 import time
 import timeit
+from collections.abc import Mapping
 from pathlib import Path
 
 import psycopg
@@ -85,7 +86,7 @@ async def propagation(url: str, stores: int, changes: int) -> None:
     for index in range(stores):
         cache = RolloutCache(url, max_age=300, refresh_interval=30, fallback_version=1)
 
-        def on_reload(configs, index=index) -> None:  # noqa: ANN001
+        def on_reload(configs: Mapping[str, RolloutConfig], index: int = index) -> None:
             config = configs.get("verifymenow")
             if config is not None:
                 seen[index].setdefault(config.rate, time.perf_counter())

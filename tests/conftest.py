@@ -89,7 +89,7 @@ async def db(database_url: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
 @pytest.fixture
 async def pg_proxy(database_url: str) -> AsyncIterator[tuple[Any, str]]:
     """A fault proxy in front of the test's database, and the URL that goes through it."""
-    from fault_proxy import FaultProxy  # noqa: PLC0415
+    from support.fault_proxy import FaultProxy  # noqa: PLC0415
 
     params = conninfo_to_dict(database_url)
     proxy = await FaultProxy(

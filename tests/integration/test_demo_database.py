@@ -43,6 +43,7 @@ async def test_without_any_server_a_throwaway_cluster_is_started_and_removed(mon
             row = await (await conn.execute("SELECT current_database()")).fetchone()
             data_dir = await (await conn.execute("SHOW data_directory")).fetchone()
     assert row == ("canary_demo",)
+    assert data_dir is not None
     assert not Path(data_dir[0]).exists()  # noqa: ASYNC240  (stopped and removed)
     with pytest.raises(psycopg.OperationalError):
         await psycopg.AsyncConnection.connect(database.url, connect_timeout=2)

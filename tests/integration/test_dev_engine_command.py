@@ -31,7 +31,8 @@ async def start_command(*arguments):
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "CANARY_LOG_FORMAT": "json"},
     )
-    lines = []
+    lines: list[bytes] = []
+    assert process.stderr is not None
     async with asyncio.timeout(30):
         while True:
             line = await process.stderr.readline()

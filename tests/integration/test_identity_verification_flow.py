@@ -8,7 +8,14 @@ import json
 import math
 
 import pytest
-from flow_support import (
+from pyzeebe import Job
+from pyzeebe.proto.gateway_pb2 import (
+    ActivateJobsRequest,
+    ResolveIncidentRequest,
+    UpdateJobRetriesRequest,
+)
+from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
+from support.flow import (
     applicant,
     current_status,
     deploy_model,
@@ -19,13 +26,6 @@ from flow_support import (
     wait_for_status,
     workers,
 )
-from pyzeebe import Job
-from pyzeebe.proto.gateway_pb2 import (
-    ActivateJobsRequest,
-    ResolveIncidentRequest,
-    UpdateJobRetriesRequest,
-)
-from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
 from workers.demo.stub.config import StubConfig
 from workers.operate.camunda_rest import CamundaRestClient

@@ -6,10 +6,10 @@ if the incident is not raised, or is raised anywhere but on the right task.
 """
 
 import pytest
-from flow_support import applicant, deploy_model, set_rate, start, stub_in_process, workers
 from pyzeebe.proto.gateway_pb2 import ActivateJobsRequest
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from structlog.testing import capture_logs
+from support.flow import applicant, deploy_model, set_rate, start, stub_in_process, workers
 
 from workers import process
 from workers.demo.stub.config import StubConfig

@@ -4,6 +4,7 @@ Bad input must give one line on stderr, a non-zero exit, and change nothing.
 """
 
 import json
+from typing import Any
 
 import psycopg
 import pytest
@@ -30,7 +31,7 @@ def canary(database_url, capsys, monkeypatch):
     return run
 
 
-def snapshot(url: str) -> tuple:
+def snapshot(url: str) -> tuple[Any, ...]:
     with psycopg.connect(url) as conn:
         rollouts = conn.execute(
             "SELECT name, rate, strategy, salt, reason FROM canary.rollouts ORDER BY 1"

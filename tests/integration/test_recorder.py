@@ -1,12 +1,12 @@
 """The outcome recorder against a real Postgres, including an outage in the middle."""
 
-import asyncio
-from collections.abc import Callable
-
 import psycopg
 import pytest
 from pyzeebe import Job
+from support import jobs
+from support.eventually import eventually
 
+from workers import process
 from workers.postgres.outcomes import Outcome
 from workers.postgres.recorder import OutcomeRecorder, RecorderStats
 from workers.routing import Decision, Rule
@@ -16,27 +16,9 @@ pytestmark = pytest.mark.postgres
 
 
 def make_job(key: int, *, retries: int = 3, headers: dict[str, str] | None = None) -> Job:
-    return Job(
-        key=key,
-        type="verify-identity-v2",
-        process_instance_key=key + 1_000_000,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=1,
-        element_id="verify-identity-v2",
-        element_instance_key=1,
-        custom_headers=headers or {},
-        worker="test",
-        retries=retries,
-        deadline=0,
-        variables={},
+    return jobs.make_job(
+        process.verify_task(2), key=key, retries=retries, headers=headers, pik=key + 1_000_000
     )
-
-
-async def wait_for(condition: Callable[[], bool], *, seconds: float = 20.0) -> None:
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 def balanced(stats: RecorderStats) -> bool:
@@ -92,20 +74,20 @@ async def test_an_outage_loses_nothing_counted_as_written_and_counts_every_drop(
 
     for key in range(20):
         recorder.record_outcome(make_job(key), version=1, outcome=Outcome.VERIFIED, latency_ms=5)
-    await wait_for(lambda: recorder.stats().written == 20)
+    await eventually(lambda: recorder.stats().written == 20, timeout=20.0)
 
     proxy.down()  # refuse new connections and cut the open one
     # 120 records in one go (no await in between): 50 fit, 70 are dropped, deterministically.
     for key in range(100, 220):
         recorder.record_outcome(make_job(key), version=2, outcome=Outcome.INCIDENT, latency_ms=9)
-    await wait_for(lambda: recorder.stats().flush_failures >= 2)
+    await eventually(lambda: recorder.stats().flush_failures >= 2, timeout=20.0)
     during = recorder.stats()
     assert balanced(during)
     assert (during.written, during.dropped, during.pending) == (20, 70, 50)
     assert not during.connected
 
     proxy.restore()
-    await wait_for(lambda: recorder.stats().pending == 0)
+    await eventually(lambda: recorder.stats().pending == 0, timeout=20.0)
     after = await recorder.stop()
     assert balanced(after)
     assert (after.recorded, after.written, after.dropped) == (140, 70, 70)

@@ -4,6 +4,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -36,7 +37,7 @@ def attempts(
     rejections: int = 0,
     rollout: str = "verifymenow",
     latency_ms: float = 100.0,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """`n` attempts spread evenly over [start, end), failures and rejections spread among them."""
     failing = {int(j * n / failures) for j in range(failures)}
     others = [i for i in range(n) if i not in failing]
@@ -59,7 +60,7 @@ def attempts(
 
 def decisions(
     n: int, v2: int, *, rate: float, start: datetime, rule: str = "sticky"
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     rows = []
     for i in range(n):
         key = next(_keys)
@@ -70,7 +71,9 @@ def decisions(
     return rows
 
 
-def seed(url: str, *, outcomes: Iterable[tuple] = (), decided: Iterable[tuple] = ()) -> None:
+def seed(
+    url: str, *, outcomes: Iterable[tuple[Any, ...]] = (), decided: Iterable[tuple[Any, ...]] = ()
+) -> None:
     with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY canary.outcomes ({OUTCOME_COLUMNS}) FROM STDIN") as copy:
             for row in outcomes:

@@ -2,11 +2,11 @@
 
 import asyncio
 import time
-from collections.abc import Callable
 
 import pytest
 import structlog
 from structlog.testing import capture_logs
+from support.eventually import eventually
 
 from workers.backoff import Backoff
 from workers.postgres import rollout_store
@@ -26,14 +26,6 @@ class Clock:
 
     def __call__(self) -> float:
         return time.monotonic() + self.offset
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def cache_for(

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from flow_support import (
+from support.commands import canary
+from support.flow import (
     MODEL,
     current_status,
     finished,
@@ -20,23 +21,6 @@ from flow_support import (
 from workers.demo.stub.config import StubConfig
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
-
-
-async def canary(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
-) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        *args,
-        env={**os.environ, "CANARY_LOG_FORMAT": "json", **(env or {})},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_deploy_prints_the_process_version_and_key(zeebe_target):
@@ -145,7 +129,7 @@ async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, d
     assert (code, out.strip()) == (0, '{\n  "started": 1,\n  "failed": 0\n}')
     stub = await stub_in_process(StubConfig(seed=1))
     await set_rate(database_url, 0.5)
-    from flow_support import workers  # noqa: PLC0415
+    from support.flow import workers  # noqa: PLC0415
 
     try:
         async with workers(

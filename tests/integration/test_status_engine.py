@@ -17,7 +17,7 @@ from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
 from workers import process
-from workers.cli import build_parser
+from workers.cli import build_parser, typed_arguments
 from workers.operate.camunda_rest import CamundaRestClient
 from workers.operate.status import Status, collect_status
 from workers.settings import CamundaRestSettings, camunda_rest_address
@@ -112,7 +112,7 @@ async def test_status_command_prints_json_from_the_engine(zeebe_target, database
             database_url,
         ]
     )
-    assert await args.handler(args, {}) == 0
+    assert await args.handler(typed_arguments(args), {}) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["rollout"] == "verifymenow"
     assert data["rate"] == 0.0

@@ -204,6 +204,7 @@ async def test_the_command_serves_the_configured_stand_in_until_sigterm():
                            "--v2-error-rate", "1", "--v1-latency-median", "0",
                            "--v1-latency-p95", "0")  # fmt: skip
     try:
+        assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
         assert line.startswith(b"VerifyMeNow stand-in listening on http://127.0.0.1:")
         url = line.decode().split()[-1]
@@ -234,7 +235,7 @@ async def test_the_command_serves_the_configured_stand_in_until_sigterm():
 )  # fmt: skip
 def test_bad_flags_fail_with_one_line(args, code, message, capsys):
     try:
-        returned = main(["stub-verifymenow", "--port", "0", *args])
+        returned: object = main(["stub-verifymenow", "--port", "0", *args])
     except SystemExit as exit_:
         returned = exit_.code
     out, err = capsys.readouterr()

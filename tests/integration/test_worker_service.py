@@ -1,17 +1,20 @@
 """`canary worker` as a service: SIGTERM, gateway restarts, a missing database, its endpoints."""
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
-import socket
 import sys
-import time
 
 import httpx
 import psycopg
 import pytest
 import structlog
-from flow_support import (
+from pyzeebe import ZeebeClient, create_insecure_channel
+from structlog.testing import capture_logs
+from support.eventually import eventually
+from support.flow import (
     MODEL,
     applicant,
     current_status,
@@ -23,8 +26,6 @@ from flow_support import (
     wait_for_status,
     workers,
 )
-from pyzeebe import ZeebeClient, create_insecure_channel
-from structlog.testing import capture_logs
 from zeebe_devengine import DevEngine
 
 from workers.demo.stub.config import StubConfig
@@ -33,27 +34,10 @@ from workers.operate.deploy import deploy
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def wait_until(check, *, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not met within {timeout} s")
-        await asyncio.sleep(0.05)
-
-
-async def spawn_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
+async def spawn_worker(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, int, bytes]:
+    """Start `canary worker` on port 0; return it, the port its health server bound (read
+    back from its "worker started" log line) and what it wrote to stderr until then."""
+    process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "workers",
@@ -62,6 +46,17 @@ async def spawn_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert process.stderr is not None
+    seen = b""
+    async with asyncio.timeout(30):
+        while line := await process.stderr.readline():
+            seen += line
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                if event.get("event") == "worker started":
+                    return process, int(event["http_port"]), seen
+    process.kill()
+    raise AssertionError(f"the worker exited before it started: {seen.decode()[-500:]}")
 
 
 async def ready(port: int) -> bool:
@@ -81,14 +76,14 @@ async def slow_v1_stub():
     await stub.stop()
 
 
-def worker_env(zeebe_target, database_url, stub, port: int, **extra: str) -> dict[str, str]:
+def worker_env(zeebe_target, database_url, stub, **extra: str) -> dict[str, str]:
     return {
         "ZEEBE_ADDRESS": zeebe_target.grpc_address,
         "DATABASE_URL": database_url,
         "VERIFYMENOW_V1_URL": stub.url,
         "VERIFYMENOW_V2_URL": stub.url,
         "CANARY_HTTP_HOST": "127.0.0.1",
-        "CANARY_HTTP_PORT": str(port),
+        "CANARY_HTTP_PORT": "0",
         "CANARY_LOG_FORMAT": "json",
         **extra,
     }
@@ -100,16 +95,18 @@ async def test_sigterm_lets_the_in_flight_job_finish_then_exits_zero(
     await deploy_model(zeebe_client, zeebe_target.grpc_address)
     baseline = await current_status(zeebe_target.rest_url)
     await set_rate(database_url, 0.0)
-    port = free_port()
-    process = await spawn_worker(
-        worker_env(zeebe_target, database_url, slow_v1_stub, port, CANARY_SHUTDOWN_GRACE="10s")
+    process, port, started = await spawn_worker(
+        worker_env(zeebe_target, database_url, slow_v1_stub, CANARY_SHUTDOWN_GRACE="10s")
     )
     try:
-        await wait_until(lambda: ready(port), what="worker ready")
+        await eventually(lambda: ready(port), timeout=30.0, what="worker ready")
         await start(zeebe_client, 1)
-        await wait_until(lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, what="v1 call")
+        await eventually(
+            lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, timeout=30.0, what="v1 call"
+        )
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+        _, rest = await asyncio.wait_for(process.communicate(), timeout=20)
+        stderr = started + rest
     finally:
         if process.returncode is None:
             process.kill()
@@ -127,21 +124,21 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
     await deploy_model(zeebe_client, zeebe_target.grpc_address)
     baseline = await current_status(zeebe_target.rest_url)
     await set_rate(database_url, 0.0)
-    port = free_port()
     env = worker_env(
         zeebe_target,
         database_url,
         slow_v1_stub,
-        port,
         CANARY_SHUTDOWN_GRACE="200ms",
         VERIFYMENOW_TIMEOUT="2s",
         CANARY_VERIFY_JOB_TIMEOUT="4s",
     )
-    process = await spawn_worker(env)
+    process, port, _ = await spawn_worker(env)
     try:
-        await wait_until(lambda: ready(port), what="worker ready")
+        await eventually(lambda: ready(port), timeout=30.0, what="worker ready")
         await start(zeebe_client, 1)
-        await wait_until(lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, what="v1 call")
+        await eventually(
+            lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, timeout=30.0, what="v1 call"
+        )
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.communicate(), timeout=10)
     finally:
@@ -164,12 +161,12 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
 
 
 async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(database_url):
-    port = free_port()
     stub = await stub_in_process(StubConfig(seed=10))
     await set_rate(database_url, 0.5)
-    first = DevEngine(port=port, rest_port=0)
-    second = DevEngine(port=port, rest_port=0)
+    first = DevEngine(port=0, rest_port=0)
     await first.start()
+    # The gateway comes back on the port the first one bound.
+    second = DevEngine(port=int(first.grpc_address.rsplit(":", 1)[1]), rest_port=0)
     try:
         with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
             async with workers(
@@ -182,13 +179,16 @@ async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(databas
                 client = ZeebeClient(channel)
                 await deploy(client, [MODEL], address=first.grpc_address)
                 await start(client, 5)
+                assert first.rest_url is not None
                 await wait_for_status(first.rest_url, lambda s: finished(s) == 5)
                 await first.stop()
                 await channel.close()
-                await wait_until(lambda: not service.gateway.up, what="outage noticed")
+                await eventually(
+                    lambda: not service.gateway.up, timeout=30.0, what="outage noticed"
+                )
                 # pyzeebe alone gives up after 10 connection errors; keep it down past that.
                 adapter = service.worker.zeebe_adapter
-                await wait_until(
+                await eventually(
                     lambda: adapter._current_connection_retries > 10, timeout=60, what="10 errors"
                 )
                 # The gateway comes back (empty, as an in-memory engine does) on the same port.
@@ -198,7 +198,7 @@ async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(databas
                 await deploy(client, [MODEL], address=second.grpc_address)
                 await start(client, 5, first=100)
                 status = await wait_for_status(
-                    second.rest_url, lambda s: finished(s) == 5, timeout=60
+                    second.rest_url or "", lambda s: finished(s) == 5, timeout=60
                 )
                 await channel.close()
                 outages = service.gateway.outages
@@ -243,12 +243,16 @@ async def test_without_a_database_jobs_get_the_fallback_and_nothing_is_lost(
             assert readyz.json()["checks"]["postgres"]["ok"] is False
 
             proxy.restore()
-            await wait_until(lambda: service.cache.health().loaded, what="config loaded")
+            cache = service.cache
+            assert cache is not None
+            await eventually(lambda: cache.health().loaded, timeout=30.0, what="config loaded")
             result = await zeebe_client.run_process_with_result(
                 "identity-verification", variables=applicant(2), timeout=30_000
             )
             assert (result.variables["useVersion"], result.variables["canaryRule"]) == (2, "sticky")
-            await wait_until(lambda: service.recorder.stats().pending == 0, what="recorder drained")
+            await eventually(
+                lambda: service.recorder.stats().pending == 0, timeout=30.0, what="recorder drained"
+            )
             stats = service.recorder.stats()
     finally:
         await stub.stop()

@@ -2,7 +2,7 @@
 
 Element ids, job types and error codes are a contract, held by `workers.process`: the
 workers, the integration tests and Operate's per-element counts all name them, and these tests
-check the XML against that module (bpmnlint runs in tests/integration/test_bpmn_lint.py).
+check the XML against that module (bpmnlint runs in tests/integration/test_linters.py).
 The picture must show the model as committed: bpmn/render.mjs stamps the model's SHA-256 into
 the SVG and the PNG, and these tests compare.
 """

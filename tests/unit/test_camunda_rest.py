@@ -34,7 +34,9 @@ DEFINITIONS = {
 }  # fmt: skip
 
 
-def stat(element: str, active: int, canceled: int, incidents: int, completed: int) -> dict:
+def stat(
+    element: str, active: int, canceled: int, incidents: int, completed: int
+) -> dict[str, Any]:
     return {
         "elementId": element,
         "active": active,

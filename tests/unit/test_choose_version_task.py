@@ -5,6 +5,7 @@ from typing import Any
 import structlog
 from pyzeebe import Job, ZeebeTaskRouter
 from structlog.testing import capture_logs
+from support import jobs
 
 from workers import process
 from workers.routing import Decision, RolloutConfig, Rule, Strategy, decide, fallback
@@ -18,20 +19,8 @@ from workers.tasks.choose_version import (
 def make_job(
     variables: dict[str, Any], *, headers: dict[str, str] | None = None, pik: int = 2251799813685300
 ) -> Job:
-    return Job(
-        key=2251799813685400,
-        type=process.CHOOSE_VERSION,
-        process_instance_key=pik,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=2251799813685249,
-        element_id="choose-version",
-        element_instance_key=2251799813685350,
-        custom_headers=headers or {},
-        worker="test",
-        retries=3,
-        deadline=0,
-        variables=variables,
+    return jobs.make_job(
+        process.CHOOSE_VERSION, variables=variables, headers=headers, pik=pik, eik=2251799813685350
     )
 
 

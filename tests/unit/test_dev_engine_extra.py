@@ -38,7 +38,7 @@ def test_other_missing_modules_are_not_reported_as_the_engine(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "not_the_engine", None)
     with pytest.raises(ModuleNotFoundError), dev_engine_required():
-        import not_the_engine  # noqa: F401, PLC0415
+        import not_the_engine  # type: ignore[import-not-found]  # noqa: F401, PLC0415
 
 
 def test_commands_other_than_demo_and_dev_engine_run_without_the_engine(

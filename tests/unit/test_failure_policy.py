@@ -7,12 +7,11 @@ gRPC; tests/integration/test_job_gateway.py sends the same calls to the dev engi
 import random
 
 import pytest
-from pyzeebe import JobController
-from verify_support import FakeZeebeAdapter, make_job
+from support.verify import FakeZeebeAdapter, controller, make_job
 
+from workers.backoff import Backoff
 from workers.postgres.outcomes import Outcome
 from workers.tasks.failure_policy import (
-    Backoff,
     FailJob,
     FailurePolicy,
     JobVerdictError,
@@ -43,7 +42,7 @@ async def run_handler(exc: Exception, *, retries: int = 3, version: int = 2, **k
     job = make_job(version, retries=retries)
     adapter = FakeZeebeAdapter()
     handler = make_exception_handler(policy(version, **kwargs), adapter)
-    await handler(exc, job, JobController(job, adapter))
+    await handler(exc, job, controller(job, adapter))
     return adapter.only_call()
 
 

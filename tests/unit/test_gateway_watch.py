@@ -1,5 +1,7 @@
 """GatewayWatch: outages logged once, attempts paced by backoff, stale answers ignored."""
 
+from collections.abc import Callable
+
 import grpc
 from structlog.testing import capture_logs
 
@@ -51,8 +53,14 @@ def test_pollers_failing_in_the_same_window_count_as_one_attempt():
 class CeilingBackoff(Backoff):
     """The backoff at the top of its jitter range, so the windows are predictable."""
 
-    def delay(self, attempt, rand=None):  # noqa: ARG002
-        return super().delay(attempt, lambda: 1.0)
+    def delay(
+        self,
+        attempt: int,
+        rand: Callable[[], float] | None = None,  # noqa: ARG002
+        *,
+        at_least: float | None = None,
+    ) -> float:
+        return super().delay(attempt, lambda: 1.0, at_least=at_least)
 
 
 def test_attempt_windows_grow_exponentially_up_to_the_cap():

@@ -1,38 +1,15 @@
 """The README's commands are real: each `canary` line parses with the real CLI, each `make`
-target exists, each compose service named exists, each variable in the table is read."""
+target exists, each compose service named exists, each variable in the table is read.
+tests/integration/test_readme_commands.py runs the `canary` lines against a running stack."""
 
 import ast
 import re
-import shlex
-from pathlib import Path
 
 import pytest
 import yaml
+from support.readme import README, ROOT, SHELL_LINES, canary_commands
 
 from workers.cli import build_parser
-
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
-SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
-SHELL_LINES = [
-    line.split("  #")[0].strip()
-    for block in SHELL_BLOCKS
-    for line in block.splitlines()
-    if line.strip() and not line.lstrip().startswith("#")
-]
-
-
-def canary_commands() -> list[list[str]]:
-    commands = []
-    for line in SHELL_LINES:
-        words = shlex.split(line)
-        while words and "=" in words[0] and not words[0].startswith("-"):
-            words = words[1:]  # VAR=value prefixes
-        if words[:1] == ["canary"]:
-            commands.append(words[1:])
-        elif words[:4] == ["docker", "compose", "run", "--rm"] and words[4] == "cli":
-            commands.append(words[5:])
-    return commands
 
 
 @pytest.mark.parametrize("argv", canary_commands(), ids=" ".join)
@@ -49,7 +26,8 @@ def test_the_command_table_names_every_command_and_only_real_ones():
     table = README.split("## Commands")[1].split("A first rollout")[0]
     named = set(re.findall(r"^\| `canary ([a-z-]+)", table, flags=re.MULTILINE))
     parser = build_parser()
-    registered = set(parser._subparsers._group_actions[0].choices)
+    assert parser._subparsers is not None
+    registered = set(parser._subparsers._group_actions[0].choices or ())
     assert named == registered
 
 

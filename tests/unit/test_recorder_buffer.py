@@ -4,7 +4,9 @@ from typing import Any
 
 from pyzeebe import Job
 from structlog.testing import capture_logs
+from support import jobs
 
+from workers import process
 from workers.postgres.outcomes import Outcome
 from workers.postgres.recorder import OutcomeRecorder
 from workers.routing import Decision, Rule
@@ -14,21 +16,7 @@ SETTINGS = RecorderSettings(buffer_size=3, batch_size=2, flush_interval=60.0, st
 
 
 def make_job(key: int = 1, headers: dict[str, str] | None = None) -> Job:
-    return Job(
-        key=key,
-        type="verify-identity-v1",
-        process_instance_key=key + 1000,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=1,
-        element_id="verify-identity-v1",
-        element_instance_key=1,
-        custom_headers=headers or {},
-        worker="test",
-        retries=3,
-        deadline=0,
-        variables={},
-    )
+    return jobs.make_job(process.verify_task(1), key=key, headers=headers, pik=key + 1000)
 
 
 def accepting_recorder() -> OutcomeRecorder:

@@ -69,7 +69,7 @@ def test_rate_zero_never_gives_v2_and_rate_one_always_does(subject, salt):
     subject=subjects, rate=rates, forced=st.sampled_from([1, 2]), strategy=st.sampled_from(Strategy)
 )
 def test_overrides_win_over_rate_and_strategy(subject, rate, forced, strategy):
-    config = RolloutConfig("r", rate, strategy, "salt", {subject: forced})  # type: ignore[dict-item]
+    config = RolloutConfig("r", rate, strategy, "salt", {subject: forced})
     decision = decide(config, subject)
     assert decision.version == forced
     assert decision.rule is Rule.OVERRIDE

@@ -6,25 +6,27 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-from pyzeebe import JobController, ZeebeTaskRouter
+from pyzeebe import ZeebeTaskRouter
 from structlog.testing import capture_logs
-from verify_support import (
+from support.verify import (
     ELEMENT_INSTANCE_KEY,
     PROCESS_INSTANCE_KEY,
     FakeZeebeAdapter,
     ListOutcomeSink,
+    controller,
     make_job,
     valid_variables,
 )
 
 from workers import process
 from workers.postgres.outcomes import Outcome
+from workers.routing import Version
 from workers.tasks.failure_policy import FailJob, FailurePolicy, JobVerdictError, ThrowBpmnError
-from workers.tasks.verify_identity import make_verify_task, register_verify_task
+from workers.tasks.verify_identity import VerifyTask, make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
 
-APPROVED = {
+APPROVED: dict[int, dict[str, Any]] = {
     1: {"status": "OK", "code": "VERIFIED", "checkId": "chk_1"},
     2: {"id": "ver_1", "decision": "approved", "reasons": []},
 }
@@ -53,12 +55,14 @@ class Provider:
         return answer
 
 
-def client(version: int, provider: Provider):
+def client(version: Version, provider: Provider) -> VerifyMeNowV1 | VerifyMeNowV2:
     cls = VerifyMeNowV1 if version == 1 else VerifyMeNowV2
     return cls(base_url="http://vmn.test", timeout=1.0, transport=httpx.MockTransport(provider))
 
 
-def task_for(version: int, provider: Provider, sink: ListOutcomeSink | None = None):
+def task_for(
+    version: Version, provider: Provider, sink: ListOutcomeSink | None = None
+) -> VerifyTask:
     policy = FailurePolicy(version=version, rng=random.Random(3))
     return make_verify_task(client(version, provider), version=version, sink=sink, policy=policy)
 
@@ -123,6 +127,7 @@ async def test_invalid_input_is_an_incident_and_the_provider_is_never_called():
     job = make_job(2, variables=valid_variables(document={"type": "visa"}))
     with pytest.raises(JobVerdictError) as caught:
         await task_for(2, provider, sink)(job)
+    assert isinstance(caught.value.verdict, FailJob)
     assert caught.value.verdict.retries == 0
     assert "document.type" in caught.value.verdict.message
     assert provider.requests == []
@@ -185,7 +190,7 @@ def test_a_client_of_the_other_version_is_refused():
 # -- registration and pyzeebe's own job handler --------------------------------------------
 
 
-def registered(version: int, provider: Provider, jobs=None, **kwargs):
+def registered(version: Version, provider: Provider, jobs=None, **kwargs):
     router = ZeebeTaskRouter()
     register_verify_task(
         router,
@@ -211,10 +216,10 @@ def test_a_job_timeout_too_close_to_the_request_timeout_is_refused():
         registered(1, Provider(httpx.Response(200)), timeout_ms=9_000)
 
 
-async def run_job(version: int, provider: Provider, *, retries: int = 3):
+async def run_job(version: Version, provider: Provider, *, retries: int = 3):
     job = make_job(version, retries=retries)
     adapter = FakeZeebeAdapter()
-    await registered(version, provider, adapter).job_handler(job, JobController(job, adapter))
+    await registered(version, provider, adapter).job_handler(job, controller(job, adapter))
     return adapter.only_call()
 
 

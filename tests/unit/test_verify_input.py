@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from verify_support import (
+from support.verify import (
     DATE_OF_BIRTH,
     DOCUMENT_NUMBER,
     FAMILY_NAME,

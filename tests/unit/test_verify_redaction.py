@@ -14,15 +14,16 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-from pyzeebe import JobController, ZeebeTaskRouter
+from pyzeebe import ZeebeTaskRouter
 from structlog.testing import capture_logs
-from verify_support import (
+from support.verify import (
     DATE_OF_BIRTH,
     DOCUMENT_NUMBER,
     FAMILY_NAME,
     GIVEN_NAME,
     PERSONAL_VALUES,
     FakeZeebeAdapter,
+    controller,
     make_job,
     valid_variables,
 )
@@ -77,6 +78,7 @@ def provider_client(version: int, answer: Any) -> Any:
     def handler(_request: httpx.Request) -> httpx.Response:
         if isinstance(answer, Exception):
             raise answer
+        assert isinstance(answer, httpx.Response)
         return answer
 
     cls = VerifyMeNowV1 if version == 1 else VerifyMeNowV2
@@ -104,7 +106,7 @@ async def run_every_path() -> list[tuple[str, dict[str, Any]]]:
         )
         job = make_job(version, variables=variables, retries=retries)
         await router.get_task(process.verify_task(version)).job_handler(
-            job, JobController(job, adapter)
+            job, controller(job, adapter)
         )
     assert len(adapter.calls) == len(runs)
     return adapter.calls

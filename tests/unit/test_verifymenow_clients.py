@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from verify_support import DATE_OF_BIRTH, DOCUMENT_NUMBER, FAMILY_NAME, GIVEN_NAME, IMAGE_REF
+from support.verify import DATE_OF_BIRTH, DOCUMENT_NUMBER, FAMILY_NAME, GIVEN_NAME, IMAGE_REF
 
 from workers.settings import VerifyMeNowSettings
 from workers.verifymenow.errors import (

@@ -2,8 +2,10 @@
 
 Each sub-command lives in its own module exposing ``register(subparsers)``; registering only
 declares arguments, so `canary --help` stays fast and heavy imports happen when a command
-runs. A handler is an ``async def`` taking the parsed arguments and the environment, and
-returning the exit code. `main` is where the process environment enters: it is handed to the
+runs. A handler is an ``async def`` taking its command's arguments (a frozen dataclass the
+module declares with ``set_defaults(arguments=...)``, built from the parsed Namespace in
+`typed_arguments`, the one place that reads it) and the environment, and returning the exit
+code. `main` is where the process environment enters: it is handed to the
 handlers once, and only `workers.settings` reads variables from it.
 
 Errors: anything raised as `CanaryError` becomes one line on stderr and exit code 1; usage
@@ -12,11 +14,12 @@ errors (argparse) are one line and exit code 2.
 
 import argparse
 import asyncio
+import dataclasses
 import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from workers import __version__
 from workers.errors import CanaryError
@@ -71,7 +74,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             default_level="info" if getattr(args, "long_running", False) else "warning",
             level=getattr(args, "log_level", None),
         )
-        return int(asyncio.run(args.handler(args, environ)))
+        return int(asyncio.run(args.handler(typed_arguments(args), environ)))
     except CanaryError as exc:
         print(f"canary: error: {exc}", file=sys.stderr)
         return 1
@@ -83,6 +86,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def typed_arguments(args: argparse.Namespace) -> Any:
+    """The handler's frozen dataclass, filled from the parsed Namespace by field name."""
+    cls = args.arguments
+    return cls(**{field.name: getattr(args, field.name) for field in dataclasses.fields(cls)})
 
 
 def _database_error(exc: Exception) -> str | None:

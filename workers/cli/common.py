@@ -35,15 +35,15 @@ def add_change_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--by", metavar="WHO", help="who (default: $CANARY_ACTOR, else user@host)")
 
 
-def database_url(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
-    url: str | None = getattr(args, "database_url", None)
-    if url:
-        return DatabaseSettings.from_url(url).url
+def database_url(given: str | None, environ: Mapping[str, str]) -> str:
+    """`--database-url` when given, else DATABASE_URL, else the local server."""
+    if given:
+        return DatabaseSettings.from_url(given).url
     return DatabaseSettings.from_env(environ).url
 
 
-def actor(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
-    given: str | None = getattr(args, "by", None)
+def actor(given: str | None, environ: Mapping[str, str]) -> str:
+    """`--by` when given, else CANARY_ACTOR, else user@host."""
     if given is not None:
         return given
     login = pwd.getpwuid(os.getuid()).pw_name
@@ -52,9 +52,9 @@ def actor(args: argparse.Namespace, environ: Mapping[str, str]) -> str:
 
 @asynccontextmanager
 async def database(
-    args: argparse.Namespace, environ: Mapping[str, str]
+    given: str | None, environ: Mapping[str, str]
 ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-    conn = await connect(database_url(args, environ))
+    conn = await connect(database_url(given, environ))
     async with conn:
         yield conn
 

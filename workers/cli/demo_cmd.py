@@ -2,6 +2,7 @@
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
@@ -56,10 +57,25 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--port", type=int, default=0, help="dev engine gRPC port (0: any free)")
     parser.add_argument("--rest-port", type=int, default=0, help="dev engine REST port (0: any)")
     # Retries of the flaky v1 are the point of the demo, not warnings to print over the table.
-    parser.set_defaults(handler=run, log_level="error")
+    parser.set_defaults(handler=run, arguments=DemoArgs, log_level="error")
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class DemoArgs:
+    """`canary demo`, as parsed."""
+
+    instances: int
+    rate: float
+    ramp: list[float]
+    per_second: float
+    v1_error_rate: float
+    v2_error_rate: float
+    seed: int | None
+    port: int
+    rest_port: int
+
+
+async def run(args: DemoArgs, environ: Mapping[str, str]) -> int:
     from rich.console import Console  # noqa: PLC0415
 
     from workers.settings import DatabaseSettings  # noqa: PLC0415

@@ -1,11 +1,14 @@
 """`canary deploy [FILES...]`: deploy the BPMN models to the cluster."""
 
-import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_json_option, print_json, print_table
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -23,10 +26,19 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         "--address", help="gateway host:port (default: $ZEEBE_ADDRESS, else localhost:26500)"
     )
     add_json_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=DeployArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class DeployArgs:
+    """`canary deploy`, as parsed."""
+
+    files: list[str]
+    address: str | None
+    json: bool
+
+
+async def run(args: DeployArgs, environ: Mapping[str, str]) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
     from workers.operate.deploy import check_files, default_files, deploy  # noqa: PLC0415

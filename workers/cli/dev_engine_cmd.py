@@ -2,6 +2,7 @@
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,21 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         metavar="FILE",
         help="BPMN file to deploy at start-up (repeatable)",
     )
-    parser.set_defaults(handler=run, long_running=True)
+    parser.set_defaults(handler=run, arguments=DevEngineArgs, long_running=True)
 
 
-async def run(args: argparse.Namespace, _environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class DevEngineArgs:
+    """`canary dev-engine`, as parsed."""
+
+    host: str
+    port: int
+    rest_port: int
+    retain_finished: int
+    deploy: list[Path]
+
+
+async def run(args: DevEngineArgs, _environ: Mapping[str, str]) -> int:
     with dev_engine_required():  # an optional extra, and --help stays light
         from zeebe_devengine import DevEngine  # noqa: PLC0415
 

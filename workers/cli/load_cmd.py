@@ -1,12 +1,15 @@
 """`canary load`: keep starting identity-verification instances (synthetic applicants)."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_json_option, print_json
 from workers.errors import InputError
 from workers.shutdown import stop_on_signals
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -24,10 +27,21 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument("--seed", type=int, help="seed for the synthetic applicants")
     parser.add_argument("--address", help="gateway host:port (default: $ZEEBE_ADDRESS)")
     add_json_option(parser)
-    parser.set_defaults(handler=run, long_running=True)
+    parser.set_defaults(handler=run, arguments=LoadArgs, long_running=True)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class LoadArgs:
+    """`canary load`, as parsed."""
+
+    per_second: float
+    count: int | None
+    seed: int | None
+    address: str | None
+    json: bool
+
+
+async def run(args: LoadArgs, environ: Mapping[str, str]) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
     from workers.operate.deploy import NEVER_GIVE_UP  # noqa: PLC0415

@@ -1,10 +1,13 @@
 """`canary migrate`: bring the rollout store's schema up to date."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -15,13 +18,21 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     add_database_option(parser)
     add_json_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=MigrateArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class MigrateArgs:
+    """`canary migrate`, as parsed."""
+
+    database_url: str | None
+    json: bool
+
+
+async def run(args: MigrateArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres.migrations import migrate  # noqa: PLC0415  (keep `canary --help` light)
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         result = await migrate(conn)
     if args.json:
         print_json(

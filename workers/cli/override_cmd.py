@@ -2,6 +2,7 @@
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from workers.cli.common import (
@@ -39,7 +40,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(add)
     add_database_option(add)
     add_json_option(add)
-    add.set_defaults(handler=add_override)
+    add.set_defaults(handler=add_override, arguments=OverrideAddArgs)
 
     remove = commands.add_parser("remove", help="let SUBJECT follow the rate again")
     remove.add_argument("subject", metavar="SUBJECT")
@@ -47,29 +48,42 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(remove)
     add_database_option(remove)
     add_json_option(remove)
-    remove.set_defaults(handler=remove_override)
+    remove.set_defaults(handler=remove_override, arguments=OverrideRemoveArgs)
 
     list_ = commands.add_parser("list", help="the overrides of one rollout or of all")
     list_.add_argument("--rollout", default=None, help="only this rollout (default: all)")
     add_database_option(list_)
     add_json_option(list_)
-    list_.set_defaults(handler=list_overrides)
+    list_.set_defaults(handler=list_overrides, arguments=OverrideListArgs)
 
 
-async def add_override(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class OverrideAddArgs:
+    """`canary override add`, as parsed."""
+
+    subject: str
+    version: str
+    rollout: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def add_override(args: OverrideAddArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         version = parse_version(args.version)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         change = await rollout_store.add_override(
             conn,
             args.rollout,
             args.subject,
             version=version,
-            actor=actor(args, environ),
+            actor=actor(args.by, environ),
             reason=args.reason,
         )
     if args.json:
@@ -89,12 +103,24 @@ async def add_override(args: argparse.Namespace, environ: Mapping[str, str]) -> 
     return 0
 
 
-async def remove_override(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class OverrideRemoveArgs:
+    """`canary override remove`, as parsed."""
+
+    subject: str
+    rollout: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def remove_override(args: OverrideRemoveArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         change = await rollout_store.remove_override(
-            conn, args.rollout, args.subject, actor=actor(args, environ), reason=args.reason
+            conn, args.rollout, args.subject, actor=actor(args.by, environ), reason=args.reason
         )
     if args.json:
         print_json(
@@ -113,10 +139,19 @@ async def remove_override(args: argparse.Namespace, environ: Mapping[str, str]) 
     return 0
 
 
-async def list_overrides(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class OverrideListArgs:
+    """`canary override list`, as parsed."""
+
+    rollout: str | None
+    database_url: str | None
+    json: bool
+
+
+async def list_overrides(args: OverrideListArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         rows = await rollout_store.list_overrides(conn, args.rollout)
     if args.json:
         print_json([r.to_json() for r in rows])

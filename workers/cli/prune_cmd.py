@@ -1,10 +1,13 @@
 """`canary prune --older-than 30d`: delete recorded decisions and outcomes past retention."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -26,16 +29,27 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     add_database_option(parser)
     add_json_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=PruneArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class PruneArgs:
+    """`canary prune`, as parsed."""
+
+    older_than: str
+    rollout: str | None
+    dry_run: bool
+    database_url: str | None
+    json: bool
+
+
+async def run(args: PruneArgs, environ: Mapping[str, str]) -> int:
     from workers.durations import parse_span  # noqa: PLC0415
     from workers.postgres.retention import prune  # noqa: PLC0415
     from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
 
     older_than = parse_span(args.older_than, flag="--older-than")
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         if args.rollout is not None:
             await get_rollout(conn, args.rollout)  # unknown rollout -> one clear line
         result = await prune(

@@ -1,8 +1,8 @@
 """`canary rate show|set|history`: the share of traffic that goes to v2."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import (
     actor,
@@ -15,6 +15,9 @@ from workers.cli.common import (
 )
 from workers.errors import InputError
 from workers.routing import format_rate, parse_rate
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -29,7 +32,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     show.add_argument("name", nargs="?", metavar="NAME", help="rollout (default: all)")
     add_database_option(show)
     add_json_option(show)
-    show.set_defaults(handler=show_rate)
+    show.set_defaults(handler=show_rate, arguments=RateShowArgs)
 
     set_ = commands.add_parser(
         "set",
@@ -41,20 +44,29 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(set_)
     add_database_option(set_)
     add_json_option(set_)
-    set_.set_defaults(handler=set_rate)
+    set_.set_defaults(handler=set_rate, arguments=RateSetArgs)
 
     hist = commands.add_parser("history", help="every change of a rollout: old -> new, who, why")
     hist.add_argument("name", metavar="NAME")
     hist.add_argument("--limit", type=int, default=50, help="newest N changes (default 50)")
     add_database_option(hist)
     add_json_option(hist)
-    hist.set_defaults(handler=show_history)
+    hist.set_defaults(handler=show_history, arguments=RateHistoryArgs)
 
 
-async def show_rate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RateShowArgs:
+    """`canary rate show`, as parsed."""
+
+    name: str | None
+    database_url: str | None
+    json: bool
+
+
+async def show_rate(args: RateShowArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         if args.name:
             rows = [await rollout_store.get_rollout(conn, args.name)]
         else:
@@ -88,16 +100,28 @@ async def show_rate(args: argparse.Namespace, environ: Mapping[str, str]) -> int
     return 0
 
 
-async def set_rate(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RateSetArgs:
+    """`canary rate set`, as parsed."""
+
+    name: str
+    value: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.value)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         change = await rollout_store.set_rate(
-            conn, args.name, rate=rate, actor=actor(args, environ), reason=args.reason
+            conn, args.name, rate=rate, actor=actor(args.by, environ), reason=args.reason
         )
     if args.json:
         print_json(
@@ -136,10 +160,20 @@ def describe_change(row: Any) -> str:
     return ", ".join(parts) or "updated"
 
 
-async def show_history(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RateHistoryArgs:
+    """`canary rate history`, as parsed."""
+
+    name: str
+    limit: int
+    database_url: str | None
+    json: bool
+
+
+async def show_history(args: RateHistoryArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         rows = await rollout_store.history(conn, args.name, limit=args.limit)
     if args.json:
         print_json([r.to_json() for r in rows])

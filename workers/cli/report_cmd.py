@@ -1,12 +1,15 @@
 """`canary report [NAME]`: how v2 compares with v1 in the recorded outcomes, with a verdict."""
 
-import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
 from workers.settings import DEFAULT_ROLLOUT
+
+if TYPE_CHECKING:
+    import argparse
 
 _DEFAULTS: dict[str, Any] = {
     "ratio": 2.0,
@@ -66,10 +69,27 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )  # fmt: skip
     add_database_option(parser)
     add_json_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=ReportArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class ReportArgs:
+    """`canary report`, as parsed."""
+
+    name: str
+    since: str | None
+    plot: str | None
+    ratio: float
+    alpha: float
+    beta: float
+    min_attempts: int
+    min_failures: int
+    columns: int
+    database_url: str | None
+    json: bool
+
+
+async def run(args: ReportArgs, environ: Mapping[str, str]) -> int:
     from workers.durations import parse_span  # noqa: PLC0415
     from workers.errors import InputError  # noqa: PLC0415
     from workers.operate.report import ReportSettings, build_report  # noqa: PLC0415
@@ -94,7 +114,7 @@ async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if plot is not None:
         check_plot_path(plot)
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         report = await build_report(conn, args.name, since, settings=settings)
     if plot is not None:
         write_plot(report, plot)

@@ -1,8 +1,8 @@
 """`canary rollout create|strategy|reshuffle`: manage rollouts beyond their rate."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import (
     actor,
@@ -14,6 +14,9 @@ from workers.cli.common import (
 )
 from workers.errors import InputError
 from workers.routing import Strategy, format_rate, parse_rate
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -31,7 +34,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(create)
     add_database_option(create)
     add_json_option(create)
-    create.set_defaults(handler=create_rollout)
+    create.set_defaults(handler=create_rollout, arguments=RolloutCreateArgs)
 
     strategy = commands.add_parser(
         "strategy", help="switch between sticky (hash of the subject) and random routing"
@@ -41,7 +44,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(strategy)
     add_database_option(strategy)
     add_json_option(strategy)
-    strategy.set_defaults(handler=set_strategy)
+    strategy.set_defaults(handler=set_strategy, arguments=RolloutStrategyArgs)
 
     reshuffle = commands.add_parser(
         "reshuffle", help="draw a new salt: every subject gets a new bucket"
@@ -50,23 +53,36 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_change_options(reshuffle)
     add_database_option(reshuffle)
     add_json_option(reshuffle)
-    reshuffle.set_defaults(handler=reshuffle_rollout)
+    reshuffle.set_defaults(handler=reshuffle_rollout, arguments=RolloutReshuffleArgs)
 
 
-async def create_rollout(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RolloutCreateArgs:
+    """`canary rollout create`, as parsed."""
+
+    name: str
+    rate: str
+    strategy: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def create_rollout(args: RolloutCreateArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.rate)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         row = await rollout_store.create_rollout(
             conn,
             args.name,
             rate=rate,
             strategy=Strategy(args.strategy),
-            actor=actor(args, environ),
+            actor=actor(args.by, environ),
             reason=args.reason,
         )
     if args.json:
@@ -76,15 +92,27 @@ async def create_rollout(args: argparse.Namespace, environ: Mapping[str, str]) -
     return 0
 
 
-async def set_strategy(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RolloutStrategyArgs:
+    """`canary rollout strategy`, as parsed."""
+
+    name: str
+    strategy: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def set_strategy(args: RolloutStrategyArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         change = await rollout_store.set_strategy(
             conn,
             args.name,
             strategy=Strategy(args.strategy),
-            actor=actor(args, environ),
+            actor=actor(args.by, environ),
             reason=args.reason,
         )
     if args.json:
@@ -103,12 +131,23 @@ async def set_strategy(args: argparse.Namespace, environ: Mapping[str, str]) -> 
     return 0
 
 
-async def reshuffle_rollout(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RolloutReshuffleArgs:
+    """`canary rollout reshuffle`, as parsed."""
+
+    name: str
+    reason: str
+    by: str | None
+    database_url: str | None
+    json: bool
+
+
+async def reshuffle_rollout(args: RolloutReshuffleArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres import rollout_store  # noqa: PLC0415
 
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         change = await rollout_store.reshuffle(
-            conn, args.name, actor=actor(args, environ), reason=args.reason
+            conn, args.name, actor=actor(args.by, environ), reason=args.reason
         )
     if args.json:
         print_json({"rollout": args.name, "changed": change.changed})

@@ -1,13 +1,16 @@
 """`canary route SUBJECT`: which version a subject gets now, and why."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.cli.common import add_database_option, add_json_option, database, print_json
 from workers.errors import InputError
 from workers.routing import BUCKETS, Rule, decide, format_rate
 from workers.settings import DEFAULT_ROLLOUT
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -22,16 +25,26 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     add_database_option(parser)
     add_json_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=RouteArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class RouteArgs:
+    """`canary route`, as parsed."""
+
+    subject: str
+    rollout: str
+    database_url: str | None
+    json: bool
+
+
+async def run(args: RouteArgs, environ: Mapping[str, str]) -> int:
     from workers.postgres.rollout_store import get_rollout, load_configs  # noqa: PLC0415
 
     subject = args.subject.strip()
     if not subject:
         raise InputError("SUBJECT must not be blank")
-    async with database(args, environ) as conn:
+    async with database(args.database_url, environ) as conn:
         await get_rollout(conn, args.rollout)  # unknown rollout -> one clear line
         config = (await load_configs(conn))[args.rollout]
     decision = decide(config, subject)

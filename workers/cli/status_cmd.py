@@ -1,12 +1,15 @@
 """`canary status`: instances per version right now (Camunda REST API), with rate and strategy."""
 
-import argparse
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers import process
 from workers.cli.common import add_database_option, database_url, print_json
 from workers.settings import DEFAULT_ROLLOUT
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -40,10 +43,23 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         help="refresh period with --watch (default %(default)s)",
     )  # fmt: skip
     add_database_option(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, arguments=StatusArgs)
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class StatusArgs:
+    """`canary status`, as parsed."""
+
+    rest_address: str | None
+    rollout: str
+    process_id: str
+    watch: bool
+    json: bool
+    interval: float
+    database_url: str | None
+
+
+async def run(args: StatusArgs, environ: Mapping[str, str]) -> int:
     import contextlib  # noqa: PLC0415
 
     from rich.console import Console  # noqa: PLC0415
@@ -59,7 +75,7 @@ async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     if not 0.5 <= args.interval <= 3600:
         raise InputError("--interval must be between 0.5 and 3600 seconds")
     settings = CamundaRestSettings.from_env(environ, address=args.rest_address or None)
-    url = database_url(args, environ)
+    url = database_url(args.database_url, environ)
 
     async with CamundaRestClient(settings) as client:
 

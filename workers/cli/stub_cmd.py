@@ -3,6 +3,7 @@
 import argparse
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from workers.errors import ConfigError, InputError
@@ -95,10 +96,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
             metavar="MS",
             help=f"95th percentile latency in milliseconds (default {p95:g})",
         )
-    parser.set_defaults(handler=run, long_running=True)
+    parser.set_defaults(handler=run, arguments=StubVerifymenowArgs, long_running=True)
 
 
-def build_config(args: argparse.Namespace) -> "StubConfig":
+def build_config(args: "StubVerifymenowArgs") -> "StubConfig":
     from workers.demo.stub.config import StubConfig, StubConfigError  # noqa: PLC0415
 
     fields = [f for _, f, _ in _RATE_FLAGS] + ["latency_median_ms", "latency_p95_ms"]
@@ -111,7 +112,28 @@ def build_config(args: argparse.Namespace) -> "StubConfig":
         raise InputError(str(exc)) from None
 
 
-async def run(args: argparse.Namespace, _environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class StubVerifymenowArgs:
+    """`canary stub-verifymenow`, as parsed."""
+
+    host: str
+    port: int
+    seed: int | None
+    v1_error_rate: float
+    v1_malformed_rate: float
+    v1_rejection_rate: float
+    v1_unreadable_rate: float
+    v1_latency_median_ms: float
+    v1_latency_p95_ms: float
+    v2_error_rate: float
+    v2_malformed_rate: float
+    v2_rejection_rate: float
+    v2_unreadable_rate: float
+    v2_latency_median_ms: float
+    v2_latency_p95_ms: float
+
+
+async def run(args: StubVerifymenowArgs, _environ: Mapping[str, str]) -> int:
     import structlog  # noqa: PLC0415  (keep `canary --help` light)
 
     from workers.demo.stub.server import VerifyMeNowStub  # noqa: PLC0415

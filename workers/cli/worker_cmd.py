@@ -1,12 +1,15 @@
 """`canary worker [--tasks choose,v1,v2]`: run the job workers until SIGTERM."""
 
-import argparse
 import socket
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from workers.settings import TASK_NAMES
 from workers.shutdown import stop_on_signals
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -24,10 +27,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         help=f"comma-separated subset of {','.join(TASK_NAMES)} (default: $CANARY_TASKS, else all)",
     )
     parser.add_argument("--http-port", type=int, help="health/metrics port (default 9400)")
-    parser.set_defaults(handler=run, long_running=True)
+    parser.set_defaults(handler=run, arguments=WorkerArgs, long_running=True)
 
 
-def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
+def build_settings(args: "WorkerArgs", environ: Mapping[str, str]) -> Any:
     """Flags override the environment; every section is validated before anything starts."""
     from workers.settings import ServiceSettings  # noqa: PLC0415
 
@@ -36,7 +39,15 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Any:
     )
 
 
-async def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+@dataclass(frozen=True, slots=True)
+class WorkerArgs:
+    """`canary worker`, as parsed."""
+
+    tasks: str | None
+    http_port: int | None
+
+
+async def run(args: WorkerArgs, environ: Mapping[str, str]) -> int:
     from workers.runtime.service import running_service  # noqa: PLC0415
 
     settings = build_settings(args, environ)

@@ -20,8 +20,7 @@ from typing import Any
 import grpc
 import structlog
 from pyzeebe import ZeebeTaskRouter, ZeebeWorker
-from pyzeebe.proto.gateway_pb2 import TopologyRequest
-from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
+from pyzeebe.proto.gateway_pb2 import TopologyRequest, TopologyResponse
 
 from workers import process
 from workers.errors import ConfigError
@@ -34,7 +33,7 @@ from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
 from workers.runtime.zeebe_connection import create_channel
 from workers.settings import ServiceSettings
 from workers.tasks.choose_version import make_choose_version, register_choose_version
-from workers.tasks.job_gateway import GatewayJobEnding, JobEnding
+from workers.tasks.job_gateway import GatewayJobEnding, JobEnding, gateway_stub
 from workers.tasks.verify_identity import make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
@@ -194,11 +193,11 @@ def _readiness_checks(
 ) -> dict[str, Any]:
     # A raw stub, not pyzeebe's client: pyzeebe's adapter closes the channel after ten
     # failed calls, and readiness probes fail for as long as an outage lasts.
-    gateway = GatewayStub(channel)
+    gateway = gateway_stub(channel)
 
     async def zeebe() -> tuple[bool, str]:
         try:
-            topology = await gateway.Topology(TopologyRequest(), timeout=2)
+            topology: TopologyResponse = await gateway.Topology(TopologyRequest(), timeout=2)
         except grpc.aio.AioRpcError as error:
             return False, f"{error.code().name}: {error.details()}"
         return True, f"gateway {topology.gatewayVersion}, {len(topology.brokers)} broker(s)"

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 _GONE = frozenset({grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION})
 
 
+def gateway_stub(channel: grpc.aio.Channel) -> "GatewayAsyncStub":
+    """The gateway's stub on an asyncio channel, typed by pyzeebe's generated stubs
+    (`GatewayAsyncStub` exists in the stubs only: at run time `GatewayStub` serves both)."""
+    return cast("GatewayAsyncStub", GatewayStub(channel))
+
+
 class JobGatewayError(CanaryError):
     """The gateway did not carry out a FailJob or ThrowError call."""
 
@@ -56,8 +62,7 @@ class GatewayJobEnding:
     """`JobEnding` over the Zeebe gateway's gRPC API, on a channel the caller owns."""
 
     def __init__(self, channel: grpc.aio.Channel) -> None:
-        # GatewayAsyncStub exists in the stubs only: at run time GatewayStub serves both.
-        self._stub = cast("GatewayAsyncStub", GatewayStub(channel))
+        self._stub = gateway_stub(channel)
 
     async def fail_job(
         self,

@@ -1,16 +1,19 @@
-"""bpmnlint over the committed models, and proof that its configuration catches breakage.
+"""The linters over committed files: bpmnlint over the model (and proof that its configuration
+catches breakage), hadolint over the Dockerfile.
 
-Integration, not unit: it runs the locked npm tool (`make node`) in a subprocess.
+Integration, not unit: they run tools in subprocesses (bpmnlint from `make node`).
 """
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from workers import process
 
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+ROOT = Path(__file__).resolve().parents[2]
+BPMN_DIR = ROOT / "bpmn"
 MODEL = BPMN_DIR / process.BPMN_FILE
 BPMNLINT = BPMN_DIR / "node_modules" / ".bin" / "bpmnlint"
 
@@ -51,3 +54,11 @@ def test_lint_catches_a_missing_error_code_and_a_broken_condition(tmp_path):
     assert "must have property <errorCode>" in result.stdout
     assert "to-v2" in result.stdout
     assert "not a valid FEEL expression" in result.stdout
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run(
+        [str(hadolint), str(ROOT / "Dockerfile")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

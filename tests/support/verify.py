@@ -1,10 +1,18 @@
-"""Helpers shared by the verify-identity unit tests: jobs, a fake gateway adapter, a sink."""
+"""Helpers shared by the verify-identity tests: an applicant, jobs, a fake gateway, a sink."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from pyzeebe import Job
+from pyzeebe import Job, JobController
 
+from support import jobs
+from support.jobs import ELEMENT_INSTANCE_KEY, JOB_KEY, PROCESS_INSTANCE_KEY
+
+__all__ = ["ELEMENT_INSTANCE_KEY", "JOB_KEY", "PROCESS_INSTANCE_KEY"]
+
+if TYPE_CHECKING:
+    from pyzeebe.grpc_internals.zeebe_adapter import ZeebeAdapter
+from workers import process
 from workers.postgres.outcomes import Outcome
 
 #: Personal data of one applicant; no test may find any of these values in logs or messages.
@@ -14,9 +22,6 @@ DATE_OF_BIRTH = "1987-11-23"
 DOCUMENT_NUMBER = "ZQ4471902"
 IMAGE_REF = "s3://kyc-images/zq4471902-front.jpg"
 PERSONAL_VALUES = (GIVEN_NAME, FAMILY_NAME, DATE_OF_BIRTH, DOCUMENT_NUMBER, IMAGE_REF)
-
-PROCESS_INSTANCE_KEY = 2251799813685300
-ELEMENT_INSTANCE_KEY = 2251799813685377
 
 
 def valid_variables(**overrides: Any) -> dict[str, Any]:
@@ -43,25 +48,24 @@ def make_job(
     *,
     variables: dict[str, Any] | None = None,
     retries: int = 3,
-    key: int = 2251799813685400,
+    key: int = JOB_KEY,
     pik: int = PROCESS_INSTANCE_KEY,
     eik: int = ELEMENT_INSTANCE_KEY,
 ) -> Job:
-    return Job(
+    """A job of the verify task of `version` carrying a valid applicant unless told otherwise."""
+    return jobs.make_job(
+        process.verify_task(version),
         key=key,
-        type=f"verify-identity-v{version}",
-        process_instance_key=pik,
-        bpmn_process_id="identity-verification",
-        process_definition_version=1,
-        process_definition_key=2251799813685249,
-        element_id=f"verify-identity-v{version}",
-        element_instance_key=eik,
-        custom_headers={},
-        worker="test",
-        retries=retries,
-        deadline=0,
         variables=valid_variables() if variables is None else variables,
+        retries=retries,
+        pik=pik,
+        eik=eik,
     )
+
+
+def controller(job: Job, adapter: "FakeZeebeAdapter") -> JobController:
+    """pyzeebe's real `JobController` over the fake gateway (completing a job goes that way)."""
+    return JobController(job, cast("ZeebeAdapter", adapter))
 
 
 @dataclass

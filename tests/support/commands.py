@@ -1,0 +1,28 @@
+"""Running `canary` as a user does: a separate process, its own environment, its exit code."""
+
+import asyncio
+import os
+import sys
+
+
+async def spawn_canary(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
+    """Start `canary ARGS...` (JSON logs on stderr); the caller waits for or stops it."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        *args,
+        env={**os.environ, "CANARY_LOG_FORMAT": "json", **(env or {})},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def canary(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[int, str, str]:
+    """Run `canary ARGS...` to its end: exit code, stdout, stderr."""
+    process = await spawn_canary(*args, env=env)
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
