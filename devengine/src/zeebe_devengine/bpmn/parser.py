@@ -38,7 +38,7 @@ from zeebe_devengine.bpmn.model import (
     TimerCatchEvent,
     Value,
 )
-from zeebe_devengine.bpmn.xml import BPMN, ZEEBE, Problems, parse_xml, q, split
+from zeebe_devengine.bpmn.xml import BPMN, ZEEBE, Problems, deploy_error, parse_xml, q, split
 from zeebe_devengine.errors import FeelSyntaxError, InvalidArgumentError
 from zeebe_devengine.feel.parser import Expression, is_expression, parse_attribute
 
@@ -90,11 +90,10 @@ def parse_bpmn(resource_name: str, content: bytes) -> list[Process]:
     root = parse_xml(resource_name, content)
     namespace, name = split(root.tag)
     if (namespace, name) != (BPMN, "definitions"):
-        msg = (
+        raise deploy_error(
             f"'{resource_name}': expected a BPMN 2.0 'definitions' root element, "
             f"but found '{name or root.tag}'"
         )
-        raise InvalidArgumentError(msg)
     messages = {
         element.get("id", ""): element.get("name") for element in root.findall(q(BPMN, "message"))
     }

@@ -22,6 +22,7 @@ import structlog
 
 from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
 from zeebe_devengine.bpmn.parser import parse_bpmn
+from zeebe_devengine.bpmn.xml import deploy_error
 from zeebe_devengine.core.flow import Flow
 from zeebe_devengine.core.history import History
 from zeebe_devengine.core.jobs import JobBook
@@ -169,16 +170,16 @@ class Engine:
         owners: dict[str, str] = {}
         for name, content in resources:
             if not name.lower().endswith(_RESOURCE_SUFFIXES):
-                msg = (
-                    f"Expected to deploy BPMN resources (.bpmn or .xml), but '{name}' is not one; "
+                raise deploy_error(
+                    f"'{name}': Expected to deploy BPMN resources (.bpmn or .xml); "
                     "the dev engine deploys BPMN only"
                 )
-                raise InvalidArgumentError(msg)
             processes = parse_bpmn(name, content)
             for process in processes:
                 if process.id in owners:
-                    msg = f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
-                    raise InvalidArgumentError(msg)
+                    raise deploy_error(
+                        f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
+                    )
                 owners[process.id] = name
             parsed.append((name, content, processes))
         deployment_key = self.keys.next()
@@ -218,34 +219,32 @@ class Engine:
     def find_definition(
         self, *, definition_key: int = 0, bpmn_process_id: str = "", version: int = -1
     ) -> ProcessDefinition:
-        if definition_key > 0:
-            definition = self.definitions.get(definition_key)
-            if definition is None:
+        """Zeebe's lookup: the id wins over the key; version -1 is the latest, >= 0 exact."""
+        if bpmn_process_id:
+            versions = self.versions.get(bpmn_process_id, [])
+            if version < 0:
+                if not versions:
+                    msg = (
+                        f"Expected to find process definition with process ID "
+                        f"'{bpmn_process_id}', but none found"
+                    )
+                    raise NotFoundError(msg)
+                return versions[-1]
+            if not 1 <= version <= len(versions):
                 msg = (
-                    f"Expected to find process definition with key '{definition_key}', "
-                    "but none found"
+                    f"Expected to find process definition with process ID '{bpmn_process_id}' "
+                    f"and version '{version}', but none found"
                 )
                 raise NotFoundError(msg)
-            return definition
-        if not bpmn_process_id:
-            msg = "Expected either a process definition key or a BPMN process id, but got neither"
+            return versions[version - 1]
+        if definition_key < 0:
+            msg = "Expected at least a bpmnProcessId or a key greater than -1, but none given"
             raise InvalidArgumentError(msg)
-        versions = self.versions.get(bpmn_process_id, [])
-        if version < 1:
-            if not versions:
-                msg = (
-                    f"Expected to find process definition with process ID '{bpmn_process_id}', "
-                    "but none found"
-                )
-                raise NotFoundError(msg)
-            return versions[-1]
-        if version > len(versions):
-            msg = (
-                f"Expected to find process definition with process ID '{bpmn_process_id}' "
-                f"and version '{version}', but none found"
-            )
+        definition = self.definitions.get(definition_key)
+        if definition is None:
+            msg = f"Expected to find process definition with key '{definition_key}', but none found"
             raise NotFoundError(msg)
-        return versions[version - 1]
+        return definition
 
     # -- process instances --------------------------------------------------------------------
 
@@ -378,9 +377,6 @@ class Engine:
     def throw_error(
         self, key: int, *, error_code: str, error_message: str, variables: dict[str, Any]
     ) -> None:
-        if not error_code.strip():
-            msg = "Expected to throw an error with a non-empty error code, but it was empty"
-            raise InvalidArgumentError(msg)
         job = self.jobs.for_command(key, "throw an error for")
         with self.step():
             self.jobs.throw_error(
