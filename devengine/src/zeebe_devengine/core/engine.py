@@ -39,6 +39,7 @@ from zeebe_devengine.core.state import (
     ProcessInstance,
     Scope,
 )
+from zeebe_devengine.core.usertasks import UserTaskBook
 from zeebe_devengine.core.variables import propagate, set_local, visible
 from zeebe_devengine.errors import (
     FailedPreconditionError,
@@ -84,6 +85,9 @@ class Engine:
         self.flow = Flow(self)
         self.history = History(self, retained_finished)
         self.messages = MessageBook(self)
+        self.user_tasks = UserTaskBook(self)
+        #: Armed timer start events, per BPMN process id (of its latest version).
+        self._start_timers: dict[str, list[Cancellable]] = {}
         self._agenda: deque[Callable[[], None]] = deque()
         self._available: set[str] = set()
         self._in_step = False
@@ -204,6 +208,7 @@ class Engine:
                 versions.append(definition)
                 self.definitions[definition.key] = definition
                 deployed.append(definition)
+                self._arm_start_timers(definition)
                 log.info(
                     "process deployed",
                     bpmn_process_id=process.id,
@@ -211,6 +216,23 @@ class Engine:
                     process_definition_key=definition.key,
                 )
         return Deployment(deployment_key, deployed)
+
+    def _arm_start_timers(self, definition: ProcessDefinition) -> None:
+        """Timer start events of the new version; those of the previous one are cancelled."""
+        for timer in self._start_timers.pop(definition.bpmn_process_id, []):
+            timer.cancel()
+        owner: list[Cancellable] = []
+        for start in definition.process.timer_starts:
+            assert start.trigger.timer is not None  # noqa: S101 - timer starts have one
+
+            def fire(_variables: dict[str, Any], start: FlowNode = start) -> bool:
+                self.flow.start_instance(definition, {}, [start])
+                return True
+
+            with self.step():
+                self.flow.arm_timer(owner, start.trigger.timer, Scope(0, None), fire)
+        if owner:
+            self._start_timers[definition.bpmn_process_id] = owner
 
     def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
         versions = self.versions.get(bpmn_process_id)
@@ -265,11 +287,11 @@ class Engine:
         start_nodes: list[FlowNode] = []
         for element_id in start_element_ids:
             node = process.nodes.get(element_id)
-            if node is None or isinstance(node, BoundaryEvent):
+            if node is None or isinstance(node, BoundaryEvent) or node.container is not None:
                 msg = (
                     "Expected to create instance of process with start instructions but the "
                     f"element with id '{element_id}' cannot be started "
-                    "(not found, or a boundary event)"
+                    "(not found, a boundary event, or inside a sub-process)"
                 )
                 raise InvalidArgumentError(msg)
             start_nodes.append(node)
@@ -417,6 +439,58 @@ class Engine:
                 message_id=message_id,
                 variables=variables,
             )
+
+    # -- user tasks -----------------------------------------------------------------------------
+
+    def complete_user_task(self, key: int, variables: dict[str, Any] | None = None) -> None:
+        """Complete a Camunda user task (REST ``POST /v2/user-tasks/{key}/completion``)."""
+        self.user_tasks.open_task(key, "complete")
+        with self.step():
+            self.user_tasks.complete(key, variables or {})
+
+    def assign_user_task(self, key: int, assignee: str | None) -> None:
+        """Assign (or with None unassign) a user task (``/v2/user-tasks/{key}/assignment``)."""
+        if assignee is None:
+            self.user_tasks.unassign(key)
+        else:
+            self.user_tasks.assign(key, assignee)
+
+    def complete_element(self, element: ElementInstance, variables: dict[str, Any]) -> None:
+        self.flow.complete(element, variables)
+
+    def now_ms(self) -> int:
+        return self.scheduler.now_ms()
+
+    def next_key(self) -> int:
+        return self.keys.next()
+
+    # -- the clock --------------------------------------------------------------------------------
+
+    def clock_ms(self) -> int:
+        """The engine clock, in epoch milliseconds."""
+        return self.scheduler.now_ms()
+
+    def pin_clock(self, epoch_ms: int) -> None:
+        """Stop the clock at `epoch_ms` (``PUT /v2/clock``); what is due by then fires."""
+        if epoch_ms < 0:
+            msg = (
+                f"Expected the clock to be pinned to a non-negative epoch time, but got {epoch_ms}"
+            )
+            raise InvalidArgumentError(msg)
+        self.scheduler.pin(epoch_ms)
+
+    def advance_clock(self, ms: int) -> int:
+        """Pin the clock `ms` later than now; returns the new time."""
+        if ms < 0:
+            msg = f"Expected to advance the clock by a non-negative duration, but got {ms} ms"
+            raise InvalidArgumentError(msg)
+        target = self.scheduler.now_ms() + ms
+        self.scheduler.pin(target)
+        return target
+
+    def reset_clock(self) -> None:
+        """Let the clock follow system time again (``POST /v2/clock/reset``)."""
+        self.scheduler.reset()
 
     # -- bookkeeping used by flow/jobs/history ------------------------------------------------
 
