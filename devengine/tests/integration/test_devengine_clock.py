@@ -6,14 +6,16 @@ must be controllable (``zeebe.clock.controlled: true``)."""
 import time
 
 import pytest
+from engine_harness import Harness
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import chain, definitions, end_event, process, start_event
 from zeebe_devengine.bpmn.snippets import catch, timer
+from zeebe_devengine.pytest_plugin import ZeebeClock
 
 pytestmark = pytest.mark.engine
 
 
-def hour_timer_process(process_id):
+def hour_timer_process(process_id: str) -> str:
     return definitions(
         process(
             process_id,
@@ -25,12 +27,14 @@ def hour_timer_process(process_id):
     )
 
 
-async def instance_state(zb, key):
+async def instance_state(zb: Harness, key: int) -> str | None:
     response = await zb.rest.get(f"/v2/process-instances/{key}")
     return response.json().get("state") if response.status_code == 200 else None
 
 
-async def test_pinning_the_clock_over_rest_fires_a_due_timer_and_reset_answers_204(zb):
+async def test_pinning_the_clock_over_rest_fires_a_due_timer_and_reset_answers_204(
+    zb: Harness,
+) -> None:
     await zb.deploy(hour_timer_process(zb.name("p")))
     created = await zb.stub.CreateProcessInstance(
         pb.CreateProcessInstanceRequest(bpmnProcessId=zb.name("p"), version=-1)
@@ -39,7 +43,7 @@ async def test_pinning_the_clock_over_rest_fires_a_due_timer_and_reset_answers_2
     pinned = await zb.rest.put("/v2/clock", json={"timestamp": later})
     assert pinned.status_code == 204
 
-    async def completed():
+    async def completed() -> bool:
         return await instance_state(zb, created.processInstanceKey) == "COMPLETED"
 
     await zb.eventually(completed)
@@ -47,12 +51,14 @@ async def test_pinning_the_clock_over_rest_fires_a_due_timer_and_reset_answers_2
     assert reset.status_code == 204
 
 
-async def test_a_clock_pin_without_a_timestamp_is_a_bad_request(zb):
+async def test_a_clock_pin_without_a_timestamp_is_a_bad_request(zb: Harness) -> None:
     response = await zb.rest.put("/v2/clock", json={"when": 1})
     assert response.status_code == 400
 
 
-async def test_the_zeebe_clock_fixture_advances_past_a_timer(zb, zeebe_clock):
+async def test_the_zeebe_clock_fixture_advances_past_a_timer(
+    zb: Harness, zeebe_clock: ZeebeClock
+) -> None:
     await zb.deploy(hour_timer_process(zb.name("p")))
     created = await zb.stub.CreateProcessInstance(
         pb.CreateProcessInstanceRequest(bpmnProcessId=zb.name("p"), version=-1)
@@ -61,7 +67,7 @@ async def test_the_zeebe_clock_fixture_advances_past_a_timer(zb, zeebe_clock):
     assert await instance_state(zb, created.processInstanceKey) == "ACTIVE"
     await zeebe_clock.advance(30 * 60_000)
 
-    async def completed():
+    async def completed() -> bool:
         return await instance_state(zb, created.processInstanceKey) == "COMPLETED"
 
     await zb.eventually(completed)

@@ -6,6 +6,8 @@ the buffer for subscriptions opened later, with TTL 0 it is dropped; a message i
 while buffered; event-based gateways take the first event and close the others.
 """
 
+from typing import Any
+
 import pytest
 from zeebe_devengine.bpmn.builder import (
     chain,
@@ -26,33 +28,47 @@ from zeebe_devengine.bpmn.snippets import (
 )
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
-from zeebe_devengine.core.state import ErrorType, InstanceState
+from zeebe_devengine.core.state import (
+    ErrorType,
+    InstanceState,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from zeebe_devengine.errors import AlreadyExistsError, NotFoundError
 
 PAID = message("paid", "order-paid", key="= orderId")
 
 
 @pytest.fixture
-def clock():
+def clock() -> ManualScheduler:
     return ManualScheduler()
 
 
 @pytest.fixture
-def engine(clock):
+def engine(clock: ManualScheduler) -> Engine:
     return Engine(clock)
 
 
-def deploy(engine, *elements, declarations=(PAID,)):
+def deploy(
+    engine: Engine, *elements: str, declarations: tuple[str, ...] = (PAID,)
+) -> ProcessDefinition:
     return engine.deploy([("p.bpmn", model(*elements, declarations=declarations))]).definitions[0]
 
 
-def publish(engine, name="order-paid", key="o-1", ttl=0, message_id="", **variables):
+def publish(
+    engine: Engine,
+    name: str = "order-paid",
+    key: str = "o-1",
+    ttl: int = 0,
+    message_id: str = "",
+    **variables: Any,
+) -> int:
     return engine.publish_message(
         name, correlation_key=key, time_to_live_ms=ttl, message_id=message_id, variables=variables
     )
 
 
-def waiting_for_payment(engine):
+def waiting_for_payment(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -62,7 +78,7 @@ def waiting_for_payment(engine):
     )
 
 
-def test_a_catch_event_takes_the_message_with_its_key_and_its_variables(engine):
+def test_a_catch_event_takes_the_message_with_its_key_and_its_variables(engine: Engine) -> None:
     waiting_for_payment(engine)
     mine = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
     other = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-2"})
@@ -72,14 +88,16 @@ def test_a_catch_event_takes_the_message_with_its_key_and_its_variables(engine):
     assert other.state is InstanceState.ACTIVE
 
 
-def test_a_number_correlation_key_matches_its_text(engine):
+def test_a_number_correlation_key_matches_its_text(engine: Engine) -> None:
     waiting_for_payment(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables={"orderId": 42})
     publish(engine, key="42")
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_a_buffered_message_is_taken_on_entry_and_a_ttl_zero_one_is_dropped(engine, clock):
+def test_a_buffered_message_is_taken_on_entry_and_a_ttl_zero_one_is_dropped(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     waiting_for_payment(engine)
     publish(engine, key="late", ttl=0)
     publish(engine, key="early", ttl=60_000)
@@ -93,7 +111,7 @@ def test_a_buffered_message_is_taken_on_entry_and_a_ttl_zero_one_is_dropped(engi
     assert expired.state is InstanceState.ACTIVE
 
 
-def test_a_message_correlates_once_per_instance(engine):
+def test_a_message_correlates_once_per_instance(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -110,16 +128,16 @@ def test_a_message_correlates_once_per_instance(engine):
     assert instance.state is InstanceState.ACTIVE
     assert len(instance.completed_ids & {"a", "b"}) == 1
     publish(engine)
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
 
 
-def test_a_duplicate_message_id_is_refused_while_buffered(engine):
+def test_a_duplicate_message_id_is_refused_while_buffered(engine: Engine) -> None:
     publish(engine, ttl=10_000, message_id="m-1")
     with pytest.raises(AlreadyExistsError):
         publish(engine, ttl=10_000, message_id="m-1")
 
 
-def test_a_null_correlation_key_is_an_extract_value_incident(engine):
+def test_a_null_correlation_key_is_an_extract_value_incident(engine: Engine) -> None:
     waiting_for_payment(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [incident] = instance.incidents
@@ -134,7 +152,7 @@ def test_a_null_correlation_key_is_an_extract_value_incident(engine):
     assert instance.state is InstanceState.COMPLETED
 
 
-def task_with_message_boundary(engine, *, interrupting):
+def task_with_message_boundary(engine: Engine, *, interrupting: bool) -> ProcessInstance:
     deploy(
         engine,
         start_event("s"),
@@ -149,7 +167,7 @@ def task_with_message_boundary(engine, *, interrupting):
     return engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
 
 
-def test_an_interrupting_message_boundary_cancels_the_task_and_its_job(engine):
+def test_an_interrupting_message_boundary_cancels_the_task_and_its_job(engine: Engine) -> None:
     instance = task_with_message_boundary(engine, interrupting=True)
     [job] = engine.activate_jobs("work", worker="w", timeout_ms=1_000, max_jobs=1, fetch=[])
     publish(engine)
@@ -159,7 +177,9 @@ def test_an_interrupting_message_boundary_cancels_the_task_and_its_job(engine):
     assert engine.jobs.activatable_count("after") == 1
 
 
-def test_a_non_interrupting_message_boundary_fires_each_time_and_keeps_the_task(engine):
+def test_a_non_interrupting_message_boundary_fires_each_time_and_keeps_the_task(
+    engine: Engine,
+) -> None:
     instance = task_with_message_boundary(engine, interrupting=False)
     publish(engine)
     publish(engine)  # each message correlates once: two messages, two boundary paths
@@ -168,17 +188,17 @@ def test_a_non_interrupting_message_boundary_fires_each_time_and_keeps_the_task(
     assert instance.state is InstanceState.ACTIVE
 
 
-def test_a_receive_task_waits_for_its_message(engine):
+def test_a_receive_task_waits_for_its_message(engine: Engine) -> None:
     receive = '<bpmn:receiveTask id="wait" messageRef="paid"/>'
     deploy(engine, start_event("s"), receive, end_event("e"), *chain("s", "wait", "e"))
     instance = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
     assert instance.state is InstanceState.ACTIVE
     publish(engine, paid=True)
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
     assert instance.root.variables["paid"] is True
 
 
-def event_gateway(engine):
+def event_gateway(engine: Engine) -> ProcessInstance:
     deploy(
         engine,
         start_event("s"),
@@ -193,7 +213,9 @@ def event_gateway(engine):
     return engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
 
 
-def test_an_event_based_gateway_takes_the_message_and_cancels_the_timer(engine, clock):
+def test_an_event_based_gateway_takes_the_message_and_cancels_the_timer(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     instance = event_gateway(engine)
     publish(engine)
     clock.advance(2 * 3_600_000)
@@ -202,7 +224,9 @@ def test_an_event_based_gateway_takes_the_message_and_cancels_the_timer(engine, 
     assert "timeout" not in instance.completed_ids
 
 
-def test_an_event_based_gateway_takes_the_timer_and_closes_the_subscription(engine, clock):
+def test_an_event_based_gateway_takes_the_timer_and_closes_the_subscription(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     instance = event_gateway(engine)
     engine.advance_clock(3_600_000)
     assert instance.state is InstanceState.COMPLETED
@@ -211,7 +235,9 @@ def test_an_event_based_gateway_takes_the_timer_and_closes_the_subscription(engi
     assert "paid-event" not in instance.completed_ids
 
 
-def test_a_message_start_with_ttl_zero_is_dropped_while_an_instance_of_its_key_runs(engine):
+def test_a_message_start_with_ttl_zero_is_dropped_while_an_instance_of_its_key_runs(
+    engine: Engine,
+) -> None:
     deploy(
         engine,
         start("s", message_ref("go")),

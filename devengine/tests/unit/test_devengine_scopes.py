@@ -1,6 +1,8 @@
 """Scopes and tasks: sub-processes, event sub-processes, user tasks, pass-through elements,
 terminate end events, inclusive gateways and FEEL script tasks, each as Zeebe runs them."""
 
+from typing import Any
+
 import pytest
 from zeebe_devengine.bpmn.builder import (
     chain,
@@ -24,39 +26,47 @@ from zeebe_devengine.bpmn.snippets import (
 )
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
-from zeebe_devengine.core.state import ErrorType, InstanceState, UserTaskState
+from zeebe_devengine.core.state import (
+    ErrorType,
+    InstanceState,
+    JobActivation,
+    ProcessDefinition,
+    UserTaskState,
+)
 from zeebe_devengine.errors import NotFoundError
 
 ERRORS = '<bpmn:error id="failed" errorCode="FAILED"/>'
 
 
 @pytest.fixture
-def clock():
+def clock() -> ManualScheduler:
     return ManualScheduler()
 
 
 @pytest.fixture
-def engine(clock):
+def engine(clock: ManualScheduler) -> Engine:
     return Engine(clock)
 
 
-def deploy(engine, *elements, declarations=()):
+def deploy(engine: Engine, *elements: str, declarations: tuple[str, ...] = ()) -> ProcessDefinition:
     return engine.deploy([("p.bpmn", model(*elements, declarations=declarations))]).definitions[0]
 
 
-def run_job(engine, job_type, **variables):
+def run_job(engine: Engine, job_type: str, **variables: Any) -> JobActivation:
     [job] = engine.activate_jobs(job_type, worker="w", timeout_ms=1_000, max_jobs=1, fetch=[])
     engine.complete_job(job.key, variables)
     return job
 
 
-def inputs(**mappings):
+def inputs(**mappings: str) -> str:
     body = "".join(f'<zeebe:input source="{s}" target="{t}"/>' for t, s in mappings.items())
     mapping = f"<zeebe:ioMapping>{body}</zeebe:ioMapping>"
     return f"<bpmn:extensionElements>{mapping}</bpmn:extensionElements>"
 
 
-def test_an_embedded_sub_process_scopes_its_inputs_and_propagates_job_variables(engine):
+def test_an_embedded_sub_process_scopes_its_inputs_and_propagates_job_variables(
+    engine: Engine,
+) -> None:
     inner = sub_process(
         "sub",
         inputs(local="= 1"),
@@ -75,7 +85,7 @@ def test_an_embedded_sub_process_scopes_its_inputs_and_propagates_job_variables(
     assert {"sub", "sub-start", "work", "sub-end", "e"} <= instance.completed_ids
 
 
-def test_an_error_inside_a_sub_process_is_caught_by_its_boundary(engine):
+def test_an_error_inside_a_sub_process_is_caught_by_its_boundary(engine: Engine) -> None:
     inner = sub_process(
         "sub",
         start_event("sub-start"),
@@ -103,7 +113,7 @@ def test_an_error_inside_a_sub_process_is_caught_by_its_boundary(engine):
     assert instance.root.variables == {"why": "x"}
 
 
-def test_an_error_event_sub_process_catches_an_error_of_its_scope(engine):
+def test_an_error_event_sub_process_catches_an_error_of_its_scope(engine: Engine) -> None:
     handler = sub_process(
         "on-error",
         start("err-start", '<bpmn:errorEventDefinition errorRef="failed"/>'),
@@ -129,7 +139,9 @@ def test_an_error_event_sub_process_catches_an_error_of_its_scope(engine):
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_a_non_interrupting_message_event_sub_process_runs_beside_the_main_flow(engine):
+def test_a_non_interrupting_message_event_sub_process_runs_beside_the_main_flow(
+    engine: Engine,
+) -> None:
     handler = sub_process(
         "on-note",
         start("note-start", message_ref("note"), interrupting=False),
@@ -153,11 +165,11 @@ def test_a_non_interrupting_message_event_sub_process_runs_beside_the_main_flow(
     assert "note-end" in instance.completed_ids
     assert instance.state is InstanceState.ACTIVE
     run_job(engine, "work")
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
     assert instance.root.variables["seen"] == 1
 
 
-def test_an_interrupting_timer_event_sub_process_ends_the_rest_of_its_scope(engine):
+def test_an_interrupting_timer_event_sub_process_ends_the_rest_of_its_scope(engine: Engine) -> None:
     handler = sub_process(
         "on-timeout",
         start("timeout", timer("timeDuration", "PT10M")),
@@ -180,7 +192,9 @@ def test_an_interrupting_timer_event_sub_process_ends_the_rest_of_its_scope(engi
     assert engine.jobs.activatable_count("work") == 0
 
 
-def test_a_terminate_end_event_ends_the_other_branches_and_completes_the_instance(engine):
+def test_a_terminate_end_event_ends_the_other_branches_and_completes_the_instance(
+    engine: Engine,
+) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -197,7 +211,7 @@ def test_a_terminate_end_event_ends_the_other_branches_and_completes_the_instanc
     assert engine.jobs.activatable_count("slow") == 0
 
 
-def test_undefined_and_manual_tasks_and_none_throw_events_pass_through(engine):
+def test_undefined_and_manual_tasks_and_none_throw_events_pass_through(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -221,7 +235,7 @@ USER_TASK = element(
 )
 
 
-def test_a_user_task_waits_for_completion_through_the_engine(engine):
+def test_a_user_task_waits_for_completion_through_the_engine(engine: Engine) -> None:
     deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
     instance = engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
     [task] = engine.user_tasks.tasks.values()
@@ -236,7 +250,7 @@ def test_a_user_task_waits_for_completion_through_the_engine(engine):
         engine.complete_user_task(task.key)
 
 
-def test_a_cancelled_instance_cancels_its_user_task(engine):
+def test_a_cancelled_instance_cancels_its_user_task(engine: Engine) -> None:
     deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
     instance = engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
     engine.cancel_instance(instance.key)
@@ -244,7 +258,7 @@ def test_a_cancelled_instance_cancels_its_user_task(engine):
     assert task.state is UserTaskState.CANCELED
 
 
-def inclusive(engine):
+def inclusive(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -262,16 +276,16 @@ def inclusive(engine):
     )
 
 
-def test_an_inclusive_gateway_forks_every_true_flow_and_joins_them(engine):
+def test_an_inclusive_gateway_forks_every_true_flow_and_joins_them(engine: Engine) -> None:
     inclusive(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables={"wantA": True, "wantB": True})
     run_job(engine, "a")
     assert instance.state is InstanceState.ACTIVE  # b can still reach the join
     run_job(engine, "b")
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
 
 
-def test_an_inclusive_join_does_not_wait_for_a_branch_that_was_not_taken(engine):
+def test_an_inclusive_join_does_not_wait_for_a_branch_that_was_not_taken(engine: Engine) -> None:
     inclusive(engine)
     instance = engine.create_instance(
         bpmn_process_id="p", variables={"wantA": True, "wantB": False}
@@ -280,7 +294,7 @@ def test_an_inclusive_join_does_not_wait_for_a_branch_that_was_not_taken(engine)
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_an_inclusive_gateway_with_a_null_condition_raises_an_incident(engine):
+def test_an_inclusive_gateway_with_a_null_condition_raises_an_incident(engine: Engine) -> None:
     inclusive(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables={"wantA": True})
     [incident] = instance.incidents
@@ -288,7 +302,7 @@ def test_an_inclusive_gateway_with_a_null_condition_raises_an_incident(engine):
     assert "to be 'BOOLEAN', but was 'NULL'" in incident.message
 
 
-def test_a_feel_script_task_stores_its_result(engine):
+def test_a_feel_script_task_stores_its_result(engine: Engine) -> None:
     script = element(
         "scriptTask",
         "sum",
@@ -304,7 +318,9 @@ def test_a_feel_script_task_stores_its_result(engine):
     ("tag", "job_type"),
     [("sendTask", "send"), ("scriptTask", "script"), ("businessRuleTask", "rules")],
 )
-def test_send_script_and_business_rule_tasks_with_a_task_definition_are_jobs(engine, tag, job_type):
+def test_send_script_and_business_rule_tasks_with_a_task_definition_are_jobs(
+    engine: Engine, tag: Any, job_type: Any
+) -> None:
     task = element(
         tag,
         "t",
@@ -318,7 +334,9 @@ def test_send_script_and_business_rule_tasks_with_a_task_definition_are_jobs(eng
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_a_message_catch_inside_a_sub_process_closes_when_the_sub_process_is_interrupted(engine):
+def test_a_message_catch_inside_a_sub_process_closes_when_the_sub_process_is_interrupted(
+    engine: Engine,
+) -> None:
     inner = sub_process(
         "sub",
         start_event("sub-start"),

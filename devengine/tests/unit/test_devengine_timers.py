@@ -11,38 +11,45 @@ from zeebe_devengine.bpmn.snippets import boundary, catch, model, start, timer
 from zeebe_devengine.bpmn.timers import parse_date_ms
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
-from zeebe_devengine.core.state import ErrorType, InstanceState
+from zeebe_devengine.core.state import (
+    ErrorType,
+    InstanceState,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from zeebe_devengine.errors import InvalidArgumentError
 
 NOW = parse_date_ms("2026-06-01T12:00:00Z")
 
 
 @pytest.fixture
-def clock():
+def clock() -> ManualScheduler:
     return ManualScheduler(start_ms=NOW)
 
 
 @pytest.fixture
-def engine(clock):
+def engine(clock: ManualScheduler) -> Engine:
     return Engine(clock)
 
 
-def deploy(engine, *elements):
+def deploy(engine: Engine, *elements: str) -> ProcessDefinition:
     return engine.deploy([("p.bpmn", model(*elements))]).definitions[0]
 
 
-def wait_on(engine, definition_xml):
+def wait_on(engine: Engine, definition_xml: str) -> ProcessInstance:
     deploy(engine, start_event("s"), definition_xml, end_event("e"), *chain("s", "wait", "e"))
     return engine.create_instance(bpmn_process_id="p")
 
 
-def test_a_time_date_in_the_past_fires_at_once(engine, clock):
+def test_a_time_date_in_the_past_fires_at_once(engine: Engine, clock: ManualScheduler) -> None:
     instance = wait_on(engine, catch("wait", timer("timeDate", "2020-01-01T00:00:00Z")))
     clock.advance(0)  # the next turn of the loop, without the clock moving
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_a_time_date_fires_when_the_clock_reaches_it(engine, clock):
+def test_a_time_date_fires_when_the_clock_reaches_it(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     instance = wait_on(engine, catch("wait", timer("timeDate", "2026-06-01T13:00:00+01:00")))
     clock.advance(0)
     assert instance.state is InstanceState.COMPLETED  # 13:00+01:00 is 12:00Z: due now
@@ -50,10 +57,10 @@ def test_a_time_date_fires_when_the_clock_reaches_it(engine, clock):
     engine.pin_clock(parse_date_ms("2026-06-01T23:59:59Z"))
     assert later.state is InstanceState.ACTIVE
     engine.advance_clock(1_000)
-    assert later.state is InstanceState.COMPLETED
+    assert later.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
 
 
-def test_pinning_the_clock_fires_every_timer_due_by_then_in_order(engine):
+def test_pinning_the_clock_fires_every_timer_due_by_then_in_order(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -69,14 +76,14 @@ def test_pinning_the_clock_fires_every_timer_due_by_then_in_order(engine):
     assert engine.clock_ms() == NOW + 60 * 60_000
 
 
-def test_the_clock_cannot_be_pinned_before_the_epoch_or_advanced_backwards(engine):
+def test_the_clock_cannot_be_pinned_before_the_epoch_or_advanced_backwards(engine: Engine) -> None:
     with pytest.raises(InvalidArgumentError):
         engine.pin_clock(-1)
     with pytest.raises(InvalidArgumentError):
         engine.advance_clock(-5)
 
 
-def test_a_non_interrupting_cycle_boundary_fires_its_count_then_stops(engine):
+def test_a_non_interrupting_cycle_boundary_fires_its_count_then_stops(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -96,7 +103,9 @@ def test_a_non_interrupting_cycle_boundary_fires_its_count_then_stops(engine):
     assert engine.jobs.activatable_count("work") == 1
 
 
-def test_a_timer_start_event_starts_an_instance_per_cycle_and_a_new_version_cancels_it(engine):
+def test_a_timer_start_event_starts_an_instance_per_cycle_and_a_new_version_cancels_it(
+    engine: Engine,
+) -> None:
     deploy(engine, start("tick", timer("timeCycle", "R/PT1H")), end_event("e"), *chain("tick", "e"))
     engine.advance_clock(3 * 3_600_000)
     assert len(engine.instances) == 3
@@ -105,7 +114,7 @@ def test_a_timer_start_event_starts_an_instance_per_cycle_and_a_new_version_canc
     assert len(engine.instances) == 3
 
 
-def test_a_cron_cycle_fires_on_the_matching_seconds(engine):
+def test_a_cron_cycle_fires_on_the_matching_seconds(engine: Engine) -> None:
     deploy(
         engine,
         start("daily", timer("timeCycle", "0 0 9 * * *")),
@@ -118,7 +127,7 @@ def test_a_cron_cycle_fires_on_the_matching_seconds(engine):
     assert len(engine.instances) == 2
 
 
-def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine):
+def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -141,6 +150,6 @@ def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine):
         (start("tick", timer("timeCycle", "0 0 25 * * *")), "out of range"),
     ],
 )
-def test_invalid_timers_are_refused_at_deploy(engine, definition, reason):
+def test_invalid_timers_are_refused_at_deploy(engine: Engine, definition: str, reason: str) -> None:
     with pytest.raises(InvalidArgumentError, match=reason):
         deploy(engine, start_event("s"), definition, end_event("e"), *chain("s", "e"))
