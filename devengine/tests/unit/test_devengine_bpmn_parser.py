@@ -162,7 +162,14 @@ def test_non_executable_processes_are_skipped() -> None:
 @pytest.mark.parametrize(
     ("element", "expected"),
     [
-        ('<bpmn:callActivity id="call"/>', "callActivity"),
+        (
+            (
+                '<bpmn:callActivity id="call"><bpmn:extensionElements>'
+                '<zeebe:calledElement processId="x" bindingType="deployment"/>'
+                "</bpmn:extensionElements></bpmn:callActivity>"
+            ),
+            "bindingType 'deployment' is not supported by the dev engine",
+        ),
         ('<bpmn:complexGateway id="cg"/>', "complexGateway"),
         ('<bpmn:transaction id="tx"/>', "transaction"),
         (
@@ -194,12 +201,17 @@ def test_elements_outside_the_subset_are_refused_naming_the_element(
     assert "Element:" in message
 
 
-def test_multi_instance_tasks_are_refused() -> None:
-    xml = one_task_process("p", "t").replace(
+def test_loops_and_multi_instance_without_a_collection_are_refused() -> None:
+    standard = one_task_process("p", "t").replace(
+        "</bpmn:extensionElements></bpmn:serviceTask>",
+        "</bpmn:extensionElements><bpmn:standardLoopCharacteristics/></bpmn:serviceTask>",
+    )
+    assert "standardLoopCharacteristics is not supported by the dev engine" in refusal(standard)
+    bare = one_task_process("p", "t").replace(
         "</bpmn:extensionElements></bpmn:serviceTask>",
         "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics/></bpmn:serviceTask>",
     )
-    assert "Multi-instance and loop markers are not supported" in refusal(xml)
+    assert "needs an inputCollection expression" in refusal(bare)
 
 
 def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored() -> None:

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
+    CallActivity,
     Container,
     ElementType,
     EndEvent,
@@ -16,6 +17,7 @@ from zeebe_devengine.bpmn.model import (
     FlowNode,
     InclusiveGateway,
     IntermediateCatchEvent,
+    MultiInstance,
     ParallelGateway,
     PassThroughTask,
     ReceiveTask,
@@ -28,7 +30,7 @@ from zeebe_devengine.bpmn.model import (
     UserTask,
     Value,
 )
-from zeebe_devengine.bpmn.reading import EVENT_DEFINITIONS, ElementReader
+from zeebe_devengine.bpmn.reading import EVENT_DEFINITIONS, ElementReader, zeebe_extensions
 from zeebe_devengine.bpmn.xml import BPMN, ZEEBE, split
 from zeebe_devengine.feel.parser import is_expression
 
@@ -52,6 +54,18 @@ _JOB_TASKS = {
 }
 #: Zeebe's job type for user tasks without ``zeebe:userTask`` (job-worker user tasks).
 USER_TASK_JOB_TYPE = "io.camunda.zeebe:userTask"
+_ACTIVITY_TAGS = {
+    "serviceTask",
+    "sendTask",
+    "scriptTask",
+    "businessRuleTask",
+    "userTask",
+    "receiveTask",
+    "manualTask",
+    "task",
+    "subProcess",
+    "callActivity",
+}
 _M = TriggerKind.MESSAGE
 _T = TriggerKind.TIMER
 _E = TriggerKind.ERROR
@@ -65,7 +79,15 @@ class NodeBuilders:
         self.defaults: dict[str, str] = {}
         self.boundary_targets: dict[str, str] = {}
 
-    def build(  # noqa: PLR0911 - one return per kind of element
+    def build(
+        self, element: ET.Element, tag: str, node_id: str, container: SubProcess | None
+    ) -> FlowNode | None:
+        node = self._build(element, tag, node_id, container)
+        if node is not None and tag in _ACTIVITY_TAGS:
+            node.loop = self._loop(element, node_id)
+        return node
+
+    def _build(  # noqa: PLR0911 - one return per kind of element
         self, element: ET.Element, tag: str, node_id: str, container: SubProcess | None
     ) -> FlowNode | None:
         name = element.get("name")
@@ -89,6 +111,8 @@ class NodeBuilders:
             return self._activity(element, node_id, PassThroughTask(node_id, name, kind), set())
         if tag == "subProcess":
             return self._sub_process(element, node_id, name)
+        if tag == "callActivity":
+            return self._call_activity(element, node_id, name)
         gateways: dict[str, tuple[type[FlowNode], ElementType]] = {
             "exclusiveGateway": (ExclusiveGateway, ElementType.EXCLUSIVE_GATEWAY),
             "parallelGateway": (ParallelGateway, ElementType.PARALLEL_GATEWAY),
@@ -111,9 +135,11 @@ class NodeBuilders:
             namespace, name = split(child.tag)
             if namespace != BPMN or name in _IGNORED_IN_NODE or name in EVENT_DEFINITIONS:
                 continue
+            if name == "multiInstanceLoopCharacteristics" and tag in _ACTIVITY_TAGS:
+                continue  # read by `_loop`
             if name in {"multiInstanceLoopCharacteristics", "standardLoopCharacteristics"}:
                 self._r.problems.add(
-                    node_id, "Multi-instance and loop markers are not supported by the dev engine"
+                    node_id, f"{name} is not supported by the dev engine on a {tag}"
                 )
             elif name == "conditionExpression":
                 self._r.problems.add(node_id, "Only sequence flows can have a condition")
@@ -263,6 +289,70 @@ class NodeBuilders:
         node.triggered_by_event = by_event
         self._walk(element, node.body, node)
         return node
+
+    def _call_activity(
+        self, element: ET.Element, node_id: str, name: str | None
+    ) -> FlowNode | None:
+        extensions = self._r.extensions(element, node_id, {"calledElement", "ioMapping"})
+        called = [e for e in extensions if split(e.tag)[1] == "calledElement"]
+        if len(called) != 1 or not (called[0].get("processId") or "").strip():
+            self._r.problems.add(node_id, "Must have a zeebe:calledElement with a processId")
+            return None
+        definition = called[0]
+        binding = (definition.get("bindingType") or "latest").strip()
+        if binding != "latest":
+            self._r.problems.add(
+                node_id, f"bindingType '{binding}' is not supported by the dev engine (latest only)"
+            )
+            return None
+        process_id = self._r.value(definition.get("processId") or "", node_id, "processId")
+        if process_id is None:
+            return None
+        node = CallActivity(node_id, name, ElementType.CALL_ACTIVITY, process_id=process_id)
+        node.inputs, node.outputs = self._r.io_mapping(extensions, node_id, inputs_allowed=True)
+        flags = {
+            "propagateAllChildVariables": "propagate_all_child_variables",
+            "propagateAllParentVariables": "propagate_all_parent_variables",
+        }
+        for attribute, slot in flags.items():
+            setattr(node, slot, definition.get(attribute, "true").strip().lower() != "false")
+        return node
+
+    def _loop(self, element: ET.Element, node_id: str) -> MultiInstance | None:
+        markers = [c for c in element if split(c.tag) == (BPMN, "multiInstanceLoopCharacteristics")]
+        if not markers:
+            return None
+        marker = markers[0]
+        settings = [c for c in zeebe_extensions(marker) if split(c.tag)[1] == "loopCharacteristics"]
+        collection_text = settings[0].get("inputCollection", "") if settings else ""
+        if not is_expression(collection_text):
+            self._r.problems.add(
+                node_id, "A multi-instance activity needs an inputCollection expression"
+            )
+            return None
+        collection = self._r.expression(collection_text, node_id, "inputCollection")
+        loop = settings[0]
+        output_element = None
+        if loop.get("outputElement"):
+            output_element = self._r.expression(
+                loop.get("outputElement", ""), node_id, "outputElement"
+            )
+        condition = None
+        for child in marker:
+            if split(child.tag) == (BPMN, "completionCondition") and (child.text or "").strip():
+                condition = self._r.expression(
+                    (child.text or "").strip(), node_id, "completionCondition"
+                )
+        if collection is None:
+            return None
+        return MultiInstance(
+            sequential=marker.get("isSequential", "false").strip().lower() == "true",
+            input_collection=collection,
+            input_element=(loop.get("inputElement") or "").strip() or None,
+            output_collection=(loop.get("outputCollection") or "").strip() or None,
+            output_element=output_element,
+            completion_condition=condition,
+        )
 
     # -- events ---------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ class ElementType(StrEnum):
     MANUAL_TASK = "MANUAL_TASK"
     TASK = "TASK"
     SUB_PROCESS = "SUB_PROCESS"
+    CALL_ACTIVITY = "CALL_ACTIVITY"
     EVENT_SUB_PROCESS = "EVENT_SUB_PROCESS"
     EXCLUSIVE_GATEWAY = "EXCLUSIVE_GATEWAY"
     PARALLEL_GATEWAY = "PARALLEL_GATEWAY"
@@ -91,6 +92,18 @@ class Mapping:
     target: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class MultiInstance:
+    """``multiInstanceLoopCharacteristics`` with ``zeebe:loopCharacteristics``."""
+
+    sequential: bool
+    input_collection: Expression
+    input_element: str | None = None
+    output_collection: str | None = None
+    output_element: Expression | None = None
+    completion_condition: Expression | None = None
+
+
 @dataclass(eq=False, slots=True)
 class SequenceFlow:
     id: str
@@ -113,6 +126,8 @@ class FlowNode:
     boundary_events: list["BoundaryEvent"] = field(default_factory=list)
     #: The sub-process this node sits in (None: directly in the process).
     container: "SubProcess | None" = None
+    #: Activities with a multi-instance marker.
+    loop: MultiInstance | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -182,6 +197,15 @@ class ScriptTask(FlowNode):
 @dataclass(eq=False, slots=True)
 class PassThroughTask(FlowNode):
     """Undefined and manual tasks, none intermediate throw events: completed at once."""
+
+
+@dataclass(eq=False, slots=True)
+class CallActivity(FlowNode):
+    """``zeebe:calledElement``: an instance of the latest version of another process."""
+
+    process_id: Value = field(default_factory=Value)
+    propagate_all_child_variables: bool = True
+    propagate_all_parent_variables: bool = True
 
 
 @dataclass(eq=False, slots=True)

@@ -85,6 +85,8 @@ class ElementReader:
         kept: list[ET.Element] = []
         for extension in zeebe_extensions(element):
             name = split(extension.tag)[1]
+            if name == "loopCharacteristics":
+                continue  # read with the multi-instance marker (refused on non-activities)
             if name in allowed:
                 kept.append(extension)
             elif name not in IGNORED_ZEEBE:

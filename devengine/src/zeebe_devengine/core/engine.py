@@ -316,6 +316,16 @@ class Engine(RuntimeCommands):
                 "but no such process was found"
             )
             raise NotFoundError(msg)
+        if instance.parent_element is not None:
+            root = instance
+            while root.parent_element is not None:
+                root = root.parent_element.instance
+            msg = (
+                f"Expected to cancel a process instance with key '{key}', but it is created by "
+                f"a parent process instance. Cancel the root process instance '{root.key}' "
+                "instead."
+            )
+            raise FailedPreconditionError(msg)
         with self.step():
             self.flow.cancel_instance(instance)
 

@@ -317,16 +317,20 @@ class Events(Tokens):
         job: Job | None = None,
     ) -> None:
         """Catch the error at the nearest matching catch event, else raise an incident."""
-        instance = element.instance
         codes: list[str] = []
         current: ElementInstance | None = element
         while current is not None:
-            boundaries = [b for b in current.node.boundary_events if b.catches_errors]
+            boundaries = (
+                []
+                if current.inner
+                else [b for b in current.node.boundary_events if b.catches_errors]
+            )
             codes += [b.error_code for b in boundaries if b.error_code is not None]
             boundary = _best(boundaries, code, lambda b: b.error_code)
             if boundary is not None:
                 self._trigger_boundary(current, boundary, variables)
                 return
+            instance = current.instance
             scope = current.parent
             starts = [
                 (sub, sub.start)
@@ -338,7 +342,8 @@ class Events(Tokens):
             if found is not None:
                 self._start_event_subprocess(instance, scope, found[0], found[1], variables)
                 return
-            current = scope
+            # Past the process scope, an error travels on to the calling call activity.
+            current = scope if scope is not None else instance.parent_element
         with_message = f" with message '{message}'" if message else ""
         available = (
             f"Available error events are [{', '.join(codes)}]"

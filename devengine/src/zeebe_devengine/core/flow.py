@@ -11,6 +11,7 @@ from typing import Any
 
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
+    CallActivity,
     EndEvent,
     EventBasedGateway,
     ExclusiveGateway,
@@ -29,6 +30,7 @@ from zeebe_devengine.bpmn.model import (
     UserTask,
 )
 from zeebe_devengine.core.events import Events
+from zeebe_devengine.core.loops import Loops
 from zeebe_devengine.core.state import (
     ElementInstance,
     ErrorType,
@@ -38,16 +40,24 @@ from zeebe_devengine.core.state import (
     Scope,
 )
 from zeebe_devengine.core.tokens import StepFailed
-from zeebe_devengine.core.variables import lookup, set_local
+from zeebe_devengine.core.variables import lookup, set_local, visible
 from zeebe_devengine.feel.evaluate import evaluate, type_name
 
 NO_CONDITION_MATCHED = (
     "Expected at least one condition to evaluate to true, or to have a default flow"
 )
-_ACTIVITIES = (ServiceTask, UserTask, ReceiveTask, ScriptTask, PassThroughTask, SubProcess)
+_ACTIVITIES = (
+    ServiceTask,
+    UserTask,
+    ReceiveTask,
+    ScriptTask,
+    PassThroughTask,
+    SubProcess,
+    CallActivity,
+)
 
 
-class Flow(Events):
+class Flow(Loops, Events):
     # -- instances ------------------------------------------------------------------------------
 
     def start_instance(
@@ -77,13 +87,6 @@ class Flow(Events):
             self.schedule_activation(instance, node, None)
         return instance
 
-    def cancel_instance(self, instance: ProcessInstance) -> None:
-        for element in list(instance.active.values()):
-            if element.parent is None:
-                self.leave(element, InstanceState.TERMINATED)
-        instance.join_tokens.clear()
-        self._finish(instance, InstanceState.TERMINATED)
-
     def _scope_done(self, instance: ProcessInstance, scope: ElementInstance) -> None:
         del instance
         self.complete(scope)
@@ -92,7 +95,9 @@ class Flow(Events):
 
     def _enter(self, element: ElementInstance, variables: dict[str, Any] | None) -> None:
         node = element.node
-        if isinstance(node, _ACTIVITIES):
+        if node.loop is not None and not element.inner:
+            self.enter_body(element)
+        elif isinstance(node, _ACTIVITIES):
             self._enter_activity(element)
         elif isinstance(node, ExclusiveGateway | InclusiveGateway):
             self._route(element)
@@ -117,7 +122,8 @@ class Flow(Events):
             if inputs or isinstance(node, SubProcess):
                 set_local(self.local_scope(element), inputs)
             work = self._prepare(element)
-            self.open_boundaries(element)
+            if not element.inner:
+                self.open_boundaries(element)
         except StepFailed as failure:
             for timer in element.timers:
                 timer.cancel()
@@ -126,7 +132,7 @@ class Flow(Events):
             return
         work()
 
-    def _prepare(self, element: ElementInstance) -> Callable[[], None]:
+    def _prepare(self, element: ElementInstance) -> Callable[[], None]:  # noqa: PLR0911 - per kind
         """Evaluate what the activity needs (may fail), and return what it then does."""
         node = element.node
         scope = element.variable_scope
@@ -147,7 +153,46 @@ class Flow(Events):
             return lambda: self.await_message(element, node.trigger)
         if isinstance(node, SubProcess):
             return lambda: self._enter_sub_process(element, node)
+        if isinstance(node, CallActivity):
+            return self._prepare_call(element, node, scope)
         return lambda: self.complete(element)
+
+    def _prepare_call(
+        self, element: ElementInstance, node: CallActivity, scope: Scope
+    ) -> Callable[[], None]:
+        process_id = str(self.expect(node.process_id, scope, "STRING"))
+        definition = self._host.latest(process_id)
+        if definition is None:
+            message = (
+                f"Expected process with BPMN process id '{process_id}' to be deployed, "
+                "but not found."
+            )
+            raise StepFailed(ErrorType.CALLED_ELEMENT_ERROR, message)
+        start = definition.process.none_start
+        if start is None:
+            message = (
+                f"Expected process with BPMN process id '{process_id}' to have a none start "
+                "event, but not found."
+            )
+            raise StepFailed(ErrorType.CALLED_ELEMENT_ERROR, message)
+
+        def call() -> None:
+            local = element.scope.variables if element.scope is not None else {}
+            variables = visible(scope) if node.propagate_all_parent_variables else dict(local)
+            child = self.start_instance(definition, variables, [start])
+            child.parent_element = element
+            element.child_instance = child
+
+        return call
+
+    def _child_completed(self, caller: ElementInstance, child: ProcessInstance) -> None:
+        if caller.state is not InstanceState.ACTIVE or caller.child_instance is not child:
+            return
+        caller.child_instance = None
+        node = caller.node
+        assert isinstance(node, CallActivity)  # noqa: S101 - only call activities have children
+        keep = node.propagate_all_child_variables or bool(node.outputs)
+        self.complete(caller, dict(child.root.variables) if keep else {})
 
     def _create_job(self, element: ElementInstance, job_type: str, retries: int) -> None:
         self._host.jobs.create(element, job_type, retries)

@@ -194,6 +194,10 @@ class FlowHost(Clock, Retained, Protocol):
     @property
     def user_tasks(self) -> UserTaskCreation: ...
 
+    def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
+        """The newest deployed version of a process (call activities bind to it)."""
+        ...
+
     def schedule(self, action: Callable[[], None]) -> None:
         """Queue a token move within the current step."""
         ...

@@ -42,6 +42,7 @@ class ErrorType(StrEnum):
     CONDITION_ERROR = "CONDITION_ERROR"
     EXTRACT_VALUE_ERROR = "EXTRACT_VALUE_ERROR"
     IO_MAPPING_ERROR = "IO_MAPPING_ERROR"
+    CALLED_ELEMENT_ERROR = "CALLED_ELEMENT_ERROR"
 
 
 @dataclass(eq=False, slots=True)
@@ -116,6 +117,14 @@ class ElementInstance:
     #: Sub-processes: subscriptions of their event sub-processes (closed when they end, or
     #: when an interrupting one starts).
     event_subscriptions: list[Cancellable] = field(default_factory=list)
+    #: A call activity's child instance, while it runs.
+    child_instance: "ProcessInstance | None" = None
+    #: Multi-instance: True for an inner instance (its body is `parent`), with its index;
+    #: a body keeps its input items and how many inner instances it started.
+    inner: bool = False
+    loop_index: int = 0
+    loop_items: list[Any] = field(default_factory=list)
+    loop_started: int = 0
     #: A Camunda user task waiting on this element.
     user_task: "UserTask | None" = None
 
@@ -146,6 +155,8 @@ class ProcessInstance:
     pending_activations: int = 0
     incidents: list["Incident"] = field(default_factory=list)
     active_incidents: int = 0
+    #: The call activity that started this instance (None for a root instance).
+    parent_element: ElementInstance | None = None
     #: Set when a message start event created the instance with a correlation key.
     start_message: tuple[str, str] | None = None
     #: Subscriptions of the process scope's event sub-processes (closed when it ends).

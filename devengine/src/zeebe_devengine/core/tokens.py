@@ -55,9 +55,25 @@ class Tokens:
     def _scope_done(self, instance: ProcessInstance, scope: ElementInstance) -> None:
         raise NotImplementedError  # pragma: no cover - Flow implements it
 
+    def _child_completed(self, caller: ElementInstance, child: ProcessInstance) -> None:
+        raise NotImplementedError  # pragma: no cover - Flow implements it
+
+    def open_boundaries(self, element: ElementInstance) -> None:
+        raise NotImplementedError  # pragma: no cover - Events implements it
+
     # -- instances ------------------------------------------------------------------------------
 
+    def cancel_instance(self, instance: ProcessInstance) -> None:
+        for element in list(instance.active.values()):
+            if element.parent is None:
+                self.leave(element, InstanceState.TERMINATED)
+        instance.join_tokens.clear()
+        self._finish(instance, InstanceState.TERMINATED)
+
     def _finish(self, instance: ProcessInstance, state: InstanceState) -> None:
+        caller = instance.parent_element
+        if caller is not None and state is InstanceState.COMPLETED:
+            self._host.schedule(lambda: self._child_completed(caller, instance))
         instance.state = state
         instance.end_ms = self._host.scheduler.now_ms()
         for timer in instance.scope_timers:
@@ -135,7 +151,10 @@ class Tokens:
     ) -> None:
         node = element.node
         instance = element.instance
-        if node.outputs:
+        is_body = node.loop is not None and not element.inner
+        if is_body:
+            self._collect_output(element)
+        elif node.outputs:
             if variables:
                 set_local(self.local_scope(element), variables)
             try:
@@ -152,11 +171,20 @@ class Tokens:
         elif variables:
             propagate(element.variable_scope, variables)
         parent = element.parent
+        if element.inner and parent is not None:
+            self._inner_completed(parent, element)
+            return
         self.leave(element, InstanceState.COMPLETED)
         for flow in node.outgoing if taking is None else taking:
             self._take(instance, parent, flow)
         self._check_inclusive_joins(instance, parent)
         self._maybe_complete(instance, parent)
+
+    def _collect_output(self, body: ElementInstance) -> None:
+        raise NotImplementedError  # pragma: no cover - Flow implements it
+
+    def _inner_completed(self, body: ElementInstance, inner: ElementInstance) -> None:
+        raise NotImplementedError  # pragma: no cover - Flow implements it
 
     def flow_scope(self, element: ElementInstance) -> Scope:
         parent = element.parent
@@ -230,19 +258,7 @@ class Tokens:
         if element.parent is not None:
             element.parent.children.pop(element.key, None)
         self._host.element_instances.pop(element.key, None)
-        for timer in (*element.timers, *element.event_subscriptions):
-            timer.cancel()
-        element.timers.clear()
-        element.event_subscriptions.clear()
-        if element.job is not None:
-            self._host.jobs.discard(element.job)
-            element.job = None
-        if element.user_task is not None:
-            task = element.user_task
-            self._host.user_tasks.ended(task)
-            element.user_task = None
-        if element.incident is not None:
-            self._close_incident(element.incident)
+        self._release(element)
         element.scope = None
         ids = (
             instance.completed_ids if state is InstanceState.COMPLETED else instance.terminated_ids
@@ -251,6 +267,26 @@ class Tokens:
             ids.add(element.node.id)
         if state is InstanceState.TERMINATED:
             self._check_inclusive_joins(instance, element.parent)
+
+    def _release(self, element: ElementInstance) -> None:
+        """Close what the element waits on: timers, subscriptions, its job, task, child."""
+        for timer in (*element.timers, *element.event_subscriptions):
+            timer.cancel()
+        element.timers.clear()
+        element.event_subscriptions.clear()
+        if element.job is not None:
+            self._host.jobs.discard(element.job)
+            element.job = None
+        called = element.child_instance
+        if called is not None:
+            element.child_instance = None
+            if not called.finished:
+                self.cancel_instance(called)
+        if element.user_task is not None:
+            self._host.user_tasks.ended(element.user_task)
+            element.user_task = None
+        if element.incident is not None:
+            self._close_incident(element.incident)
 
     # -- incidents ------------------------------------------------------------------------------
 
