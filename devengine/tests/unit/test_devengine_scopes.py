@@ -363,3 +363,12 @@ def test_a_message_catch_inside_a_sub_process_closes_when_the_sub_process_is_int
         "go", correlation_key="k", time_to_live_ms=0, message_id="", variables={}
     )
     assert "wait" not in instance.completed_ids
+
+
+def test_user_tasks_of_pruned_instances_leave_memory_with_them(clock: ManualScheduler) -> None:
+    engine = Engine(clock, retained_finished=0)
+    deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
+    engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
+    [task] = engine.user_tasks.tasks.values()
+    engine.complete_user_task(task.key)
+    assert engine.user_tasks.tasks == {}

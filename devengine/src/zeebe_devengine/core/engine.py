@@ -370,6 +370,9 @@ class Engine(RuntimeCommands):
 
     # -- bookkeeping used by flow/jobs/history ------------------------------------------------
 
+    def forget_instance(self, instance_key: int) -> None:
+        self.user_tasks.forget_instance(instance_key)
+
     def instance_finished(self, instance: ProcessInstance) -> None:
         self.messages.instance_finished(instance)
         if instance.state is InstanceState.COMPLETED:

@@ -127,6 +127,10 @@ class Retained(Protocol):
     @property
     def incidents(self) -> dict[int, Incident]: ...
 
+    def forget_instance(self, instance_key: int) -> None:
+        """A finished instance was pruned: drop what else refers to it (its user tasks)."""
+        ...
+
 
 class JobLifecycle(Protocol):
     """The job book's calls the flow makes (implemented by `JobBook`)."""
