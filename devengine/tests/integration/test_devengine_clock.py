@@ -10,7 +10,7 @@ from engine_harness import Harness
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import chain, definitions, end_event, process, start_event
 from zeebe_devengine.bpmn.snippets import catch, timer
-from zeebe_devengine.pytest_plugin import ZeebeClock
+from zeebe_devengine.fixtures import ZeebeClock
 
 pytestmark = pytest.mark.engine
 
