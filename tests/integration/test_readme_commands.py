@@ -46,14 +46,7 @@ async def run_until_it_shows(
                         break
                     seen += line.decode(errors="replace")
         process.send_signal(signal.SIGINT)
-        ended = asyncio.ensure_future(process.communicate())
-        try:
-            await asyncio.wait_for(asyncio.shield(ended), timeout=60)
-        except TimeoutError:
-            # Seen once on a machine loaded 8x over: the first Ctrl-C did not end `status
-            # --watch` within 30 s; a user presses it again, and so do we.
-            process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(ended, timeout=60)
+        await asyncio.wait_for(process.communicate(), timeout=60)
     finally:
         with contextlib.suppress(ProcessLookupError):
             process.kill()

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import sys
 
 
@@ -15,7 +16,15 @@ async def spawn_canary(*args: str, env: dict[str, str] | None = None) -> asyncio
         env={**os.environ, "CANARY_LOG_FORMAT": "json", **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_as_in_a_terminal,
     )
+
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C works as in a terminal even when the test run was started in the background
+    (a non-interactive shell starts background jobs with SIGINT ignored, and children
+    inherit that: `status --watch` would then never see the README user's Ctrl-C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 async def canary(
