@@ -24,9 +24,8 @@ from typing import Any
 from pyzeebe import Job, ZeebeClient, ZeebeWorker, create_insecure_channel
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
-
-from workers.devengine import DevEngine
-from workers.devengine.bpmn_builder import one_task_process
+from zeebe_devengine import DevEngine
+from zeebe_devengine.bpmn.builder import one_task_process
 
 
 def percentiles(samples: list[float]) -> str:

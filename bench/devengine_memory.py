@@ -19,7 +19,7 @@ import resource
 import time
 from pathlib import Path
 
-from workers.devengine import DevEngine
+from zeebe_devengine import DevEngine
 
 IDENTITY_BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
 

@@ -27,13 +27,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from pyzeebe import ZeebeClient, ZeebeWorker, create_insecure_channel
-
-from workers.devengine import DevEngine
+from zeebe_devengine import DevEngine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_support import count_completed, engine_process
-
-from workers.devengine.bpmn_builder import one_task_process
+from zeebe_devengine.bpmn.builder import one_task_process
 
 IDENTITY_BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
 

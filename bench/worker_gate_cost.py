@@ -32,8 +32,7 @@ from bench_support import (
     wait_http_ok,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
-
-from workers.devengine.bpmn_builder import one_task_process
+from zeebe_devengine.bpmn.builder import one_task_process
 
 HERE = Path(__file__).resolve().parent
 

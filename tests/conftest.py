@@ -18,8 +18,6 @@ from psycopg.conninfo import conninfo_to_dict
 
 from workers.migrate import migrate
 
-pytest_plugins = ["workers.devengine.pytest_plugin"]
-
 SERVER_URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -23,12 +23,12 @@ from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
+from zeebe_devengine import DevEngine
 
 from workers import rollout_store
 from workers.camunda_rest import CamundaApiError, CamundaRestClient
 from workers.demo_database import DemoDatabase, demo_database
 from workers.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
-from workers.devengine import DevEngine
 from workers.devstub.config import StubConfig
 from workers.devstub.server import VerifyMeNowStub
 from workers.load import start_instances

@@ -25,9 +25,9 @@ from flow_support import (
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
 from structlog.testing import capture_logs
+from zeebe_devengine import DevEngine
 
 from workers.deploy import deploy
-from workers.devengine import DevEngine
 from workers.devstub.config import StubConfig
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]

@@ -4,6 +4,7 @@ import argparse
 import os
 from typing import Any
 
+from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
 from workers.errors import InputError
 
 
@@ -61,7 +62,8 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 async def run(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
-    from workers.demo import DemoOptions, run_demo  # noqa: PLC0415
+    with dev_engine_required():  # the demo runs the dev engine, an optional extra
+        from workers.demo import DemoOptions, run_demo  # noqa: PLC0415
 
     if args.instances < 1:
         raise InputError("--instances must be at least 1")
@@ -81,5 +83,6 @@ async def run(args: argparse.Namespace) -> int:
         rest_port=args.rest_port,
         database_url=os.environ.get("DATABASE_URL") or None,
     )
-    result = await run_demo(options, Console())
+    with engine_errors_as_input():
+        result = await run_demo(options, Console())
     return 130 if result.interrupted else (1 if result.timed_out else 0)

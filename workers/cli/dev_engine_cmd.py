@@ -6,6 +6,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
 from workers.errors import InputError
 
 
@@ -73,8 +74,8 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workers.devengine.errors import DevEngineError  # noqa: PLC0415  (keep --help light)
-    from workers.devengine.server import DevEngine  # noqa: PLC0415
+    with dev_engine_required():  # an optional extra, and --help stays light
+        from zeebe_devengine import DevEngine  # noqa: PLC0415
 
     missing = [str(path) for path in args.deploy if not path.is_file()]
     if missing:
@@ -86,19 +87,16 @@ async def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with DevEngine(
-            host=args.host,
-            port=args.port,
-            rest_port=args.rest_port,
-            retained_finished=args.retain_finished,
-        ) as dev:
-            if resources:
-                try:
+        with engine_errors_as_input():
+            async with DevEngine(
+                host=args.host,
+                port=args.port,
+                rest_port=args.rest_port,
+                retained_finished=args.retain_finished,
+            ) as dev:
+                if resources:
                     dev.engine.deploy(resources)
-                except DevEngineError as exc:
-                    # Zeebe's deployment errors span lines; a command error is one line.
-                    raise InputError(" ".join(str(exc).split())) from None
-            await stop.wait()
+                await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

@@ -1,0 +1,433 @@
+"""The engine: one in-memory partition that deploys processes and runs their instances.
+
+Every command is synchronous and atomic: it validates first (raising a DevEngineError and
+changing nothing), then applies its effects and runs the instance forward until every token
+waits (for a job, a timer, a join, an incident) or ends. Tokens move through an agenda rather
+than by recursion, and after `STEP_BUDGET` steps the rest is continued on the next turn of
+the event loop, so a model that loops through gateways forever cannot freeze the server
+(Zeebe behaves the same way: such a loop keeps the partition busy but other commands pass).
+
+Time comes from a `Scheduler` (deadlines, backoffs, timers); jobs that become activatable are
+announced through `on_job_available`, which the gateway's long polling listens to.
+"""
+
+import contextlib
+import hashlib
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
+from zeebe_devengine.bpmn.parser import parse_bpmn
+from zeebe_devengine.core.flow import Flow
+from zeebe_devengine.core.history import History
+from zeebe_devengine.core.jobs import JobBook
+from zeebe_devengine.core.keys import KeyGenerator
+from zeebe_devengine.core.messages import MessageBook
+from zeebe_devengine.core.scheduler import Cancellable, Scheduler
+from zeebe_devengine.core.state import (
+    ElementInstance,
+    Incident,
+    IncidentState,
+    InstanceState,
+    JobActivation,
+    ProcessDefinition,
+    ProcessInstance,
+    Scope,
+)
+from zeebe_devengine.core.variables import propagate, set_local, visible
+from zeebe_devengine.errors import (
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
+
+log = structlog.get_logger(__name__)
+
+#: Agenda steps per command before the rest is continued on the next loop turn.
+STEP_BUDGET = 20_000
+#: Finished instances kept in full (for search and statistics) before older ones are pruned.
+DEFAULT_RETAINED_FINISHED = 10_000
+_RESOURCE_SUFFIXES = (".bpmn", ".xml")
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    key: int
+    definitions: list[ProcessDefinition]
+
+
+class Engine:
+    def __init__(
+        self, scheduler: Scheduler, *, retained_finished: int = DEFAULT_RETAINED_FINISHED
+    ) -> None:
+        if retained_finished < 0:
+            msg = "retained_finished must not be negative"
+            raise ValueError(msg)
+        self.scheduler = scheduler
+        self.keys = KeyGenerator()
+        self.definitions: dict[int, ProcessDefinition] = {}
+        self.versions: dict[str, list[ProcessDefinition]] = {}
+        #: Retained process instances (active and recently finished), by key.
+        self.instances: dict[int, ProcessInstance] = {}
+        #: Active element instances, by key.
+        self.element_instances: dict[int, ElementInstance] = {}
+        #: Retained incidents (active and resolved), by key.
+        self.incidents: dict[int, Incident] = {}
+        #: Called with a job type after a command made jobs of that type activatable.
+        self.on_job_available: Callable[[str], None] | None = None
+        self.jobs = JobBook(self)
+        self.flow = Flow(self)
+        self.history = History(self, retained_finished)
+        self.messages = MessageBook(self)
+        self._agenda: deque[Callable[[], None]] = deque()
+        self._available: set[str] = set()
+        self._in_step = False
+        self._continuation_scheduled = False
+        self._closed = False
+
+    # -- the transaction every command and callback runs in -----------------------------------
+
+    @contextlib.contextmanager
+    def step(self) -> Iterator[None]:
+        """Apply a command's effects, then run tokens forward and announce new jobs."""
+        if self._in_step:
+            yield
+            return
+        self._in_step = True
+        try:
+            yield
+            self._drain()
+        finally:
+            self._in_step = False
+        self._announce()
+
+    def schedule(self, action: Callable[[], None]) -> None:
+        """Queue a token move; runs within the current step."""
+        self._agenda.append(action)
+
+    def call_later(self, delay_ms: int, action: Callable[[], None]) -> Cancellable:
+        """Run `action` as its own step after `delay_ms` (timers, deadlines, backoffs)."""
+
+        def fire() -> None:
+            if self._closed:
+                return
+            try:
+                with self.step():
+                    action()
+            except Exception:
+                log.exception("dev engine: a scheduled action failed")
+
+        return self.scheduler.call_later(delay_ms, fire)
+
+    def job_available(self, job_type: str) -> None:
+        self._available.add(job_type)
+
+    def _drain(self) -> None:
+        budget = STEP_BUDGET
+        while self._agenda:
+            if budget == 0:
+                if not self._continuation_scheduled:
+                    self._continuation_scheduled = True
+                    self.scheduler.call_later(0, self._continue)
+                return
+            budget -= 1
+            self._agenda.popleft()()
+
+    def _continue(self) -> None:
+        self._continuation_scheduled = False
+        if self._closed:
+            return
+        with self.step():
+            pass
+
+    def _announce(self) -> None:
+        if not self._available:
+            return
+        available, self._available = self._available, set()
+        listener = self.on_job_available
+        if listener is not None:
+            for job_type in sorted(available):
+                listener(job_type)
+
+    def close(self) -> None:
+        """Stop running scheduled actions (the server is shutting down)."""
+        self._closed = True
+        self._agenda.clear()
+
+    # -- deployment ---------------------------------------------------------------------------
+
+    def deploy(self, resources: Sequence[tuple[str, bytes]]) -> Deployment:
+        """Deploy BPMN resources atomically: all of them, or none (InvalidArgumentError)."""
+        if not resources:
+            msg = "Expected to deploy at least one resource, but none given"
+            raise InvalidArgumentError(msg)
+        parsed = []
+        owners: dict[str, str] = {}
+        for name, content in resources:
+            if not name.lower().endswith(_RESOURCE_SUFFIXES):
+                msg = (
+                    f"Expected to deploy BPMN resources (.bpmn or .xml), but '{name}' is not one; "
+                    "the dev engine deploys BPMN only"
+                )
+                raise InvalidArgumentError(msg)
+            processes = parse_bpmn(name, content)
+            for process in processes:
+                if process.id in owners:
+                    msg = f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
+                    raise InvalidArgumentError(msg)
+                owners[process.id] = name
+            parsed.append((name, content, processes))
+        deployment_key = self.keys.next()
+        deployed: list[ProcessDefinition] = []
+        for name, content, processes in parsed:
+            checksum = hashlib.sha256(content).digest()
+            for process in processes:
+                versions = self.versions.setdefault(process.id, [])
+                latest = versions[-1] if versions else None
+                if latest is not None and hashlib.sha256(latest.resource).digest() == checksum:
+                    deployed.append(latest)  # unchanged: Zeebe keeps the existing version
+                    continue
+                definition = ProcessDefinition(
+                    key=self.keys.next(),
+                    bpmn_process_id=process.id,
+                    version=len(versions) + 1,
+                    resource_name=name,
+                    process=process,
+                    resource=content,
+                    deployment_key=deployment_key,
+                )
+                versions.append(definition)
+                self.definitions[definition.key] = definition
+                deployed.append(definition)
+                log.info(
+                    "process deployed",
+                    bpmn_process_id=process.id,
+                    version=definition.version,
+                    process_definition_key=definition.key,
+                )
+        return Deployment(deployment_key, deployed)
+
+    def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
+        versions = self.versions.get(bpmn_process_id)
+        return versions[-1] if versions else None
+
+    def find_definition(
+        self, *, definition_key: int = 0, bpmn_process_id: str = "", version: int = -1
+    ) -> ProcessDefinition:
+        if definition_key > 0:
+            definition = self.definitions.get(definition_key)
+            if definition is None:
+                msg = (
+                    f"Expected to find process definition with key '{definition_key}', "
+                    "but none found"
+                )
+                raise NotFoundError(msg)
+            return definition
+        if not bpmn_process_id:
+            msg = "Expected either a process definition key or a BPMN process id, but got neither"
+            raise InvalidArgumentError(msg)
+        versions = self.versions.get(bpmn_process_id, [])
+        if version < 1:
+            if not versions:
+                msg = (
+                    f"Expected to find process definition with process ID '{bpmn_process_id}', "
+                    "but none found"
+                )
+                raise NotFoundError(msg)
+            return versions[-1]
+        if version > len(versions):
+            msg = (
+                f"Expected to find process definition with process ID '{bpmn_process_id}' "
+                f"and version '{version}', but none found"
+            )
+            raise NotFoundError(msg)
+        return versions[version - 1]
+
+    # -- process instances --------------------------------------------------------------------
+
+    def create_instance(
+        self,
+        *,
+        definition_key: int = 0,
+        bpmn_process_id: str = "",
+        version: int = -1,
+        variables: dict[str, Any] | None = None,
+        start_element_ids: Sequence[str] = (),
+        on_completed: Callable[[ProcessInstance], None] | None = None,
+    ) -> ProcessInstance:
+        definition = self.find_definition(
+            definition_key=definition_key, bpmn_process_id=bpmn_process_id, version=version
+        )
+        process = definition.process
+        start_nodes: list[FlowNode] = []
+        for element_id in start_element_ids:
+            node = process.nodes.get(element_id)
+            if node is None or isinstance(node, BoundaryEvent):
+                msg = (
+                    "Expected to create instance of process with start instructions but the "
+                    f"element with id '{element_id}' cannot be started "
+                    "(not found, or a boundary event)"
+                )
+                raise InvalidArgumentError(msg)
+            start_nodes.append(node)
+        if not start_nodes:
+            if process.none_start is None:
+                msg = (
+                    "Expected to create instance of process with none start event, "
+                    "but there is no such event"
+                )
+                raise FailedPreconditionError(msg)
+            start_nodes.append(process.none_start)
+        with self.step():
+            return self.flow.start_instance(
+                definition, variables or {}, start_nodes, on_completed=on_completed
+            )
+
+    def cancel_instance(self, key: int) -> None:
+        instance = self.instances.get(key)
+        if instance is None or instance.finished:
+            msg = (
+                f"Expected to cancel a process instance with key '{key}', "
+                "but no such process was found"
+            )
+            raise NotFoundError(msg)
+        with self.step():
+            self.flow.cancel_instance(instance)
+
+    def set_variables(
+        self, element_instance_key: int, variables: dict[str, Any], *, local: bool
+    ) -> int:
+        scope = self._scope_for(element_instance_key, local=local)
+        with self.step():
+            if local:
+                set_local(scope, variables)
+            else:
+                propagate(scope, variables)
+        return self.keys.next()
+
+    def _scope_for(self, key: int, *, local: bool) -> Scope:
+        instance = self.instances.get(key)
+        if instance is not None and not instance.finished:
+            return instance.root
+        element = self.element_instances.get(key)
+        if element is None:
+            msg = (
+                f"Expected to update variables for element with key '{key}', "
+                "but no such element was found"
+            )
+            raise NotFoundError(msg)
+        if local:
+            return self.flow.local_scope(element)
+        return element.variable_scope
+
+    def result_variables(self, instance: ProcessInstance, names: Sequence[str]) -> dict[str, Any]:
+        return visible(instance.root, names)
+
+    # -- incidents ------------------------------------------------------------------------------
+
+    def resolve_incident(self, key: int) -> None:
+        incident = self.incidents.get(key)
+        if incident is None or incident.state is not IncidentState.ACTIVE:
+            msg = f"Expected to resolve incident with key '{key}', but no such incident was found"
+            raise NotFoundError(msg)
+        with self.step():
+            self.flow.resolve_incident(incident)
+
+    # -- jobs (delegated; listed here so the gateway has one object to talk to) ---------------
+
+    def activate_jobs(
+        self, job_type: str, *, worker: str, timeout_ms: int, max_jobs: int, fetch: Sequence[str]
+    ) -> list[JobActivation]:
+        return self.jobs.activate(
+            job_type, worker=worker, timeout_ms=timeout_ms, max_jobs=max_jobs, fetch=fetch
+        )
+
+    def return_jobs(self, activations: Sequence[JobActivation]) -> None:
+        """Jobs handed to a worker that never received them: activatable again at once."""
+        with self.step():
+            self.jobs.return_undelivered(activations)
+
+    def complete_job(self, key: int, variables: dict[str, Any]) -> None:
+        job = self.jobs.for_command(key, "complete")
+        with self.step():
+            self.jobs.complete(job, variables)
+
+    def fail_job(
+        self,
+        key: int,
+        *,
+        retries: int,
+        error_message: str,
+        retry_backoff_ms: int,
+        variables: dict[str, Any],
+    ) -> None:
+        job = self.jobs.for_command(key, "fail")
+        with self.step():
+            self.jobs.fail(
+                job,
+                retries=retries,
+                error_message=error_message,
+                retry_backoff_ms=retry_backoff_ms,
+                variables=variables,
+            )
+
+    def throw_error(
+        self, key: int, *, error_code: str, error_message: str, variables: dict[str, Any]
+    ) -> None:
+        if not error_code.strip():
+            msg = "Expected to throw an error with a non-empty error code, but it was empty"
+            raise InvalidArgumentError(msg)
+        job = self.jobs.for_command(key, "throw an error for")
+        with self.step():
+            self.jobs.throw_error(
+                job, error_code=error_code, error_message=error_message, variables=variables
+            )
+
+    def update_job_retries(self, key: int, retries: int) -> None:
+        if retries < 1:
+            msg = (
+                f"Expected to update retries for job with key '{key}' with a positive amount of "
+                f"retries, but the amount given was '{retries}'"
+            )
+            raise InvalidArgumentError(msg)
+        job = self.jobs.get(key, "update retries of")
+        job.retries = retries
+
+    def update_job_timeout(self, key: int, timeout_ms: int) -> None:
+        job = self.jobs.get(key, "update the timeout of")
+        with self.step():
+            self.jobs.update_timeout(job, timeout_ms)
+
+    # -- messages -------------------------------------------------------------------------------
+
+    def publish_message(
+        self,
+        name: str,
+        *,
+        correlation_key: str,
+        time_to_live_ms: int,
+        message_id: str,
+        variables: dict[str, Any],
+    ) -> int:
+        with self.step():
+            return self.messages.publish(
+                name,
+                correlation_key=correlation_key,
+                time_to_live_ms=time_to_live_ms,
+                message_id=message_id,
+                variables=variables,
+            )
+
+    # -- bookkeeping used by flow/jobs/history ------------------------------------------------
+
+    def instance_finished(self, instance: ProcessInstance) -> None:
+        self.messages.instance_finished(instance)
+        if instance.state is InstanceState.COMPLETED:
+            for callback in instance.on_completed:
+                callback(instance)
+        instance.on_completed.clear()
+        self.history.instance_finished(instance)

@@ -1,0 +1,122 @@
+"""Published messages and message start events.
+
+A message starts an instance of the latest version of every process with a message start
+event of that name. With a correlation key, only one instance per process and key runs at a
+time: while one is active, the message waits in the buffer (for its time to live) and starts
+the next instance when the active one ends, as Zeebe does. A message id may be used once
+while the message is buffered; a second publish gets ALREADY_EXISTS.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zeebe_devengine.core.hosts import MessageHost
+from zeebe_devengine.core.state import ProcessDefinition, ProcessInstance
+from zeebe_devengine.errors import AlreadyExistsError, InvalidArgumentError
+
+
+@dataclass(eq=False, slots=True)
+class _Message:
+    key: int
+    name: str
+    correlation_key: str
+    message_id: str
+    variables: dict[str, Any]
+    expires_ms: int
+    #: Processes this message already started an instance of (once per process).
+    started: set[str] = field(default_factory=set)
+
+
+class MessageBook:
+    def __init__(self, host: MessageHost) -> None:
+        self._host = host
+        self._buffer: list[_Message] = []
+        #: (bpmn process id, correlation key) -> the instance a message started and still runs.
+        self._running: dict[tuple[str, str], int] = {}
+
+    def publish(
+        self,
+        name: str,
+        *,
+        correlation_key: str,
+        time_to_live_ms: int,
+        message_id: str,
+        variables: dict[str, Any],
+    ) -> int:
+        if not name.strip():
+            msg = "Expected to publish a message with a name, but the name is empty"
+            raise InvalidArgumentError(msg)
+        now = self._host.scheduler.now_ms()
+        self._buffer = [message for message in self._buffer if message.expires_ms > now]
+        if message_id and any(
+            m.message_id == message_id and m.name == name and m.correlation_key == correlation_key
+            for m in self._buffer
+        ):
+            msg = (
+                f"Expected to publish a new message with id '{message_id}', "
+                "but a message with that id was already published"
+            )
+            raise AlreadyExistsError(msg)
+        message = _Message(
+            key=self._host.keys.next(),
+            name=name,
+            correlation_key=correlation_key,
+            message_id=message_id,
+            variables=variables,
+            expires_ms=now + max(time_to_live_ms, 0),
+        )
+        for definition in self._definitions_starting_on(name):
+            self._try_start(definition, message)
+        if time_to_live_ms > 0:
+            self._buffer.append(message)
+        return message.key
+
+    def _definitions_starting_on(self, name: str) -> list[ProcessDefinition]:
+        found = []
+        for bpmn_process_id in self._host.versions:
+            definition = self._host.latest(bpmn_process_id)
+            if definition is not None and name in definition.process.message_starts:
+                found.append(definition)
+        return found
+
+    def _try_start(self, definition: ProcessDefinition, message: _Message) -> None:
+        process_id = definition.bpmn_process_id
+        if process_id in message.started:
+            return
+        running_key = (process_id, message.correlation_key)
+        if message.correlation_key and running_key in self._running:
+            return  # waits in the buffer until the running instance ends
+        message.started.add(process_id)
+        start = definition.process.message_starts[message.name]
+        instance = self._host.flow.start_instance(
+            definition,
+            message.variables,
+            [start],
+            start_message=(message.name, message.correlation_key)
+            if message.correlation_key
+            else None,
+        )
+        if message.correlation_key:
+            self._running[running_key] = instance.key
+
+    def instance_finished(self, instance: ProcessInstance) -> None:
+        if instance.start_message is None:
+            return
+        process_id = instance.definition.bpmn_process_id
+        correlation_key = instance.start_message[1]
+        if self._running.get((process_id, correlation_key)) != instance.key:
+            return
+        del self._running[(process_id, correlation_key)]
+        definition = self._host.latest(process_id)
+        if definition is None:  # pragma: no cover - definitions are never deleted
+            return
+        now = self._host.scheduler.now_ms()
+        for message in self._buffer:
+            if (
+                message.expires_ms > now
+                and message.correlation_key == correlation_key
+                and message.name in definition.process.message_starts
+                and process_id not in message.started
+            ):
+                self._try_start(definition, message)
+                return

@@ -1,0 +1,1 @@
+"""FEEL: the parser of the supported subset and its evaluator (with FEEL's null semantics)."""

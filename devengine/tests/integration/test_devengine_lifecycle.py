@@ -1,0 +1,82 @@
+"""Starting and stopping the dev engine in-process."""
+
+import asyncio
+import socket
+
+import grpc
+import httpx
+import pytest
+from pyzeebe import ZeebeClient, create_insecure_channel
+from pyzeebe.proto import gateway_pb2 as pb
+from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
+from zeebe_devengine import DevEngine
+from zeebe_devengine.errors import EngineStartError
+
+pytestmark = pytest.mark.engine
+
+
+async def test_topology_and_health_report_one_healthy_partition(zb):
+    topology = await zb.client.topology()
+    assert topology.partitions_count >= 1
+    assert topology.gateway_version
+    assert topology.brokers[0].partitions
+    health = await zb.client.healthcheck()
+    assert health.status == 1  # SERVING
+
+
+async def test_calls_outside_the_subset_say_so(zb, expect_error):
+    zb.target.require_dev_engine("a real cluster implements every call")
+    details = await expect_error(
+        grpc.StatusCode.UNIMPLEMENTED,
+        zb.stub.BroadcastSignal(pb.BroadcastSignalRequest(signalName="s")),
+    )
+    assert "dev engine" in details
+
+
+async def test_the_context_manager_serves_grpc_and_rest_and_stops():
+    async with DevEngine(port=0, rest_port=0) as engine:
+        channel = create_insecure_channel(grpc_address=engine.grpc_address)
+        topology = await ZeebeClient(channel).topology()
+        assert topology.cluster_size == 1
+        async with httpx.AsyncClient() as http:
+            response = await http.get(f"{engine.rest_url}/v2/topology")
+        assert response.json()["partitionsCount"] == 1
+        address = engine.grpc_address
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await GatewayStub(channel).Topology(pb.TopologyRequest(), timeout=2)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    await channel.close()
+    assert address
+
+
+async def test_stopping_ends_open_long_polls_cleanly():
+    async with DevEngine(port=0, rest_port=None) as engine:
+        channel = create_insecure_channel(grpc_address=engine.grpc_address)
+        request = pb.ActivateJobsRequest(
+            type="t", worker="w", timeout=1000, maxJobsToActivate=1, requestTimeout=60_000
+        )
+        poll = asyncio.create_task(
+            _jobs(GatewayStub(channel).ActivateJobs(request))  # a worker waiting for work
+        )
+        async with asyncio.timeout(10):
+            while engine.waiting_polls == 0:
+                await asyncio.sleep(0.005)
+    assert await asyncio.wait_for(poll, timeout=10) == []  # an answer, not an error
+    await channel.close()
+
+
+async def _jobs(call):
+    return [job async for response in call for job in response.jobs]
+
+
+async def test_a_port_in_use_is_a_one_line_error():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(EngineStartError, match=f"cannot listen on 127.0.0.1:{port}"):
+            async with DevEngine(port=port, rest_port=None):
+                pass
+        with pytest.raises(EngineStartError, match="for REST"):
+            async with DevEngine(port=0, rest_port=port):
+                pass

@@ -1,0 +1,360 @@
+"""BPMN parsing: the supported subset becomes a model; everything else is refused by name."""
+
+import contextlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from zeebe_devengine.bpmn.builder import (
+    chain,
+    definitions,
+    end_event,
+    error_boundary_event,
+    exclusive_gateway,
+    flow,
+    one_task_process,
+    parallel_gateway,
+    process,
+    service_task,
+    start_event,
+    timer_boundary_event,
+    timer_catch_event,
+)
+from zeebe_devengine.bpmn.model import (
+    BoundaryEvent,
+    ExclusiveGateway,
+    ParallelGateway,
+    ServiceTask,
+    TimerCatchEvent,
+)
+from zeebe_devengine.bpmn.parser import parse_bpmn
+from zeebe_devengine.errors import InvalidArgumentError
+
+BPMN_NS = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
+
+
+def parse(xml: str):
+    return parse_bpmn("model.bpmn", xml.encode())
+
+
+def refusal(xml: str) -> str:
+    with pytest.raises(InvalidArgumentError) as caught:
+        parse(xml)
+    return str(caught.value)
+
+
+def identity_like() -> str:
+    """The shape of our identity-verification model, with diagram and modeler extras."""
+    return definitions(
+        process(
+            "identity",
+            start_event("submitted"),
+            service_task("choose", "choose-version", retries=3, headers={"rollout": "vmn"}),
+            exclusive_gateway("which", default="to-v1"),
+            flow("to-v2", "which", "verify-v2", condition="= useVersion = 2"),
+            flow("to-v1", "which", "verify-v1"),
+            service_task("verify-v1", "verify-identity-v1"),
+            service_task("verify-v2", "verify-identity-v2", inputs={"subject": "=applicant"}),
+            error_boundary_event("rejected", "verify-v2", error_ref="err-rejected"),
+            error_boundary_event("unreadable", "verify-v2", error_ref="err-unreadable"),
+            end_event("rejected-end"),
+            end_event("unreadable-end"),
+            exclusive_gateway("joined"),
+            end_event("verified"),
+            *chain("submitted", "choose", "which"),
+            flow("v1-joined", "verify-v1", "joined"),
+            flow("v2-joined", "verify-v2", "joined"),
+            *chain("joined", "verified"),
+            *chain("rejected", "rejected-end"),
+            *chain("unreadable", "unreadable-end"),
+            "<bpmn:documentation>Routes to v1 or v2</bpmn:documentation>",
+            '<bpmn:laneSet id="lanes"><bpmn:lane id="lane"/></bpmn:laneSet>',
+            '<bpmn:textAnnotation id="note"><bpmn:text>hi</bpmn:text></bpmn:textAnnotation>',
+        ),
+        errors={"err-rejected": "IDENTITY_REJECTED", "err-unreadable": "DOCUMENT_UNREADABLE"},
+    ).replace(
+        "</bpmn:definitions>",
+        '<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="d">'
+        '<bpmndi:BPMNPlane id="p" bpmnElement="identity"/></bpmndi:BPMNDiagram>'
+        "</bpmn:definitions>",
+    )
+
+
+def test_identity_shaped_model_parses_with_its_routing_and_error_paths():
+    [model] = parse(identity_like())
+    assert model.id == "identity"
+    assert model.none_start is model.nodes["submitted"]
+    which = model.nodes["which"]
+    assert isinstance(which, ExclusiveGateway)
+    assert which.default_flow is model.flows["to-v1"]
+    assert model.flows["to-v2"].condition.text == "useVersion = 2"
+    verify = model.nodes["verify-v2"]
+    assert isinstance(verify, ServiceTask)
+    assert {b.error_code for b in verify.boundary_events} == {
+        "IDENTITY_REJECTED",
+        "DOCUMENT_UNREADABLE",
+    }
+    assert len(model.nodes["joined"].incoming) == 2  # the converging gateway
+    assert model.nodes["choose"].headers_json == '{"rollout": "vmn"}'
+    assert verify.inputs[0].target == ("subject",)
+
+
+def test_timers_parallel_gateways_and_catch_all_errors_parse():
+    [model] = parse(
+        definitions(
+            process(
+                "p",
+                start_event("s"),
+                parallel_gateway("fork"),
+                timer_catch_event("wait", "PT1M30S"),
+                service_task("work", "w"),
+                timer_boundary_event("late", "work", "PT10S", interrupting=False),
+                error_boundary_event("any-error", "work", error_ref=None),
+                parallel_gateway("join"),
+                end_event("e"),
+                end_event("late-end"),
+                end_event("error-end"),
+                *chain("s", "fork", "wait", "join", "e"),
+                *chain("fork", "work", "join"),
+                *chain("late", "late-end"),
+                *chain("any-error", "error-end"),
+            )
+        )
+    )
+    assert isinstance(model.nodes["wait"], TimerCatchEvent)
+    assert model.nodes["wait"].duration.static == 90_000
+    late = model.nodes["late"]
+    assert isinstance(late, BoundaryEvent)
+    assert not late.interrupting
+    assert late.timer.static == 10_000
+    catch_all = model.nodes["any-error"]
+    assert catch_all.catches_errors
+    assert catch_all.error_code is None
+    assert isinstance(model.nodes["join"], ParallelGateway)
+
+
+def test_message_start_event_is_registered_by_message_name():
+    [model] = parse(
+        definitions(
+            process("p", start_event("s", message_ref="m"), end_event("e"), *chain("s", "e")),
+            messages={"m": "application-received"},
+        )
+    )
+    assert model.none_start is None
+    assert model.message_starts["application-received"].id == "s"
+
+
+def test_non_executable_processes_are_skipped():
+    xml = one_task_process("p", "t").replace('isExecutable="true"', 'isExecutable="false"')
+    assert "Must contain at least one executable process" in refusal(xml)
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        ('<bpmn:userTask id="approve"/>', "approve"),
+        ('<bpmn:subProcess id="sub"/>', "The element type 'subProcess' is not supported"),
+        ('<bpmn:callActivity id="call"/>', "callActivity"),
+        ('<bpmn:inclusiveGateway id="incl"/>', "inclusiveGateway"),
+        ('<bpmn:eventBasedGateway id="ebg"/>', "eventBasedGateway"),
+        (
+            '<bpmn:endEvent id="sig"><bpmn:signalEventDefinition/></bpmn:endEvent>',
+            "Signal end events are not supported",
+        ),
+        (
+            '<bpmn:startEvent id="timed"><bpmn:timerEventDefinition/></bpmn:startEvent>',
+            "Timer start events are not supported",
+        ),
+        (
+            '<bpmn:intermediateThrowEvent id="throw"/>',
+            "The element type 'intermediateThrowEvent' is not supported",
+        ),
+    ],
+)
+def test_elements_outside_the_subset_are_refused_naming_the_element(element, expected):
+    message = refusal(one_task_process("p", "t", extra=[element]))
+    assert expected in message
+    assert "Element:" in message
+
+
+def test_multi_instance_tasks_are_refused():
+    xml = one_task_process("p", "t").replace(
+        "</bpmn:extensionElements></bpmn:serviceTask>",
+        "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics/></bpmn:serviceTask>",
+    )
+    assert "Multi-instance and loop markers are not supported" in refusal(xml)
+
+
+def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored():
+    listeners = one_task_process("p", "t").replace(
+        "</bpmn:extensionElements>",
+        "<zeebe:executionListeners/></bpmn:extensionElements>",
+    )
+    assert "zeebe:executionListeners is not supported" in refusal(listeners)
+    foreign = one_task_process("p", "t").replace(
+        "</bpmn:extensionElements>",
+        '<acme:note xmlns:acme="urn:acme">ignored</acme:note>'
+        '<zeebe:properties><zeebe:property name="a" value="b"/></zeebe:properties>'
+        "</bpmn:extensionElements>",
+    )
+    assert parse(foreign)[0].id == "p"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            [
+                exclusive_gateway("g"),
+                flow("g1", "g", "end", condition="= x in [1, 2]"),
+                flow("g2", "g", "end", condition="= x > 1"),
+                flow("t-g", "task", "g"),
+            ],
+            "lists and filters",
+        ),
+        (
+            [
+                exclusive_gateway("g"),
+                flow("g1", "g", "end", condition="x > 1"),
+                flow("t-g", "task", "g"),
+            ],
+            "must be a FEEL expression starting with '='",
+        ),
+        (
+            [
+                exclusive_gateway("g"),
+                flow("g1", "g", "end", condition="= x > 1"),
+                flow("g2", "g", "end"),
+                flow("t-g", "task", "g"),
+            ],
+            "Must have a condition or be the default flow",
+        ),
+        (
+            [
+                exclusive_gateway("g", default="task-to-end"),
+                flow("g1", "g", "end"),
+                flow("t-g", "task", "g"),
+            ],
+            "The default flow 'task-to-end' must leave this gateway",
+        ),
+        ([flow("cond", "task", "end", condition="= true")], "Conditions are only supported"),
+        (
+            [error_boundary_event("b", "start", error_ref=None)],
+            "can only be attached to service tasks",
+        ),
+        ([timer_catch_event("t2", "R3/PT1M")], "not an ISO-8601 duration"),
+        ([timer_catch_event("t3", "P1M")], "years or months"),
+        (
+            [flow("dup", "start", "end"), flow("dup", "start", "end")],
+            "used by more than one element",
+        ),
+        ([start_event("second")], "Must have exactly one none start event"),
+        ([end_event("err-end", error_ref="missing")], "does not exist"),
+        ([flow("into-start", "end", "start")], "Must not have"),
+    ],
+)
+def test_invalid_models_are_refused_with_the_reason(extra, expected):
+    assert expected in refusal(one_task_process("p", "t", extra=extra))
+
+
+def test_service_task_needs_exactly_one_task_definition():
+    xml = definitions(process("p", start_event("s"), '<bpmn:serviceTask id="bare"/>'))
+    assert "Must have exactly one 'zeebe:taskDefinition'" in refusal(xml)
+
+
+def test_retries_must_be_a_number_or_an_expression():
+    assert "must be a whole number" in refusal(
+        definitions(process("p", start_event("s"), service_task("t", "x", retries="many")))
+    )
+    [model] = parse(
+        definitions(process("p", start_event("s"), service_task("t", "x", retries="=n")))
+    )
+    assert model.nodes["t"].retries.expression.text == "n"
+
+
+def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused():
+    xml = one_task_process(
+        "p",
+        "t",
+        extra=[
+            error_boundary_event("a", "task", error_ref="e"),
+            error_boundary_event("b", "task", error_ref="e"),
+        ],
+    ).replace("</bpmn:definitions>", '<bpmn:error id="e" errorCode="X"/></bpmn:definitions>')
+    assert "Multiple error boundary events on 'task' with error code 'X'" in refusal(xml)
+    timer_only = timer_boundary_event("t", "task", "PT1S", interrupting=False)
+    error_xml = timer_only.replace(
+        "<bpmn:timerEventDefinition>", "<bpmn:errorEventDefinition/><!--"
+    ).replace("</bpmn:timerEventDefinition>", "-->")
+    assert "Error boundary events must be interrupting" in refusal(
+        one_task_process("p", "t", extra=[error_xml])
+    )
+
+
+def test_all_problems_are_reported_together_in_zeebes_format():
+    message = refusal(
+        one_task_process("p", "t", extra=['<bpmn:userTask id="u1"/>', '<bpmn:scriptTask id="s1"/>'])
+    )
+    assert message.startswith(
+        "Expected to deploy new resources, but encountered the following errors:\n'model.bpmn':"
+    )
+    assert "- Element: u1\n    - ERROR:" in message
+    assert "- Element: s1\n    - ERROR:" in message
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "not well-formed"),
+        (b"<bpmn:definitions", "not well-formed"),
+        (b"<root/>", "expected a BPMN 2.0 'definitions' root element"),
+        (b"\xff\xfe\x00garbage", "not well-formed"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY a "aaaa">]><x>&a;</x>',
+            "DOCTYPE",
+        ),
+        (f"<bpmn:definitions {BPMN_NS}/>".encode(), "at least one executable process"),
+    ],
+)
+def test_broken_documents_are_refused_with_one_line_reasons(content, expected):
+    with pytest.raises(InvalidArgumentError, match=expected):
+        parse_bpmn("broken.bpmn", content)
+
+
+VALID = identity_like().encode()
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_random_bytes_never_crash_the_parser(content):
+    with contextlib.suppress(InvalidArgumentError):
+        parse_bpmn("fuzz.bpmn", content)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(VALID) - 1),
+            st.integers(min_value=0, max_value=40),
+            st.sampled_from(
+                [b"", b"<", b">", b'"', b"=", b"/", b"x", b"bpmn:", b"&", b"\x00", b"\xe9"]
+            ),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_mutated_valid_models_parse_or_are_refused_never_crash(mutations):
+    content = VALID
+    for position, length, replacement in mutations:
+        content = content[:position] + replacement + content[position + length :]
+    try:
+        models = parse_bpmn("fuzz.bpmn", content)
+    except InvalidArgumentError as exc:
+        message = str(exc)
+        models = []
+    else:
+        message = "parsed"
+    assert message
+    assert all(model.id for model in models)
