@@ -28,7 +28,7 @@ from zeebe_devengine import DevEngine
 from workers import rollout_store
 from workers.camunda_rest import CamundaApiError, CamundaRestClient
 from workers.demo_database import DemoDatabase, demo_database
-from workers.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
+from workers.deploy import NEVER_GIVE_UP, default_files, deploy
 from workers.devstub.config import StubConfig
 from workers.devstub.server import VerifyMeNowStub
 from workers.load import start_instances
@@ -240,7 +240,7 @@ async def _run(
     channel = create_channel(ZeebeSettings.from_env({"ZEEBE_ADDRESS": engine.grpc_address}))
     stack.push_async_callback(channel.close)
     client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
-    deployed = await deploy(client, sorted(BPMN_DIR.glob("*.bpmn")), address=engine.grpc_address)
+    deployed = await deploy(client, default_files(), address=engine.grpc_address)
     console.print("  deployed " + ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in deployed))
     console.print(
         f"  watch from another terminal: canary status --rest-address {engine.rest_url}"

@@ -125,8 +125,8 @@ SERVICE_TASKS: Final[dict[Element, tuple[JobType, str, str]]] = {
     Element.NOTIFY_ABORTED: (JobType.NOTIFY, EVENT_HEADER, NotifyEvent.ABORTED),
 }
 
-#: Retries of the `analyse` task: with the worker's backoff (5 s doubling, capped at 60 s)
-#: about three minutes of a database outage are retried before the incident.
+#: Retries of the `analyse` task: with the rollout tasks' backoff (full jitter below 5, 10,
+#: 20, 40, 60 s) up to about two minutes of a database outage are retried before the incident.
 ANALYSE_RETRIES: Final = 6
 #: Retries of every other service task.
 TASK_RETRIES: Final = 3
