@@ -7,9 +7,9 @@ from typing import Any
 import psycopg
 from pyzeebe import Job
 
-from workers.db import connect
 from workers.guarded import process
 from workers.guarded.plan import plan_rollout
+from workers.postgres.connection import connect
 
 PROCESS_INSTANCE_KEY = 2251799813690001
 

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from rollout_jobs import connector, in_step, rollout_job, started_variables
 
-from workers import rollout_store
 from workers.errors import DatabaseUnavailableError, InputError
 from workers.guarded.process import Element, Variable
+from workers.postgres import rollout_store
 from workers.tasks.rollout_analyse import make_analyse
 from workers.tasks.rollout_set_rate import make_set_rate
 

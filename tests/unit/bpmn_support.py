@@ -1,16 +1,12 @@
-"""Reading BPMN models and their pictures in tests: namespaces, bpmnlint, the picture's stamp."""
+"""Reading BPMN models and their pictures in tests: namespaces, parsing, the picture's stamp."""
 
 import hashlib
 import struct
-import subprocess
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
-import pytest
-
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
-BPMNLINT = BPMN_DIR / "node_modules" / ".bin" / "bpmnlint"
 #: Keyword of the model's SHA-256 in the pictures bpmn/render.mjs writes.
 HASH_KEYWORD = "bpmn-source-sha256"
 
@@ -47,19 +43,6 @@ def only_process(definitions: ET.Element) -> ET.Element:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def run_bpmnlint(model: Path) -> subprocess.CompletedProcess[str]:
-    if not BPMNLINT.exists():
-        pytest.fail(f"{BPMNLINT} is missing: run `make node` to install the locked npm tools")
-    return subprocess.run(
-        [str(BPMNLINT), "--max-warnings=0", str(model)],
-        cwd=BPMN_DIR,  # bpmnlint reads .bpmnlintrc from the working directory
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def svg_model_hash(svg: Path) -> str | None:

@@ -1,7 +1,8 @@
-"""The guarded-rollout BPMN model: its lint, its contract (workers/guarded/process.py), its picture.
+"""The guarded-rollout BPMN model: its contract (workers/guarded/process.py) and its picture.
 
 The workers, the CLI and Operate's per-element counts name these ids, messages, job types and
 variables; a rename on one side only would break a rollout at run time, so it breaks here.
+bpmnlint runs over it in tests/integration/test_bpmn_lint.py.
 """
 
 import json
@@ -17,7 +18,6 @@ from bpmn_support import (
     parse,
     png_text_chunks,
     q,
-    run_bpmnlint,
     sha256_of,
     svg_element_ids,
     svg_model_hash,
@@ -75,31 +75,6 @@ def output_mappings(element: ET.Element) -> dict[str, str]:
         o.get("target", ""): o.get("source", "")
         for o in element.findall("bpmn:extensionElements/zeebe:ioMapping/zeebe:output", NS)
     }
-
-
-# -- lint -------------------------------------------------------------------------------------
-
-
-def test_model_lints_clean_for_camunda_8_9_without_warnings():
-    result = run_bpmnlint(MODEL)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert output.strip() == "", f"bpmnlint reported something:\n{output}"
-
-
-def test_lint_catches_a_message_without_correlation_key(tmp_path):
-    """The config has teeth for this model too: a pause message nobody can correlate fails."""
-    broken = tmp_path / "broken.bpmn"
-    text = MODEL.read_text(encoding="utf-8")
-    needle = f'name="{Message.PAUSE}">'
-    assert needle in text
-    start = text.index(needle)
-    end = text.index("</bpmn:message>", start)
-    text = text[:start] + f'name="{Message.PAUSE}" />' + text[end + len("</bpmn:message>") :]
-    broken.write_text(text, encoding="utf-8")
-    result = run_bpmnlint(broken)
-    assert result.returncode != 0
-    assert "zeebe:Subscription" in result.stdout
 
 
 # -- the contract -----------------------------------------------------------------------------

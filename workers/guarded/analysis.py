@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workers.report.stats import failure_llr
+from workers.operate.report.stats import failure_llr
 
 #: The incident test's share of alpha; the failure test gets the rest.
 INCIDENT_ALPHA_SHARE = 0.2

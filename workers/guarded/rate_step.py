@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg
 
-from workers import rollout_store
 from workers.guarded.analysis import VersionFigures
 from workers.guarded.notification import reasons_of, step_of
 from workers.guarded.process import SetRateAction, StepKey, Variable
+from workers.postgres import rollout_store
 from workers.routing import format_rate
 
 #: The rollout store refuses longer reasons.
