@@ -1,5 +1,9 @@
 """Guarded-rollout plans: parsed from the command line, refused with one line, start variables."""
 
+import ast
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from workers.errors import InputError
@@ -105,3 +109,34 @@ def test_bad_input_is_refused_with_one_line(kwargs, message):
     with pytest.raises(InputError, match=message) as caught:
         plan_rollout(**arguments)
     assert "\n" not in str(caught.value)
+
+
+def imported_modules(module: str, seen: set[str] | None = None) -> set[str]:
+    """Every module `module` imports, following our own modules (and their packages)."""
+    seen = set() if seen is None else seen
+    spec = importlib.util.find_spec(module)
+    if module in seen or spec is None or spec.origin is None:
+        return seen
+    seen.add(module)
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "workers":
+                # importing a.b.c runs a/__init__.py and a/b/__init__.py too
+                for end in range(1, len(parts) + 1):
+                    imported_modules(".".join(parts[:end]), seen)
+            else:
+                seen.add(name)
+    return seen
+
+
+@pytest.mark.parametrize("module", ["workers.guarded.analysis", "workers.guarded.plan"])
+def test_the_analysis_and_the_plan_import_no_database_http_or_zeebe_client(module):
+    tops = {name.split(".")[0] for name in imported_modules(module)}
+    assert not tops & {"psycopg", "psycopg_pool", "httpx", "pyzeebe", "grpc", "rich"}

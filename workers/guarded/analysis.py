@@ -15,7 +15,7 @@ What decides
 
 The error rates, and why they hold over a whole rollout
 -------------------------------------------------------
-The failure test is the report's (workers/report/stats.py, CANARY.md): under H0 a failure is
+The failure test is the report's (workers/stats.py, CANARY.md): under H0 a failure is
 on the canary with probability s (the canary's share of the attempts), under H1 ("v2 fails
 `max_failure_ratio` times as often") with p1 = r s / (r s + 1 - s). Here the share is taken
 per *look*: each look adds the log-likelihood ratio of the failures recorded since the
@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workers.operate.report.stats import failure_llr
+from workers.stats import failure_llr
 
 #: The incident test's share of alpha; the failure test gets the rest.
 INCIDENT_ALPHA_SHARE = 0.2
