@@ -129,6 +129,22 @@ async def test_a_rate_changed_by_hand_is_reported_and_left_alone(database_url, d
     assert Variable.EXPECTED_RATE not in result  # the resume clears it, not this job
 
 
+async def test_resuming_after_a_hand_change_sets_the_steps_rate_and_starts_the_step(
+    database_url, db
+):
+    await rate_set_by_hand(db, 0.3)
+    variables = in_step(started_variables(steps="5%,50%"), 2) | {Variable.EXPECTED_RATE: 0.05}
+    result = await make_set_rate(connector(database_url))(
+        rollout_job(Element.SET_RATE_RESUMED, variables)
+    )
+    assert await rate_of(db) == 0.5
+    assert result[Variable.RATE_CHANGED_BY_HAND] is False
+    assert result[Variable.EXPECTED_RATE] == 0.5
+    assert Variable.STEP_STARTED_AT in result
+    [entry, *_] = await rollout_store.history(db, "verifymenow")
+    assert entry.reason == "guarded rollout step 2 of 3: 50%, resumed after a change by hand"
+
+
 async def test_a_redelivered_job_finding_its_own_rate_is_not_a_hand_change(database_url, db):
     await rate_set_by_hand(db, 0.05)  # where step 1 left it
     variables = in_step(started_variables(steps="5%,50%"), 2) | {Variable.EXPECTED_RATE: 0.05}
@@ -162,9 +178,12 @@ async def test_rollback_and_abort_set_zero_even_after_a_hand_change(database_url
 
 
 async def test_promote_full_sets_100_percent(database_url, db):
-    variables = in_step(started_variables(steps="5%,50%"), 1) | {Variable.PROMOTE_FULL: True}
+    # After the loop: no `step` in scope, promoteFull set by the message's catch event.
+    variables = started_variables(steps="5%,50%") | {Variable.PROMOTE_FULL: True}
     await make_set_rate(connector(database_url))(rollout_job(Element.SET_RATE_FULL, variables))
     assert await rate_of(db) == 1.0
+    [entry, *_] = await rollout_store.history(db, "verifymenow")
+    assert entry.reason == "guarded rollout promoted: 100% on request (promote --full)"
 
 
 async def test_an_unknown_rollout_fails_the_job_and_changes_nothing(database_url, db):

@@ -68,6 +68,7 @@ async def test_a_bug_is_reported_by_type_name_only():
     ("action", "expected"),
     [
         (SetRateAction.STEP, 0.5),
+        (SetRateAction.RESUME, 0.5),
         (SetRateAction.PROMOTE, 1.0),
         (SetRateAction.ROLLBACK, 0.0),
         (SetRateAction.ABORT, 0.0),

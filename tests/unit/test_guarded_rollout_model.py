@@ -221,6 +221,10 @@ def test_three_end_events_at_process_level_count_outcomes_apart(process, by_id, 
     assert top_level_ends == {EndEvent.PROMOTED, EndEvent.ROLLED_BACK}
     assert by_id[EndEvent.ABORTED] in by_id[Element.ABORT]
     assert targets(flows, Element.NOTIFY_PROMOTED) == [EndEvent.PROMOTED]
+    # After the loop the rate always goes to 100 %: a no-op when the last step was 100 %,
+    # the jump when promote-full ended the loop early.
+    assert targets(flows, Element.STEPS) == [Element.SET_RATE_FULL]
+    assert targets(flows, Element.SET_RATE_FULL) == [Element.NOTIFY_PROMOTED]
     names = {end: by_id[end].get("name") for end in EndEvent}
     assert names == {
         EndEvent.PROMOTED: "Promoted",
@@ -248,13 +252,19 @@ def test_each_look_waits_for_the_interval_a_pause_or_promote_full(by_id, flows, 
     }
 
 
-def test_both_pauses_wait_for_resume_and_the_manual_one_accepts_the_new_rate(by_id, messages):
+def test_both_pauses_wait_for_resume(by_id, messages):
     for resumed in (Element.RESUMED, Element.RESUMED_AFTER_MANUAL):
         assert message_name(by_id, messages, resumed) == Message.RESUME
-    # After a resume, `set rate` must not see its own expectation again and pause forever.
-    assert output_mappings(by_id[Element.RESUMED_AFTER_MANUAL]) == {
-        Variable.EXPECTED_RATE: "= null"
-    }
+        assert output_mappings(by_id[resumed]) == {}
+
+
+def test_a_resume_after_a_hand_change_sets_the_steps_rate_without_checking_again(by_id, flows):
+    # A `set rate` of its own (action resume), so nothing hangs on variable scopes: the
+    # step's `set rate` would find the hand-set rate again and pause forever.
+    assert targets(flows, Element.RESUMED_AFTER_MANUAL) == [Element.SET_RATE_RESUMED]
+    [joined] = targets(flows, Element.SET_RATE_RESUMED)
+    assert targets(flows, joined) == [Element.NOTIFY_STEP]
+    assert joined in targets(flows, "changed-by-hand")
 
 
 def test_approval_is_a_camunda_user_task_with_a_linked_form(by_id):

@@ -6,10 +6,11 @@ is here, once; tests/unit/test_guarded_rollout_model.py checks the XML against i
 The shape, in short: a message start event (correlation key = the rollout name, so Zeebe runs
 at most one rollout per name) -> notify "started" -> a sequential multi-instance sub-process
 over ``steps``. Each step: optional approval (a Camunda user task) -> ``set rate`` -> paused if
-the rate was changed by hand -> notify "step" -> unless the step is 100 %, a loop: wait for
-the interval timer (or a pause / promote-to-100 % message) -> ``analyse`` -> rollback (an error
-end event, caught on the sub-process), promote (next step), or continue. After the steps:
-set 100 % if promote-full skipped steps -> notify "promoted" -> end "Promoted". Rollback and
+the rate was changed by hand (then ``set rate`` again on resume) -> notify "step" -> unless
+the step is 100 %, a loop: wait for the interval timer (or a pause / promote-to-100 % message)
+-> ``analyse`` -> rollback (an error end event, caught on the sub-process), promote (next
+step), or continue. After the steps: set 100 % (a no-op after a 100 % step, the jump after
+promote-full) -> notify "promoted" -> end "Promoted". Rollback and
 the abort event sub-process set the rate to 0, notify, and end in their own end events, so
 Operate counts promoted, rolled-back and aborted rollouts apart.
 
@@ -50,6 +51,7 @@ EVENT_HEADER: Final = "event"
 
 class SetRateAction(StrEnum):
     STEP = "step"  # the step's rate
+    RESUME = "resume"  # the step's rate again, after a pause for a change by hand
     PROMOTE = "promote"  # 100 %, after promote-full skipped the remaining steps
     ROLLBACK = "rollback"  # 0
     ABORT = "abort"  # 0
@@ -79,6 +81,7 @@ class Element(StrEnum):
     SET_RATE = "set-rate"
     NOTIFY_MANUAL_PAUSE = "notify-manual-pause"
     RESUMED_AFTER_MANUAL = "resumed-after-manual"
+    SET_RATE_RESUMED = "set-rate-resumed"
     NOTIFY_STEP = "notify-step"
     WAIT_FOR_LOOK = "wait-for-look"
     INTERVAL_ELAPSED = "interval-elapsed"
@@ -113,6 +116,7 @@ SERVICE_TASKS: Final[dict[Element, tuple[JobType, str, str]]] = {
     Element.NOTIFY_STARTED: (JobType.NOTIFY, EVENT_HEADER, NotifyEvent.STARTED),
     Element.SET_RATE: (JobType.SET_RATE, ACTION_HEADER, SetRateAction.STEP),
     Element.NOTIFY_MANUAL_PAUSE: (JobType.NOTIFY, EVENT_HEADER, NotifyEvent.PAUSED),
+    Element.SET_RATE_RESUMED: (JobType.SET_RATE, ACTION_HEADER, SetRateAction.RESUME),
     Element.NOTIFY_STEP: (JobType.NOTIFY, EVENT_HEADER, NotifyEvent.STEP),
     Element.NOTIFY_PAUSED: (JobType.NOTIFY, EVENT_HEADER, NotifyEvent.PAUSED),
     Element.ANALYSE: (JobType.ANALYSE, "", ""),
@@ -185,9 +189,10 @@ CONDITIONS: Final[dict[str, str]] = {
     "to-rollback": f'= {Variable.VERDICT} = "rollback"',
     "to-step-passed": f'= {Variable.VERDICT} = "promote"',
     "to-notify-hold": f"= {Variable.HOLD_STARTED}",
-    "to-set-rate-full": f"= {Variable.PROMOTE_FULL}",
 }
-#: The multi-instance loop over the steps ends early once promote-full was requested.
+#: The multi-instance loop over the steps ends early once promote-full was requested. The
+#: catch event's output mapping sets it; whether Zeebe keeps it in the step's scope or
+#: propagates it up, the condition sees it, and nothing after the loop depends on it.
 STEPS_COMPLETION_CONDITION: Final = f"= {Variable.PROMOTE_FULL}"
 #: The timer between two looks.
 INTERVAL_TIMER: Final = f"= {Variable.INTERVAL}"

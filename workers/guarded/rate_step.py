@@ -112,8 +112,12 @@ def change_reason(action: SetRateAction, variables: Mapping[str, Any]) -> str:
     if action is SetRateAction.STEP:
         rate = format_rate(target_rate(action, step))
         text = f"guarded rollout{where}: {rate}{last}"
+    elif action is SetRateAction.RESUME:
+        rate = format_rate(target_rate(action, step))
+        text = f"guarded rollout{where}: {rate}, resumed after a change by hand"
     elif action is SetRateAction.PROMOTE:
-        text = f"guarded rollout promoted to 100% on request, skipping from{where}{last}"
+        early = " on request (promote --full)" if variables.get(Variable.PROMOTE_FULL) else ""
+        text = f"guarded rollout promoted: 100%{early}{last}"
     elif action is SetRateAction.ROLLBACK:
         text = f"guarded rollout rolled back at{where}: {why or 'v2 worse'}{_figures(variables)}"
     else:

@@ -1,6 +1,8 @@
 """The guarded rollout's `set rate` job: write the step's rate (or 0, or 100 %) to the store.
 
-Thin glue over `workers.guarded.rate_step`. The task header ``action`` says which rate; the
+Thin glue over `workers.guarded.rate_step`. The task header ``action`` says which rate (only
+``step`` checks for a change by hand; ``resume`` sets the step's rate after the person who
+paused the rollout resumed it; ``promote``, ``rollback`` and ``abort`` just act); the
 change is audited as ``rollout:<process instance key>`` with a reason naming the step and the
 last verdict. In a dry run nothing is written: the job only reports what it would have set.
 
@@ -47,7 +49,7 @@ def rate_variables(action: SetRateAction, step: RateStep, *, target: float) -> d
     if step.changed_by_hand:
         return variables
     variables[Variable.EXPECTED_RATE] = step.after
-    if action is SetRateAction.STEP:
+    if action in (SetRateAction.STEP, SetRateAction.RESUME):
         variables |= {
             Variable.STEP_STARTED_AT: step.at.isoformat(),
             Variable.STEP_LOOKS: 0,
