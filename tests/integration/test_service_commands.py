@@ -94,7 +94,7 @@ async def test_deploy_errors_are_one_line(args, message):
         (
             ["worker"],
             {"ZEEBE_CLIENT_ID": "id"},
-            "ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET must be set together",
+            "OAuth needs CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET (or ZEEBE_*), both",
         ),
         (
             ["worker"],
