@@ -28,8 +28,8 @@ BPMN subset (anything else with behaviour is refused at deploy time, naming the 
     intermediate catch events and timer boundary events (interrupting or not) with ISO-8601
     ``timeDuration``. Diagrams, documentation, lanes and modeler attributes are ignored.
 
-FEEL subset (`feel`): literals, names and dotted paths, comparisons, ``and``/``or``,
-``not()``, arithmetic, parentheses, with FEEL's null semantics.
+FEEL (`feel`): the expression language and the built-in functions Camunda 8.9 documents,
+with feel-scala's null semantics; unary tests for DMN (devengine/docs/feel.md).
 
 REST v2 subset (`rest_api`), with Camunda's JSON shapes and string keys: topology,
 process-definition search/get/xml, element-instance statistics per definition,

@@ -206,11 +206,11 @@ def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored()
         (
             [
                 exclusive_gateway("g"),
-                flow("g1", "g", "end", condition="= x in [1, 2]"),
+                flow("g1", "g", "end", condition="= x in [1, 2"),
                 flow("g2", "g", "end", condition="= x > 1"),
                 flow("t-g", "task", "g"),
             ],
-            "lists and filters",
+            "expected ']'",
         ),
         (
             [
