@@ -15,7 +15,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from workers.logs import configure_logging
-from workers.migrate import migrate
+from workers.postgres.migrations import migrate
 from workers.settings import LoggingSettings
 
 # Benchmarks print numbers; the code under test only speaks up when something is wrong.

@@ -28,8 +28,8 @@ from bench_support import (
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
 
-from workers import rollout_store
-from workers.load import synthetic_applicant
+from workers.operate.load import synthetic_applicant
+from workers.postgres import rollout_store
 
 MODEL = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
 

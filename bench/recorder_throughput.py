@@ -17,9 +17,9 @@ from datetime import timedelta
 import psycopg
 from bench_support import report, scratch_database, verify_job
 
-from workers.outcomes import Outcome
-from workers.recorder import OutcomeRecorder
-from workers.report import build_report
+from workers.operate.report import build_report
+from workers.postgres.outcomes import Outcome
+from workers.postgres.recorder import OutcomeRecorder
 from workers.routing import Decision, Rule
 from workers.settings import RecorderSettings
 

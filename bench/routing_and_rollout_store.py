@@ -22,8 +22,8 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_support import report, scratch_database, summary
 
-from workers import rollout_store
-from workers.rollout_cache import RolloutCache
+from workers.postgres import rollout_store
+from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import RolloutConfig, Strategy, decide
 
 

@@ -15,9 +15,9 @@ import time
 
 from bench_support import report, summary, verify_job
 
-from workers.devstub.config import StubConfig
-from workers.devstub.provider import StandInProvider
-from workers.devstub.server import VerifyMeNowStub
+from workers.demo.stub.config import StubConfig
+from workers.demo.stub.provider import StandInProvider
+from workers.demo.stub.server import VerifyMeNowStub
 from workers.tasks.verify_identity import make_verify_task
 from workers.verifymenow.v2 import VerifyMeNowV2
 

@@ -156,7 +156,7 @@ def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> None:
     # pyzeebe's debug lines print whole Job objects, variables (personal data) included.
     logging.getLogger("pyzeebe").setLevel(max(level, logging.INFO))
     # pyzeebe warns on every failed poll (every 5 s per task) during a gateway outage;
-    # zeebe_connection.GatewayWatch logs each outage once, with its duration, instead.
+    # runtime.gateway_watch.GatewayWatch logs each outage once, with its duration, instead.
     poller = logging.getLogger("pyzeebe.worker.job_poller")
     if not any(isinstance(f, _OutageNoiseFilter) for f in poller.filters):
         poller.addFilter(_OutageNoiseFilter())

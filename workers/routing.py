@@ -39,7 +39,7 @@ class Strategy(StrEnum):
 
 
 class Rule(StrEnum):
-    """What decided a routing outcome; written to the `canaryRule` process variable."""
+    """What decided a routing outcome; the choose-version task writes it into the process."""
 
     STICKY = "sticky"
     RANDOM = "random"
@@ -81,15 +81,6 @@ class Decision(NamedTuple):
     bucket: float | None
     #: The rate the decision was made with (None for the fallback: no rate was known).
     rate: float | None
-
-    def as_variables(self) -> dict[str, object]:
-        """The process variables a choose-version job sets; `useVersion` is a NUMBER."""
-        return {
-            "useVersion": self.version,
-            "canaryBucket": self.bucket,
-            "canaryRate": self.rate,
-            "canaryRule": self.rule.value,
-        }
 
 
 def rate_threshold(rate: float) -> int:

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from workers import process
 from workers.errors import ConfigError
 from workers.routing import Version, parse_version
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-DEFAULT_ROLLOUT = "verifymenow"
-DEFAULT_SUBJECT_VARIABLE = "applicantId"
+DEFAULT_ROLLOUT = process.MODEL_ROLLOUT
+DEFAULT_SUBJECT_VARIABLE = process.APPLICANT_ID
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}

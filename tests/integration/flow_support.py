@@ -14,13 +14,13 @@ from typing import Any
 import psycopg
 from pyzeebe import ZeebeClient
 
-from workers import rollout_store
-from workers.camunda_rest import CamundaRestClient
-from workers.deploy import BPMN_DIR, deploy
-from workers.devstub.server import VerifyMeNowStub
-from workers.service import RunningService, running_service
+from workers.demo.stub.server import VerifyMeNowStub
+from workers.operate.camunda_rest import CamundaRestClient
+from workers.operate.deploy import BPMN_DIR, deploy
+from workers.operate.status import Status, VersionStatus, collect_status
+from workers.postgres import rollout_store
+from workers.runtime.service import RunningService, running_service
 from workers.settings import CamundaRestSettings, ServiceSettings
-from workers.status import Status, VersionStatus, collect_status
 
 MODEL = BPMN_DIR / "identity-verification.bpmn"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from workers import demo_database
+from workers.demo import database as demo_database
 from workers.errors import DatabaseUnavailableError
 
 pytestmark = pytest.mark.postgres

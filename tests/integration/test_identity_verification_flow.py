@@ -27,8 +27,8 @@ from pyzeebe.proto.gateway_pb2 import (
 )
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
-from workers.camunda_rest import CamundaRestClient
-from workers.devstub.config import StubConfig
+from workers.demo.stub.config import StubConfig
+from workers.operate.camunda_rest import CamundaRestClient
 from workers.settings import CamundaRestSettings, VerifyMeNowSettings
 from workers.tasks.verify_input import parse_verification_input
 from workers.verifymenow.idempotency import idempotency_key

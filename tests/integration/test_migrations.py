@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from workers.errors import MigrationError
-from workers.migrate import Migration, load_migrations, migrate
+from workers.postgres.migrations import Migration, load_migrations, migrate
 
 pytestmark = pytest.mark.postgres
 

@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from pyzeebe import Job
 
-from workers.outcomes import Outcome
-from workers.recorder import OutcomeRecorder, RecorderStats
+from workers.postgres.outcomes import Outcome
+from workers.postgres.recorder import OutcomeRecorder, RecorderStats
 from workers.routing import Decision, Rule
 from workers.settings import RecorderSettings
 

@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from workers.cli import main
-from workers.report import ReportSettings, Verdict, build_report
-from workers.report.model import Report
+from workers.operate.report import ReportSettings, Verdict, build_report
+from workers.operate.report.model import Report
 
 pytestmark = pytest.mark.postgres
 
@@ -400,7 +400,7 @@ def test_prune_refuses_a_bad_age_and_deletes_nothing(database_url, capsys):
 async def test_a_rollout_with_nothing_recorded_reports_not_enough_data(database_url):
     from rich.console import Console  # noqa: PLC0415
 
-    from workers.report import render_report  # noqa: PLC0415
+    from workers.operate.report import render_report  # noqa: PLC0415
 
     result = await report(database_url, since=None)
     assert result.test.verdict is Verdict.NOT_ENOUGH_DATA

@@ -8,9 +8,9 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from workers import rollout_store
 from workers.backoff import Backoff
-from workers.rollout_cache import RolloutCache
+from workers.postgres import rollout_store
+from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Rule
 
 pytestmark = pytest.mark.postgres

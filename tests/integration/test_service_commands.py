@@ -17,7 +17,7 @@ from flow_support import (
     wait_for_status,
 )
 
-from workers.devstub.config import StubConfig
+from workers.demo.stub.config import StubConfig
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 
@@ -122,7 +122,7 @@ async def test_worker_configuration_is_checked_at_start(args, env, message, data
 
 
 async def test_load_starts_the_requested_instances(zeebe_target, zeebe_client, database_url):
-    from workers.deploy import deploy  # noqa: PLC0415
+    from workers.operate.deploy import deploy  # noqa: PLC0415
 
     await deploy(zeebe_client, [MODEL], address=zeebe_target.grpc_address)
     baseline = await current_status(zeebe_target.rest_url)

@@ -16,14 +16,15 @@ import pytest
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
-from workers.camunda_rest import CamundaRestClient
+from workers import process
 from workers.cli import build_parser
+from workers.operate.camunda_rest import CamundaRestClient
+from workers.operate.status import Status, collect_status
 from workers.settings import CamundaRestSettings, camunda_rest_address
-from workers.status import Status, collect_status
 
 pytestmark = [pytest.mark.engine, pytest.mark.postgres]
 
-BPMN = Path(__file__).resolve().parents[2] / "bpmn" / "identity-verification.bpmn"
+BPMN = Path(__file__).resolve().parents[2] / "bpmn" / process.BPMN_FILE
 PER_VERSION = 6
 #: What each version's six verify jobs do, in order.
 PLAN = ("verified", "verified", "rejected", "unreadable", "incident", "waiting")

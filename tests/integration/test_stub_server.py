@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from workers.cli import main
-from workers.devstub.config import StubConfig, VersionBehaviour
-from workers.devstub.server import VerifyMeNowStub
+from workers.demo.stub.config import StubConfig, VersionBehaviour
+from workers.demo.stub.server import VerifyMeNowStub
 from workers.verifymenow.errors import (
     DocumentUnreadableError,
     IdentityRejectedError,

@@ -27,8 +27,8 @@ from pyzeebe import ZeebeClient, create_insecure_channel
 from structlog.testing import capture_logs
 from zeebe_devengine import DevEngine
 
-from workers.deploy import deploy
-from workers.devstub.config import StubConfig
+from workers.demo.stub.config import StubConfig
+from workers.operate.deploy import deploy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 

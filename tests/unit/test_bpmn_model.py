@@ -1,24 +1,26 @@
-"""The identity-verification BPMN model: its lint, its contract with the workers, its picture.
+"""The identity-verification BPMN model: its contract with the workers, and its picture.
 
-Element ids, job types and error codes are a contract: the workers, the integration tests and
-Operate's per-element counts all name them. The picture must show the model as committed:
-bpmn/render.mjs stamps the model's SHA-256 into the SVG and the PNG, and these tests compare.
+Element ids, job types and error codes are a contract, held by `workers.process`: the
+workers, the integration tests and Operate's per-element counts all name them, and these tests
+check the XML against that module (bpmnlint runs in tests/integration/test_bpmn_lint.py).
+The picture must show the model as committed: bpmn/render.mjs stamps the model's SHA-256 into
+the SVG and the PNG, and these tests compare.
 """
 
 import hashlib
 import struct
-import subprocess
 import xml.etree.ElementTree as ET
 import zlib
 from pathlib import Path
 
 import pytest
 
+from workers import process
+
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
-MODEL = BPMN_DIR / "identity-verification.bpmn"
+MODEL = BPMN_DIR / process.BPMN_FILE
 SVG = BPMN_DIR / "identity-verification.svg"
 PNG = BPMN_DIR / "identity-verification.png"
-BPMNLINT = BPMN_DIR / "node_modules" / ".bin" / "bpmnlint"
 HASH_KEYWORD = "bpmn-source-sha256"
 RERENDER = "the picture is stale: run `node bpmn/render.mjs` and commit both pictures"
 
@@ -41,40 +43,28 @@ SUPPORTED_KINDS = {
     "sequenceFlow",
 }
 SERVICE_TASKS = {
-    "choose-version": ("Choose verification version", "choose-version"),
-    "verify-identity-v1": ("Verify identity (v1)", "verify-identity-v1"),
-    "verify-identity-v2": ("Verify identity (v2)", "verify-identity-v2"),
+    process.CHOOSE_VERSION: "Choose verification version",
+    process.verify_task(1): "Verify identity (v1)",
+    process.verify_task(2): "Verify identity (v2)",
 }
 ERROR_CODES = {
-    "error-identity-rejected": "IDENTITY_REJECTED",
-    "error-document-unreadable": "DOCUMENT_UNREADABLE",
+    "error-identity-rejected": process.IDENTITY_REJECTED,
+    "error-document-unreadable": process.DOCUMENT_UNREADABLE,
+}
+END_NAMES = {
+    process.IDENTITY_REJECTED: "Application rejected (v{version})",
+    process.DOCUMENT_UNREADABLE: "New document requested (v{version})",
 }
 # boundary event -> (task it sits on, errorCode it catches, end event it leads to, end's name)
 BOUNDARIES = {
-    "v1-identity-rejected": (
-        "verify-identity-v1",
-        "IDENTITY_REJECTED",
-        "application-rejected-v1",
-        "Application rejected (v1)",
-    ),
-    "v1-document-unreadable": (
-        "verify-identity-v1",
-        "DOCUMENT_UNREADABLE",
-        "document-unreadable-v1",
-        "New document requested (v1)",
-    ),
-    "v2-identity-rejected": (
-        "verify-identity-v2",
-        "IDENTITY_REJECTED",
-        "application-rejected-v2",
-        "Application rejected (v2)",
-    ),
-    "v2-document-unreadable": (
-        "verify-identity-v2",
-        "DOCUMENT_UNREADABLE",
-        "document-unreadable-v2",
-        "New document requested (v2)",
-    ),
+    process.boundary_event(version, code): (
+        process.verify_task(version),
+        code,
+        process.error_end(version, code),
+        END_NAMES[code].format(version=version),
+    )
+    for version in (1, 2)
+    for code in process.ERROR_CODES
 }
 
 
@@ -98,15 +88,15 @@ def definitions() -> ET.Element:
 
 
 @pytest.fixture(scope="module")
-def process(definitions: ET.Element) -> ET.Element:
+def model_process(definitions: ET.Element) -> ET.Element:
     found = definitions.findall("bpmn:process", NS)
     assert len(found) == 1, "the model holds exactly one process"
     return found[0]
 
 
 @pytest.fixture(scope="module")
-def by_id(process: ET.Element) -> dict[str, ET.Element]:
-    return {element.get("id", ""): element for element in process}
+def by_id(model_process: ET.Element) -> dict[str, ET.Element]:
+    return {element.get("id", ""): element for element in model_process}
 
 
 def outgoing_targets(by_id: dict[str, ET.Element], node_id: str) -> list[str]:
@@ -121,67 +111,45 @@ def model_sha256() -> str:
     return hashlib.sha256(MODEL.read_bytes()).hexdigest()
 
 
-def run_bpmnlint(model: Path) -> subprocess.CompletedProcess[str]:
-    if not BPMNLINT.exists():
-        pytest.fail(f"{BPMNLINT} is missing: run `make node` to install the locked npm tools")
-    return subprocess.run(
-        [str(BPMNLINT), "--max-warnings=0", str(model)],
-        cwd=BPMN_DIR,  # bpmnlint reads .bpmnlintrc from the working directory
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-# -- lint -------------------------------------------------------------------------------------
-
-
-def test_model_lints_clean_for_camunda_8_9_without_warnings():
-    result = run_bpmnlint(MODEL)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert output.strip() == "", f"bpmnlint reported something:\n{output}"
-
-
-def test_lint_catches_a_missing_error_code_and_a_broken_condition(tmp_path):
-    """The lint config has teeth: Camunda-specific breakage in a copy of the model fails it."""
-    broken = tmp_path / "broken.bpmn"
-    text = MODEL.read_text(encoding="utf-8")
-    for good, bad in (
-        (' errorCode="IDENTITY_REJECTED"', ""),
-        ("= useVersion = 2", "= useVersion = "),
-    ):
-        assert text.count(good) == 1, f"the model no longer contains {good!r}"
-        text = text.replace(good, bad)
-    broken.write_text(text, encoding="utf-8")
-    result = run_bpmnlint(broken)
-    assert result.returncode != 0
-    assert "must have property <errorCode>" in result.stdout
-    assert "to-v2" in result.stdout
-    assert "not a valid FEEL expression" in result.stdout
-
-
 # -- the contract -----------------------------------------------------------------------------
 
 
-def test_process_is_executable_identity_verification_for_camunda_8_9(definitions, process):
-    assert process.get("id") == "identity-verification"
-    assert process.get("name") == "Identity verification"
-    assert process.get("isExecutable") == "true"
+def test_every_element_the_contract_names_is_in_the_model(by_id):
+    """Renaming an element in the Modeler fails here, not as a silent zero in `canary status`."""
+    named = {
+        process.START_EVENT,
+        process.CHOOSE_VERSION,
+        process.SPLIT_GATEWAY,
+        process.JOIN_GATEWAY,
+        process.END_VERIFIED,
+    }
+    for version in (1, 2):
+        named |= {process.verify_task(version)}
+        named |= {process.boundary_event(version, code) for code in process.ERROR_CODES}
+        named |= {process.error_end(version, code) for code in process.ERROR_CODES}
+    assert named - set(by_id) == set()
+
+
+def test_process_is_executable_identity_verification_for_camunda_8_9(definitions, model_process):
+    assert model_process.get("id") == process.PROCESS_ID
+    assert model_process.get("name") == "Identity verification"
+    assert model_process.get("isExecutable") == "true"
     assert definitions.get(q("modeler:executionPlatform")) == "Camunda Cloud"
     assert definitions.get(q("modeler:executionPlatformVersion")) == "8.9.0"
 
 
-def test_only_element_kinds_the_dev_engine_supports(process):
-    kinds = {local_name(element) for element in process}
+def test_only_element_kinds_the_dev_engine_supports(model_process):
+    kinds = {local_name(element) for element in model_process}
     assert kinds <= SUPPORTED_KINDS, f"unsupported: {sorted(kinds - SUPPORTED_KINDS)}"
-    for boundary in process.findall("bpmn:boundaryEvent", NS):
+    for boundary in model_process.findall("bpmn:boundaryEvent", NS):
         definitions = [
             local_name(child) for child in boundary if local_name(child).endswith("Definition")
         ]
         assert definitions == ["errorEventDefinition"], boundary.get("id")
-    for event in [*process.findall("bpmn:startEvent", NS), *process.findall("bpmn:endEvent", NS)]:
+    for event in [
+        *model_process.findall("bpmn:startEvent", NS),
+        *model_process.findall("bpmn:endEvent", NS),
+    ]:
         assert not [c for c in event if local_name(c).endswith("Definition")], "blank events only"
 
 
@@ -193,65 +161,66 @@ def test_element_ids_are_distinct(definitions):
 
 @pytest.mark.parametrize(("task_id", "expected"), SERVICE_TASKS.items())
 def test_service_task_job_type_and_retries(by_id, task_id, expected):
-    name, job_type = expected
     task = by_id[task_id]
     assert local_name(task) == "serviceTask"
-    assert task.get("name") == name
+    assert task.get("name") == expected
     definition = task.find("bpmn:extensionElements/zeebe:taskDefinition", NS)
     assert definition is not None
-    assert definition.get("type") == job_type
+    assert definition.get("type") == task_id, "element id and job type are the same word"
     assert definition.get("retries") == "3"
 
 
 def test_choose_version_follows_the_verifymenow_rollout(by_id):
-    headers = by_id["choose-version"].findall(
+    headers = by_id[process.CHOOSE_VERSION].findall(
         "bpmn:extensionElements/zeebe:taskHeaders/zeebe:header", NS
     )
-    assert {h.get("key"): h.get("value") for h in headers} == {"rollout": "verifymenow"}
+    assert {h.get("key"): h.get("value") for h in headers} == {
+        process.ROLLOUT_HEADER: process.MODEL_ROLLOUT
+    }
 
 
 def test_start_leads_to_choose_version_then_the_split(by_id):
-    assert local_name(by_id["application-submitted"]) == "startEvent"
-    assert by_id["application-submitted"].get("name") == "Application submitted"
-    assert outgoing_targets(by_id, "application-submitted") == ["choose-version"]
-    assert outgoing_targets(by_id, "choose-version") == ["which-version"]
+    assert local_name(by_id[process.START_EVENT]) == "startEvent"
+    assert by_id[process.START_EVENT].get("name") == "Application submitted"
+    assert outgoing_targets(by_id, process.START_EVENT) == [process.CHOOSE_VERSION]
+    assert outgoing_targets(by_id, process.CHOOSE_VERSION) == [process.SPLIT_GATEWAY]
 
 
 def test_split_sends_use_version_2_to_v2_and_everything_else_to_v1(by_id):
-    gateway = by_id["which-version"]
+    gateway = by_id[process.SPLIT_GATEWAY]
     assert local_name(gateway) == "exclusiveGateway"
     assert gateway.get("name") == "Which version?"
     assert gateway.get("default") == "to-v1"
 
     to_v2, to_v1 = by_id["to-v2"], by_id["to-v1"]
     assert (to_v2.get("sourceRef"), to_v2.get("targetRef")) == (
-        "which-version",
-        "verify-identity-v2",
+        process.SPLIT_GATEWAY,
+        process.verify_task(2),
     )
     assert to_v2.get("name") == "v2"
     condition = to_v2.find("bpmn:conditionExpression", NS)
     assert condition is not None
-    assert (condition.text or "").strip() == "= useVersion = 2"
+    assert (condition.text or "").strip() == f"= {process.USE_VERSION} = 2"
 
     assert (to_v1.get("sourceRef"), to_v1.get("targetRef")) == (
-        "which-version",
-        "verify-identity-v1",
+        process.SPLIT_GATEWAY,
+        process.verify_task(1),
     )
     assert to_v1.get("name") == "v1, default"
     assert to_v1.find("bpmn:conditionExpression", NS) is None
-    assert sorted(outgoing_targets(by_id, "which-version")) == [
-        "verify-identity-v1",
-        "verify-identity-v2",
+    assert sorted(outgoing_targets(by_id, process.SPLIT_GATEWAY)) == [
+        process.verify_task(1),
+        process.verify_task(2),
     ]
 
 
 def test_both_versions_join_and_end_identity_verified(by_id):
-    assert outgoing_targets(by_id, "verify-identity-v1") == ["versions-joined"]
-    assert outgoing_targets(by_id, "verify-identity-v2") == ["versions-joined"]
-    assert local_name(by_id["versions-joined"]) == "exclusiveGateway"
-    assert outgoing_targets(by_id, "versions-joined") == ["identity-verified"]
-    assert local_name(by_id["identity-verified"]) == "endEvent"
-    assert by_id["identity-verified"].get("name") == "Identity verified"
+    assert outgoing_targets(by_id, process.verify_task(1)) == [process.JOIN_GATEWAY]
+    assert outgoing_targets(by_id, process.verify_task(2)) == [process.JOIN_GATEWAY]
+    assert local_name(by_id[process.JOIN_GATEWAY]) == "exclusiveGateway"
+    assert outgoing_targets(by_id, process.JOIN_GATEWAY) == [process.END_VERIFIED]
+    assert local_name(by_id[process.END_VERIFIED]) == "endEvent"
+    assert by_id[process.END_VERIFIED].get("name") == "Identity verified"
 
 
 def test_error_definitions_carry_the_workers_error_codes(definitions):
@@ -277,13 +246,13 @@ def test_error_boundary_sits_on_its_branch_and_ends_on_its_own_path(
     assert by_id[end_id].get("name") == end_name
 
 
-def test_each_verify_task_catches_both_codes_with_its_own_boundaries(process):
+def test_each_verify_task_catches_both_codes_with_its_own_boundaries(model_process):
     caught: dict[str, set[str]] = {}
-    for boundary in process.findall("bpmn:boundaryEvent", NS):
+    for boundary in model_process.findall("bpmn:boundaryEvent", NS):
         caught.setdefault(boundary.get("attachedToRef", ""), set()).add(boundary.get("id", ""))
     assert caught == {
-        "verify-identity-v1": {"v1-identity-rejected", "v1-document-unreadable"},
-        "verify-identity-v2": {"v2-identity-rejected", "v2-document-unreadable"},
+        process.verify_task(v): {process.boundary_event(v, code) for code in process.ERROR_CODES}
+        for v in (1, 2)
     }
 
 
@@ -301,7 +270,7 @@ def test_incoming_and_outgoing_lists_match_the_sequence_flows(by_id):
 def test_every_flow_element_is_drawn_exactly_once(definitions, by_id):
     plane = definitions.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
     assert plane is not None
-    assert plane.get("bpmnElement") == "identity-verification"
+    assert plane.get("bpmnElement") == process.PROCESS_ID
     shapes = [s.get("bpmnElement") for s in plane.findall("bpmndi:BPMNShape", NS)]
     edges = plane.findall("bpmndi:BPMNEdge", NS)
     flows = sorted(i for i, e in by_id.items() if local_name(e) == "sequenceFlow")

@@ -10,15 +10,16 @@ import httpx
 import pytest
 from rich.console import Console
 
-from workers.camunda_rest import (
+from workers.errors import ConfigError
+from workers.operate.camunda_rest import (
     CamundaAuthError,
     CamundaResponseError,
     CamundaRestClient,
     CamundaUnavailableError,
 )
-from workers.errors import ConfigError
+from workers.operate.status import collect_status
+from workers.operate.status_view import status_view, watch
 from workers.settings import CamundaRestSettings
-from workers.status import collect_status, status_view, watch
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

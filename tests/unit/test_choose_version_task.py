@@ -6,8 +6,13 @@ import structlog
 from pyzeebe import Job, ZeebeTaskRouter
 from structlog.testing import capture_logs
 
+from workers import process
 from workers.routing import Decision, RolloutConfig, Rule, Strategy, decide, fallback
-from workers.tasks.choose_version import TASK_TYPE, make_choose_version, register_choose_version
+from workers.tasks.choose_version import (
+    decision_variables,
+    make_choose_version,
+    register_choose_version,
+)
 
 
 def make_job(
@@ -15,7 +20,7 @@ def make_job(
 ) -> Job:
     return Job(
         key=2251799813685400,
-        type=TASK_TYPE,
+        type=process.CHOOSE_VERSION,
         process_instance_key=pik,
         bpmn_process_id="identity-verification",
         process_definition_version=1,
@@ -149,3 +154,11 @@ def test_registration_fetches_only_the_subject_variable():
     (registered,) = router.tasks
     assert registered.type == "choose-version"
     assert registered.config.variables_to_fetch == ["customerId"]
+
+
+def test_decision_variables_carry_use_version_as_a_number():
+    variables = decision_variables(decide(RolloutConfig("r", 1.0, Strategy.STICKY, "salt"), "a"))
+    assert variables["useVersion"] == 2
+    assert isinstance(variables["useVersion"], int)
+    assert set(variables) == {"useVersion", "canaryBucket", "canaryRate", "canaryRule"}
+    assert variables["canaryRule"] == "sticky"

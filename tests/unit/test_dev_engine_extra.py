@@ -16,7 +16,7 @@ def engine_not_installed(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     # A None entry makes `import zeebe_devengine` raise ModuleNotFoundError, as when absent.
     monkeypatch.setitem(sys.modules, "zeebe_devengine", None)
-    monkeypatch.delitem(sys.modules, "workers.demo", raising=False)
+    monkeypatch.delitem(sys.modules, "workers.demo.run", raising=False)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from pyzeebe import JobController
 from verify_support import FakeZeebeAdapter, make_job
 
-from workers.outcomes import Outcome
+from workers.postgres.outcomes import Outcome
 from workers.tasks.failure_policy import (
     Backoff,
     FailJob,

@@ -4,7 +4,7 @@ import grpc
 from structlog.testing import capture_logs
 
 from workers.backoff import Backoff
-from workers.zeebe_connection import GatewayWatch
+from workers.runtime.gateway_watch import GatewayWatch
 
 
 class Clock:

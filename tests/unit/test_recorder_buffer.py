@@ -5,8 +5,8 @@ from typing import Any
 from pyzeebe import Job
 from structlog.testing import capture_logs
 
-from workers.outcomes import Outcome
-from workers.recorder import OutcomeRecorder
+from workers.postgres.outcomes import Outcome
+from workers.postgres.recorder import OutcomeRecorder
 from workers.routing import Decision, Rule
 from workers.settings import RecorderSettings
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from workers.report.stats import (
+from workers.operate.report.stats import (
     Stratum,
     canary_failure_probability,
     failure_llr,
@@ -109,7 +109,7 @@ def test_split_test_with_rates_of_zero_only_is_certain():
 def test_chart_buckets_shorter_than_a_second_are_labelled_in_tenths():
     from datetime import timedelta  # noqa: PLC0415
 
-    from workers.report.render import _duration  # noqa: PLC0415
+    from workers.operate.report.render import _duration  # noqa: PLC0415
 
     assert [_duration(timedelta(seconds=s)) for s in (0.16, 1, 2.5, 30, 300)] == [
         "0.2s",

@@ -149,14 +149,6 @@ def test_random_strategy_share_is_within_the_binomial_interval():
     assert low <= v2 <= high
 
 
-def test_decision_variables_carry_use_version_as_a_number():
-    variables = decide(sticky(1.0), "a").as_variables()
-    assert variables["useVersion"] == 2
-    assert isinstance(variables["useVersion"], int)
-    assert set(variables) == {"useVersion", "canaryBucket", "canaryRate", "canaryRule"}
-    assert variables["canaryRule"] == "sticky"
-
-
 def test_fallback_decision_has_no_bucket_or_rate():
     decision = fallback(1)
     assert (decision.version, decision.rule, decision.bucket, decision.rate) == (

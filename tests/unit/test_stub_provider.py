@@ -8,8 +8,8 @@ import statistics
 
 import pytest
 
-from workers.devstub.config import StubConfig, StubConfigError, VersionBehaviour
-from workers.devstub.provider import StandInProvider
+from workers.demo.stub.config import StubConfig, StubConfigError, VersionBehaviour
+from workers.demo.stub.provider import StandInProvider
 
 V1_BODY = {
     "reference": "A-1",

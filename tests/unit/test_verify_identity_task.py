@@ -17,9 +17,10 @@ from verify_support import (
     valid_variables,
 )
 
-from workers.outcomes import Outcome
+from workers import process
+from workers.postgres.outcomes import Outcome
 from workers.tasks.failure_policy import FailJob, FailurePolicy, JobVerdictError, ThrowBpmnError
-from workers.tasks.verify_identity import TASK_TYPES, make_verify_task, register_verify_task
+from workers.tasks.verify_identity import make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
 
@@ -189,7 +190,7 @@ def registered(version: int, provider: Provider, **kwargs):
     register_verify_task(
         router, task_for(version, provider), version=version, request_timeout=5.0, **kwargs
     )
-    return router.get_task(TASK_TYPES[version])
+    return router.get_task(process.verify_task(version))
 
 
 def test_registration_fetches_only_the_inputs_with_a_timeout_well_above_the_request():

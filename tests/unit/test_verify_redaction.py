@@ -27,9 +27,10 @@ from verify_support import (
     valid_variables,
 )
 
+from workers import process
 from workers.logs import configure_logging
 from workers.settings import LoggingSettings
-from workers.tasks.verify_identity import TASK_TYPES, make_verify_task, register_verify_task
+from workers.tasks.verify_identity import make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
 
@@ -98,7 +99,9 @@ async def run_every_path() -> list[tuple[str, dict[str, Any]]]:
             router, make_verify_task(client, version=version), version=version, request_timeout=1
         )
         job = make_job(version, variables=variables, retries=retries)
-        await router.get_task(TASK_TYPES[version]).job_handler(job, JobController(job, adapter))
+        await router.get_task(process.verify_task(version)).job_handler(
+            job, JobController(job, adapter)
+        )
     assert len(adapter.calls) == len(runs)
     return adapter.calls
 

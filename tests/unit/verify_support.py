@@ -5,7 +5,7 @@ from typing import Any
 
 from pyzeebe import Job
 
-from workers.outcomes import Outcome
+from workers.postgres.outcomes import Outcome
 
 #: Personal data of one applicant; no test may find any of these values in logs or messages.
 GIVEN_NAME = "Griselda"

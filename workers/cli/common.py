@@ -14,7 +14,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from workers.db import connect
+from workers.postgres.connection import connect
 from workers.settings import DatabaseSettings, default_actor
 
 

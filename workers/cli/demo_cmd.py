@@ -63,7 +63,7 @@ async def run(args: argparse.Namespace) -> int:
     from rich.console import Console  # noqa: PLC0415
 
     with dev_engine_required():  # the demo runs the dev engine, an optional extra
-        from workers.demo import DemoOptions, run_demo  # noqa: PLC0415
+        from workers.demo.run import DemoOptions, run_demo  # noqa: PLC0415
 
     if args.instances < 1:
         raise InputError("--instances must be at least 1")

@@ -29,9 +29,9 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 async def run(args: argparse.Namespace) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
-    from workers.deploy import check_files, default_files, deploy  # noqa: PLC0415
+    from workers.operate.deploy import check_files, default_files, deploy  # noqa: PLC0415
+    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
     from workers.settings import ZeebeSettings  # noqa: PLC0415
-    from workers.zeebe_connection import create_channel  # noqa: PLC0415
 
     paths = check_files([Path(f) for f in args.files] if args.files else default_files())
     environ = dict(os.environ)

@@ -31,10 +31,11 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 async def run(args: argparse.Namespace) -> int:
     from pyzeebe import ZeebeClient  # noqa: PLC0415
 
-    from workers.deploy import NEVER_GIVE_UP  # noqa: PLC0415
-    from workers.load import start_instances  # noqa: PLC0415
+    from workers.operate.deploy import NEVER_GIVE_UP  # noqa: PLC0415
+    from workers.operate.load import start_instances  # noqa: PLC0415
+    from workers.runtime.gateway_watch import GatewayWatch  # noqa: PLC0415
+    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
     from workers.settings import ZeebeSettings  # noqa: PLC0415
-    from workers.zeebe_connection import GatewayWatch, create_channel  # noqa: PLC0415
 
     if not args.per_second > 0:
         raise InputError("--per-second must be greater than 0")

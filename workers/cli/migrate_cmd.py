@@ -18,7 +18,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workers.migrate import migrate  # noqa: PLC0415  (keep `canary --help` light)
+    from workers.postgres.migrations import migrate  # noqa: PLC0415  (keep `canary --help` light)
 
     async with database(args) as conn:
         result = await migrate(conn)

@@ -56,7 +56,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def add_override(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         version = parse_version(args.version)
@@ -89,7 +89,7 @@ async def add_override(args: argparse.Namespace) -> int:
 
 
 async def remove_override(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         change = await rollout_store.remove_override(
@@ -113,7 +113,7 @@ async def remove_override(args: argparse.Namespace) -> int:
 
 
 async def list_overrides(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         rows = await rollout_store.list_overrides(conn, args.rollout)

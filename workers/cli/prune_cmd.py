@@ -29,8 +29,8 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workers.retention import prune  # noqa: PLC0415
-    from workers.rollout_store import get_rollout  # noqa: PLC0415
+    from workers.postgres.retention import prune  # noqa: PLC0415
+    from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
     from workers.time_spans import parse_span  # noqa: PLC0415
 
     older_than = parse_span(args.older_than, flag="--older-than")

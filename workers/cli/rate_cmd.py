@@ -51,7 +51,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def show_rate(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         if args.name:
@@ -88,7 +88,7 @@ async def show_rate(args: argparse.Namespace) -> int:
 
 
 async def set_rate(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.value)
@@ -136,7 +136,7 @@ def describe_change(row: Any) -> str:
 
 
 async def show_history(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         rows = await rollout_store.history(conn, args.name, limit=args.limit)

@@ -70,9 +70,9 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 async def run(args: argparse.Namespace) -> int:
     from workers.errors import InputError  # noqa: PLC0415
-    from workers.report import ReportSettings, build_report  # noqa: PLC0415
-    from workers.report.plot import check_plot_path, write_plot  # noqa: PLC0415
-    from workers.report.render import print_report  # noqa: PLC0415
+    from workers.operate.report import ReportSettings, build_report  # noqa: PLC0415
+    from workers.operate.report.plot import check_plot_path, write_plot  # noqa: PLC0415
+    from workers.operate.report.render import print_report  # noqa: PLC0415
     from workers.time_spans import parse_span  # noqa: PLC0415
 
     # Everything a person typed is checked before the database is touched.

@@ -53,7 +53,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def create_rollout(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     try:
         rate = parse_rate(args.rate)
@@ -76,7 +76,7 @@ async def create_rollout(args: argparse.Namespace) -> int:
 
 
 async def set_strategy(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         change = await rollout_store.set_strategy(
@@ -103,7 +103,7 @@ async def set_strategy(args: argparse.Namespace) -> int:
 
 
 async def reshuffle_rollout(args: argparse.Namespace) -> int:
-    from workers import rollout_store  # noqa: PLC0415
+    from workers.postgres import rollout_store  # noqa: PLC0415
 
     async with database(args) as conn:
         change = await rollout_store.reshuffle(

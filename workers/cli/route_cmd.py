@@ -25,7 +25,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workers.rollout_store import get_rollout, load_configs  # noqa: PLC0415
+    from workers.postgres.rollout_store import get_rollout, load_configs  # noqa: PLC0415
 
     subject = args.subject.strip()
     if not subject:

@@ -3,6 +3,7 @@
 import argparse
 from typing import Any
 
+from workers import process
 from workers.cli.common import add_database_option, database_url, print_json
 from workers.settings import DEFAULT_ROLLOUT
 
@@ -27,7 +28,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     parser.add_argument(
         "--process-id",
-        default="identity-verification",
+        default=process.PROCESS_ID,
         help="BPMN process id (default %(default)s)",
     )
     mode = parser.add_mutually_exclusive_group()
@@ -48,12 +49,13 @@ async def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console  # noqa: PLC0415
 
-    from workers.camunda_rest import CamundaRestClient  # noqa: PLC0415
-    from workers.db import connect  # noqa: PLC0415
     from workers.errors import DatabaseUnavailableError, InputError  # noqa: PLC0415
-    from workers.rollout_store import get_rollout  # noqa: PLC0415
+    from workers.operate.camunda_rest import CamundaRestClient  # noqa: PLC0415
+    from workers.operate.status import Status, collect_status  # noqa: PLC0415
+    from workers.operate.status_view import status_view, watch  # noqa: PLC0415
+    from workers.postgres.connection import connect  # noqa: PLC0415
+    from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
     from workers.settings import CamundaRestSettings, camunda_rest_address  # noqa: PLC0415
-    from workers.status import Status, collect_status, status_view, watch  # noqa: PLC0415
 
     if not 0.5 <= args.interval <= 3600:
         raise InputError("--interval must be between 0.5 and 3600 seconds")

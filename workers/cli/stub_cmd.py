@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from workers.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
-    from workers.devstub.config import StubConfig
+    from workers.demo.stub.config import StubConfig
 
 #: Per-version flags: (flag suffix, config field, help).
 _RATE_FLAGS = (
@@ -99,7 +99,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 
 def build_config(args: argparse.Namespace) -> "StubConfig":
-    from workers.devstub.config import StubConfig, StubConfigError  # noqa: PLC0415
+    from workers.demo.stub.config import StubConfig, StubConfigError  # noqa: PLC0415
 
     fields = [f for _, f, _ in _RATE_FLAGS] + ["latency_median_ms", "latency_p95_ms"]
     changes: dict[str, Any] = {"seed": args.seed}
@@ -114,7 +114,7 @@ def build_config(args: argparse.Namespace) -> "StubConfig":
 async def run(args: argparse.Namespace) -> int:
     import structlog  # noqa: PLC0415  (keep `canary --help` light)
 
-    from workers.devstub.server import VerifyMeNowStub  # noqa: PLC0415
+    from workers.demo.stub.server import VerifyMeNowStub  # noqa: PLC0415
 
     config = build_config(args)
     stub = VerifyMeNowStub(config, host=args.host, port=args.port)

@@ -41,7 +41,7 @@ def build_settings(args: argparse.Namespace, environ: dict[str, str]) -> Any:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from workers.service import running_service  # noqa: PLC0415
+    from workers.runtime.service import running_service  # noqa: PLC0415
 
     settings = build_settings(args, dict(os.environ))
     stop = asyncio.Event()

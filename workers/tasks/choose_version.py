@@ -15,14 +15,12 @@ from typing import Any, Protocol, cast
 import structlog
 from pyzeebe import Job, ZeebeTaskRouter
 
-from workers.outcomes import DecisionSink
+from workers import process
+from workers.postgres.outcomes import DecisionSink
 from workers.routing import Decision, subject_key
 from workers.tasks.job_context import job_fields
 
 log = structlog.get_logger(__name__)
-
-TASK_TYPE = "choose-version"
-ROLLOUT_HEADER = "rollout"
 
 
 class Decider(Protocol):
@@ -30,6 +28,16 @@ class Decider(Protocol):
 
 
 ChooseVersion = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def decision_variables(decision: Decision) -> dict[str, object]:
+    """The process variables a choose-version job sets; `useVersion` is a NUMBER."""
+    return {
+        process.USE_VERSION: decision.version,
+        process.CANARY_BUCKET: decision.bucket,
+        process.CANARY_RATE: decision.rate,
+        process.CANARY_RULE: decision.rule.value,
+    }
 
 
 def make_choose_version(
@@ -42,7 +50,7 @@ def make_choose_version(
     """The task function, closed over its collaborators; callable without a worker."""
 
     async def choose_version(job: Job, **_variables: Any) -> dict[str, Any]:
-        rollout = str(job.custom_headers.get(ROLLOUT_HEADER) or default_rollout)
+        rollout = str(job.custom_headers.get(process.ROLLOUT_HEADER) or default_rollout)
         subject = subject_key(
             job.variables,
             variable=subject_variable,
@@ -62,7 +70,7 @@ def make_choose_version(
         )
         if sink is not None:
             sink.record_decision(job, rollout, decision)
-        return decision.as_variables()
+        return decision_variables(decision)
 
     return choose_version
 
@@ -77,7 +85,7 @@ def register_choose_version(
 ) -> None:
     """Serve `choose-version` on `router`, fetching only the subject variable."""
     router.task(
-        TASK_TYPE,
+        process.CHOOSE_VERSION,
         variables_to_fetch=[subject_variable],
         timeout_ms=timeout_ms,
         # Activate in smaller batches than may run: pyzeebe's poller sleeps whenever the

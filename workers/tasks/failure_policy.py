@@ -34,8 +34,9 @@ from typing import Any
 import structlog
 from pyzeebe import ExceptionHandler, Job, JobController
 
+from workers import process
 from workers.backoff import Backoff
-from workers.outcomes import Outcome
+from workers.postgres.outcomes import Outcome
 from workers.tasks.job_context import job_log_context
 from workers.tasks.verify_input import InvalidVariablesError
 from workers.verifymenow.errors import (
@@ -94,15 +95,15 @@ class FailurePolicy:
                 error_code=exc.error_code,
                 message=str(exc),
                 variables={
-                    "verification": result.as_variable(),
-                    "verificationError": {
+                    process.VERIFICATION: result.as_variable(),
+                    process.VERIFICATION_ERROR: {
                         "code": exc.error_code,
                         "reasons": list(result.reasons),
                         "version": result.version,
                     },
                 },
                 outcome=Outcome.REJECTED
-                if exc.error_code == "IDENTITY_REJECTED"
+                if exc.error_code == process.IDENTITY_REJECTED
                 else Outcome.UNREADABLE,
             )
         if isinstance(exc, InvalidVariablesError | InvalidRequestError):
@@ -112,8 +113,8 @@ class FailurePolicy:
         what = (
             str(exc)
             if isinstance(exc, TransientError)
-            else f"unexpected {type(exc).__name__} in the verify-identity-v{self.version} worker,"
-            " details in its logs"
+            else f"unexpected {type(exc).__name__} in the"
+            f" {process.verify_task(self.version)} worker, details in its logs"
         )
         retries = max(job.retries - 1, 0)
         if retries == 0:

@@ -18,8 +18,9 @@ from typing import Any, cast
 import structlog
 from pyzeebe import Job, ZeebeTaskRouter
 
+from workers import process
 from workers.errors import CanaryError
-from workers.outcomes import Outcome, OutcomeSink
+from workers.postgres.outcomes import Outcome, OutcomeSink
 from workers.routing import Version
 from workers.tasks.failure_policy import (
     FailJob,
@@ -36,8 +37,6 @@ from workers.verifymenow.idempotency import idempotency_key
 from workers.verifymenow.result import VerificationClient
 
 log = structlog.get_logger(__name__)
-
-TASK_TYPES: dict[Version, str] = {1: "verify-identity-v1", 2: "verify-identity-v2"}
 
 VerifyTask = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -93,7 +92,7 @@ def make_verify_task(
                 latency_ms=round(result.latency_ms, 1),
             )
             record(job, Outcome.VERIFIED, result.latency_ms, None)
-            return {"verification": result.as_variable()}
+            return {process.VERIFICATION: result.as_variable()}
 
     verify_identity.__name__ = verify_identity.__qualname__ = f"verify_identity_v{version}"
     return verify_identity
@@ -105,8 +104,8 @@ def _log_verdict(verdict: FailJob | ThrowBpmnError, exc: Exception, *, elapsed_m
         log.info(
             "identity not verified",
             error_code=verdict.error_code,
-            reasons=verdict.variables["verificationError"]["reasons"],
-            provider_reference=verdict.variables["verification"]["providerReference"],
+            reasons=verdict.variables[process.VERIFICATION_ERROR]["reasons"],
+            provider_reference=verdict.variables[process.VERIFICATION]["providerReference"],
             **common,
         )
     elif isinstance(exc, CanaryError):
@@ -155,7 +154,7 @@ def register_verify_task(
         )
         raise ValueError(msg)
     router.task(
-        TASK_TYPES[version],
+        process.verify_task(version),
         exception_handler=make_exception_handler(policy or FailurePolicy(version=version)),
         variables_to_fetch=list(INPUT_VARIABLES),
         timeout_ms=timeout_ms,

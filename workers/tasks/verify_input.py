@@ -24,12 +24,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from workers import process
 from workers.errors import CanaryError
 from workers.verifymenow.countries import ISO_3166_ALPHA2
 from workers.verifymenow.request import DocumentType, VerificationRequest
 
 #: The variables the verify tasks fetch (nothing else reaches the worker).
-INPUT_VARIABLES = ("applicantId", "applicant", "document")
+INPUT_VARIABLES = (process.APPLICANT_ID, process.APPLICANT, process.DOCUMENT)
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EARLIEST_BIRTH = dt.date(1900, 1, 1)
@@ -49,8 +50,8 @@ def parse_verification_input(
 ) -> VerificationRequest:
     """Validate the job's variables and build the provider-neutral request."""
     applicant_id = _applicant_id(variables)
-    applicant = _object(variables, "applicant", "givenName, familyName, dateOfBirth")
-    document = _object(variables, "document", "type, number, country")
+    applicant = _object(variables, process.APPLICANT, "givenName, familyName, dateOfBirth")
+    document = _object(variables, process.DOCUMENT, "type, number, country")
     doc_type = document.get("type")
     if not isinstance(doc_type, str) or doc_type not in {t.value for t in DocumentType}:
         raise InvalidVariablesError("document.type", f"must be one of {_DOCUMENT_TYPES}")
@@ -75,15 +76,15 @@ def parse_verification_input(
 
 
 def _applicant_id(variables: Mapping[str, Any]) -> str:
-    if "applicantId" not in variables or variables["applicantId"] is None:
-        raise InvalidVariablesError("applicantId", "is missing")
-    value = variables["applicantId"]
+    if variables.get(process.APPLICANT_ID) is None:
+        raise InvalidVariablesError(process.APPLICANT_ID, "is missing")
+    value = variables[process.APPLICANT_ID]
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str) and value.strip() and len(value.strip()) <= 128:
         return value.strip()
     raise InvalidVariablesError(
-        "applicantId", "must be an integer or a non-blank string of at most 128 characters"
+        process.APPLICANT_ID, "must be an integer or a non-blank string of at most 128 characters"
     )
 
 

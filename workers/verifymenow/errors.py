@@ -20,6 +20,7 @@ never request values (names, dates of birth, document numbers).
 
 from typing import TYPE_CHECKING, ClassVar
 
+from workers import process
 from workers.errors import CanaryError
 
 if TYPE_CHECKING:
@@ -46,11 +47,11 @@ class VerificationRefusedError(VerifyMeNowError):
 
 
 class IdentityRejectedError(VerificationRefusedError):
-    error_code = "IDENTITY_REJECTED"
+    error_code = process.IDENTITY_REJECTED
 
 
 class DocumentUnreadableError(VerificationRefusedError):
-    error_code = "DOCUMENT_UNREADABLE"
+    error_code = process.DOCUMENT_UNREADABLE
 
 
 class InvalidRequestError(VerifyMeNowError):

@@ -13,7 +13,7 @@ from workers.verifymenow.request import VerificationRequest
 
 
 class Decision(StrEnum):
-    """Our reading of the provider's answer (the same words as `workers.outcomes.Outcome`)."""
+    """Our reading of the provider's answer (the same words as `postgres.outcomes.Outcome`)."""
 
     VERIFIED = "verified"
     REJECTED = "rejected"

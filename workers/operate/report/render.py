@@ -6,8 +6,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from workers.report.model import DEFINITIONS, Report, Verdict
-from workers.report.stats import Proportion
+from workers.operate.report.model import DEFINITIONS, Report, Verdict
+from workers.operate.report.stats import Proportion
 from workers.routing import VERSIONS, Version, format_rate
 
 #: Rows of each version's chart; each row has 8 levels (Unicode eighth blocks).

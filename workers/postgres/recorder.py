@@ -31,17 +31,17 @@ import structlog
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pyzeebe import Job
 
+from workers import process
 from workers.backoff import Backoff
-from workers.db import connect, first_line
 from workers.errors import DatabaseUnavailableError
-from workers.outcomes import Outcome
+from workers.postgres.connection import connect, first_line
+from workers.postgres.outcomes import Outcome
 from workers.routing import Decision
 from workers.settings import RecorderSettings
 
 log = structlog.get_logger(__name__)
 
 #: Task header naming the rollout a job belongs to (the same header choose-version reads).
-ROLLOUT_HEADER: Final = "rollout"
 _MAX_ERROR_CODE: Final = 200
 #: A write that takes longer is abandoned and retried (a silent network, not a slow COPY).
 WRITE_TIMEOUT: Final = 30.0
@@ -80,7 +80,7 @@ class RecorderStats:
 
 
 class OutcomeRecorder:
-    """Implements `workers.outcomes.DecisionSink` and `OutcomeSink`. One per worker process.
+    """Implements `postgres.outcomes.DecisionSink` and `OutcomeSink`. One per worker process.
 
     Lifecycle: ``await recorder.start()`` once the event loop runs, ``await recorder.stop()``
     after the worker has stopped taking jobs (the records of in-flight jobs are still written).
@@ -160,7 +160,7 @@ class OutcomeRecorder:
                 return
             row = (
                 datetime.now(UTC),
-                str(job.custom_headers.get(ROLLOUT_HEADER) or self._default_rollout),
+                str(job.custom_headers.get(process.ROLLOUT_HEADER) or self._default_rollout),
                 job.process_instance_key,
                 job.key,
                 int(version),

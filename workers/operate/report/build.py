@@ -13,10 +13,9 @@ from typing import Any
 
 import psycopg
 
-from workers import rollout_store
 from workers.errors import InputError
-from workers.report import queries
-from workers.report.model import (
+from workers.operate.report import queries
+from workers.operate.report.model import (
     Bucket,
     Report,
     ReportSettings,
@@ -25,7 +24,8 @@ from workers.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.report.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
+from workers.operate.report.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
+from workers.postgres import rollout_store
 from workers.routing import VERSIONS, Rule, Version
 
 #: Resolution of the sequential test's path, in steps per chart column.

@@ -1,4 +1,4 @@
-"""The gRPC channel to the Zeebe gateway, and how the workers live through gateway outages.
+"""How the workers live through Zeebe gateway outages: an interceptor on the channel.
 
 pyzeebe alone does not survive a long outage: its retry counter never resets, so after
 `max_connection_retries` errors the worker closes its channel and silently stops polling, and
@@ -13,26 +13,17 @@ its poller retries on a fixed 5 s sleep. We run pyzeebe with unlimited retries a
   full jitter (on top of pyzeebe's 5 s), so a fleet of workers does not hammer a restarting
   gateway in lockstep;
 - each outage is logged once when it starts and once, with its duration, when it ends.
-
-The channel's own reconnect backoff is capped low, so a gateway that is back is noticed fast.
 """
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import grpc
 import structlog
-from oauthlib import oauth2
-from pyzeebe.credentials import Oauth2ClientCredentialsMetadataPlugin, OAuth2MetadataPlugin
-from requests_oauthlib import OAuth2Session
 
 from workers.backoff import Backoff
-from workers.errors import ConfigError
-from workers.settings import ZeebeSettings
 
 log = structlog.get_logger(__name__)
 
@@ -48,14 +39,6 @@ OUTAGE_CODES = frozenset(
 #: The call that tells us whether the gateway is there, and is paced during an outage:
 #: every worker's pollers make it continually, and nothing else needs pacing.
 _WATCHED_METHOD = b"ActivateJobs"
-
-CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
-    # gRPC's default reconnect backoff grows to 120 s; cap it so recovery is seen within 5 s.
-    ("grpc.initial_reconnect_backoff_ms", 250),
-    ("grpc.min_reconnect_backoff_ms", 250),
-    ("grpc.max_reconnect_backoff_ms", 5_000),
-    ("grpc.keepalive_time_ms", 45_000),
-)
 
 
 class GatewayWatch:
@@ -162,64 +145,3 @@ class _UnaryStreamWatch(grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[
 
 def interceptors(watch: GatewayWatch) -> list[grpc.aio.ClientInterceptor]:
     return [_UnaryStreamWatch(watch)]
-
-
-def create_channel(
-    settings: ZeebeSettings, *, watch: GatewayWatch | None = None
-) -> grpc.aio.Channel:
-    """A grpc.aio channel for `settings`, watched by `watch` when given."""
-    options = list(CHANNEL_OPTIONS)
-    extra = interceptors(watch) if watch is not None else []
-    credentials = None
-    if settings.ca_certificate_path:
-        try:
-            root = Path(settings.ca_certificate_path).read_bytes()
-        except OSError as exc:
-            msg = f"ZEEBE_CA_CERTIFICATE_PATH cannot be read: {exc.strerror}"
-            raise ConfigError(msg) from None
-        credentials = grpc.ssl_channel_credentials(root_certificates=root)
-    if settings.mode == "plaintext":
-        channel = grpc.aio.insecure_channel(settings.address, options=options, interceptors=extra)
-    elif settings.mode == "tls":
-        channel = grpc.aio.secure_channel(
-            settings.address,
-            credentials or grpc.ssl_channel_credentials(),
-            options=options,
-            interceptors=extra,
-        )
-    else:
-        call_credentials = grpc.metadata_call_credentials(_token_plugin(settings))
-        channel = grpc.aio.secure_channel(
-            settings.address,
-            grpc.composite_channel_credentials(
-                credentials or grpc.ssl_channel_credentials(), call_credentials
-            ),
-            options=options,
-            interceptors=extra,
-        )
-    return channel
-
-
-def _token_plugin(settings: ZeebeSettings) -> grpc.AuthMetadataPlugin:
-    """pyzeebe's OAuth client-credentials plugin, built here so the channel can carry our
-    interceptors (pyzeebe's channel helpers take none)."""
-    client_id = settings.client_id or ""
-    client_secret = settings.client_secret or ""
-    token_url = settings.oauth_url or ""
-    if settings.mode == "saas":
-        # Camunda SaaS wants the client id and secret in the token request body.
-        session = OAuth2Session(client=oauth2.BackendApplicationClient(client_id=client_id))
-        fetch = partial(
-            session.fetch_token,
-            token_url=token_url,
-            include_client_id=True,
-            client_secret=client_secret,
-            audience=settings.audience,
-        )
-        return OAuth2MetadataPlugin(oauth2session=session, func_retrieve_token=fetch)
-    return Oauth2ClientCredentialsMetadataPlugin(
-        client_id=client_id,
-        client_secret=client_secret,
-        authorization_server=token_url,
-        audience=settings.audience,
-    )

@@ -7,8 +7,8 @@
 - `render`: the terminal view (tables and the failure-rate chart); `plot`: SVG/PNG files.
 """
 
-from workers.report.build import build_report
-from workers.report.model import Report, ReportSettings, Verdict
-from workers.report.render import render_report
+from workers.operate.report.build import build_report
+from workers.operate.report.model import Report, ReportSettings, Verdict
+from workers.operate.report.render import render_report
 
 __all__ = ["Report", "ReportSettings", "Verdict", "build_report", "render_report"]

@@ -21,9 +21,9 @@ import psycopg
 import structlog
 
 from workers.backoff import Backoff
-from workers.db import connect, first_line
 from workers.errors import DatabaseUnavailableError
-from workers.rollout_store import load_configs
+from workers.postgres.connection import connect, first_line
+from workers.postgres.rollout_store import load_configs
 from workers.routing import Decision, RolloutConfig, Version, decide, fallback
 
 log = structlog.get_logger(__name__)

@@ -15,7 +15,7 @@ from workers.errors import CanaryError, InputError
 NEVER_GIVE_UP = -1
 
 #: The models shipped with the project; `canary deploy` with no files deploys these.
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn", ".form")
 #: A gateway that accepts the connection but never answers must not hang the command.
 DEPLOY_TIMEOUT = 60.0

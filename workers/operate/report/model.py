@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from workers.report.stats import Proportion
+from workers.operate.report.stats import Proportion
 from workers.routing import VERSIONS, Version
 
 DEFINITIONS = {

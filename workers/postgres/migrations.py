@@ -20,7 +20,7 @@ from workers.errors import MigrationError
 log = structlog.get_logger(__name__)
 
 #: Repository layout: migrations/ sits next to the package.
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 #: Any constant works; this one is "canary" in ASCII, so it is recognisable in pg_locks.
 _LOCK_KEY = 0x63616E617279

@@ -15,10 +15,10 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pyzeebe import Job
 
-from workers.outcomes import Outcome
-from workers.rollout_cache import RolloutCache
+from workers.postgres.outcomes import Outcome
+from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Decision
-from workers.zeebe_connection import GatewayWatch
+from workers.runtime.gateway_watch import GatewayWatch
 
 #: Handler latencies span from microseconds (choose-version) to seconds (a slow provider).
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)

@@ -23,19 +23,20 @@ from pyzeebe import ZeebeTaskRouter, ZeebeWorker
 from pyzeebe.proto.gateway_pb2 import TopologyRequest
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
+from workers import process
 from workers.errors import ConfigError
-from workers.health_server import HealthServer
-from workers.metrics import FanOutSink, MetricsSink, WorkerMetrics
-from workers.recorder import OutcomeRecorder, RecorderMetrics
-from workers.rollout_cache import RolloutCache
+from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics
+from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Version
+from workers.runtime.gateway_watch import GatewayWatch
+from workers.runtime.health_server import HealthServer
+from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
+from workers.runtime.zeebe_connection import create_channel
 from workers.settings import ServiceSettings
-from workers.tasks.choose_version import TASK_TYPE as CHOOSE_TYPE
 from workers.tasks.choose_version import make_choose_version, register_choose_version
-from workers.tasks.verify_identity import TASK_TYPES, make_verify_task, register_verify_task
+from workers.tasks.verify_identity import make_verify_task, register_verify_task
 from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
-from workers.zeebe_connection import GatewayWatch, create_channel
 
 log = structlog.get_logger(__name__)
 
@@ -98,7 +99,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             )
             register_choose_version(
                 router,
-                metrics.timed(CHOOSE_TYPE, choose),
+                metrics.timed(process.CHOOSE_VERSION, choose),
                 subject_variable=settings.routing.subject_variable,
                 max_jobs=settings.worker.max_jobs,
             )
@@ -170,7 +171,7 @@ async def _add_verify_task(
     try:
         register_verify_task(
             router,
-            metrics.timed(TASK_TYPES[version], task),
+            metrics.timed(process.verify_task(version), task),
             version=version,
             request_timeout=settings.verifymenow.request_timeout,
             timeout_ms=None if job_timeout is None else round(job_timeout * 1000),

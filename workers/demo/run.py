@@ -18,29 +18,26 @@ from dataclasses import dataclass, field
 
 import psycopg
 from pyzeebe import ZeebeClient
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.live import Live
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
 from zeebe_devengine import DevEngine
 
-from workers import rollout_store
-from workers.camunda_rest import CamundaApiError, CamundaRestClient
-from workers.demo_database import DemoDatabase, demo_database
-from workers.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
-from workers.devstub.config import StubConfig
-from workers.devstub.server import VerifyMeNowStub
-from workers.load import start_instances
-from workers.migrate import migrate
-from workers.report import build_report, render_report
-from workers.routing import VERSIONS, format_rate
-from workers.service import running_service
-from workers.settings import CamundaRestSettings, ServiceSettings, ZeebeSettings
-from workers.status import Status, collect_status
-from workers.zeebe_connection import create_channel
+from workers.demo.database import DemoDatabase, demo_database
+from workers.demo.stub.config import StubConfig
+from workers.demo.stub.server import VerifyMeNowStub
+from workers.demo.view import finished_count, print_summary, progress_view
+from workers.operate.camunda_rest import CamundaApiError, CamundaRestClient
+from workers.operate.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
+from workers.operate.load import start_instances
+from workers.operate.report import build_report, render_report
+from workers.operate.status import Status, collect_status
+from workers.postgres import rollout_store
+from workers.postgres.migrations import migrate
+from workers.runtime.service import running_service
+from workers.runtime.zeebe_connection import create_channel
+from workers.settings import DEFAULT_ROLLOUT, CamundaRestSettings, ServiceSettings, ZeebeSettings
 
-ROLLOUT = "verifymenow"
+ROLLOUT = DEFAULT_ROLLOUT
 REFRESH_SECONDS = 0.25
 
 
@@ -116,45 +113,6 @@ def service_settings(
     return ServiceSettings.from_env(environ, hostname="canary-demo")
 
 
-def progress_view(
-    status: Status | None, result: DemoResult, options: DemoOptions, rate: float
-) -> RenderableType:
-    table = Table(title="identity verification, per version", title_justify="left")
-    for header in (
-        "version",
-        "routed",
-        "in progress",
-        "verified",
-        "rejected",
-        "new document",
-        "incidents",
-    ):
-        table.add_column(header, justify="right" if header != "version" else "left")
-    finished = 0
-    if status is not None:
-        for version in VERSIONS:
-            s = status.versions[version]
-            routed = s.active + s.incidents + s.completed + s.rejected + s.unreadable
-            finished += s.completed + s.rejected + s.unreadable + s.incidents
-            share = f" ({routed / result.started:.0%})" if result.started else ""
-            table.add_row(
-                f"v{version}",
-                f"{routed}{share}",
-                str(s.active),
-                str(s.completed),
-                str(s.rejected),
-                str(s.unreadable),
-                Text(str(s.incidents), style="bold red" if s.incidents else ""),
-            )
-    result.finished = finished
-    line = Text(
-        f"rate {format_rate(rate)} to v2   started {result.started}/{options.instances}   "
-        f"finished {finished}   {result.elapsed:.1f} s"
-    )
-    bar = ProgressBar(total=options.instances, completed=finished, width=60)
-    return Group(table, line, bar)
-
-
 @contextlib.asynccontextmanager
 async def _interruptible() -> AsyncIterator[asyncio.Event]:
     """Ctrl-C / SIGTERM set an event instead of tearing the loop down mid-flight."""
@@ -212,7 +170,7 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
                 report = await build_report(conn, ROLLOUT, since=None)
             console.rule(f"canary report {ROLLOUT}")
             render_report(report, console)
-        _summary(result, console, database)
+        print_summary(result, console, database)
     return result
 
 
@@ -278,7 +236,16 @@ async def _run(
                 result.status = await collect_status(
                     rest, rollout=ROLLOUT, rate=rate, strategy="sticky"
                 )
-            live.update(progress_view(result.status, result, options, rate))
+            result.finished = finished_count(result.status)
+            live.update(
+                progress_view(
+                    result.status,
+                    started=result.started,
+                    instances=options.instances,
+                    rate=rate,
+                    elapsed=result.elapsed,
+                )
+            )
             if stop.is_set():
                 result.interrupted = True
                 break
@@ -290,22 +257,3 @@ async def _run(
             await asyncio.sleep(REFRESH_SECONDS)
     stop.set()  # ends the load generator if it is still starting instances
     result.started = (await load).started
-
-
-def _summary(result: DemoResult, console: Console, database: DemoDatabase) -> None:
-    console.rule("summary")
-    if result.interrupted:
-        console.print(f"stopped by you after {result.elapsed:.1f} s: {result.started} started")
-        return
-    ramp = " -> ".join(format_rate(rate) for _, rate in result.rates)
-    state = "all finished" if not result.timed_out else "some still running at the time limit"
-    console.print(f"{result.started} instances in {result.elapsed:.1f} s ({state}); rate {ramp}.")
-    if database.origin != "throwaway cluster":
-        console.print(f"The demo database stays: canary report --database-url {database.url}")
-    if result.status is not None:
-        incidents = sum(s.incidents for s in result.status.versions.values())
-        if incidents:
-            console.print(
-                f"{incidents} instance(s) ended in an incident after their retries ran out: "
-                "in Camunda they would wait in Operate for you to fix and retry them."
-            )

@@ -26,8 +26,8 @@ from typing import Any, Self
 import structlog
 from aiohttp import web
 
-from workers.devstub.config import StubConfig, StubConfigError
-from workers.devstub.provider import Answer, StandInProvider
+from workers.demo.stub.config import StubConfig, StubConfigError
+from workers.demo.stub.provider import Answer, StandInProvider
 
 log = structlog.get_logger(__name__)
 

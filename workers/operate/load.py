@@ -17,9 +17,10 @@ import structlog
 from pyzeebe import ZeebeClient
 from pyzeebe.errors import PyZeebeError
 
+from workers import process
+
 log = structlog.get_logger(__name__)
 
-PROCESS_ID = "identity-verification"
 _GIVEN = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia")
 _FAMILY = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson")
 _DOCUMENTS = ("passport", "id_card", "driving_licence")
@@ -29,15 +30,15 @@ _COUNTRIES = ("GB", "FR", "DE", "NL", "ES", "IT", "SE", "PL")
 def synthetic_applicant(rng: random.Random, number: int, *, prefix: str) -> dict[str, Any]:
     """The variables of one instance: a made-up applicant with a made-up document."""
     return {
-        "applicantId": f"{prefix}-{number:07d}",
-        "applicant": {
+        process.APPLICANT_ID: f"{prefix}-{number:07d}",
+        process.APPLICANT: {
             "givenName": rng.choice(_GIVEN),
             "familyName": rng.choice(_FAMILY),
             "dateOfBirth": (
                 f"{rng.randint(1950, 2004)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
             ),
         },
-        "document": {
+        process.DOCUMENT: {
             "type": rng.choice(_DOCUMENTS),
             "number": f"{rng.randint(0, 10**9 - 1):09d}",
             "country": rng.choice(_COUNTRIES),
@@ -59,7 +60,7 @@ async def start_instances(
     per_second: float,
     seed: int | None = None,
     prefix: str = "APP",
-    process_id: str = PROCESS_ID,
+    process_id: str = process.PROCESS_ID,
     on_started: Callable[[int, dict[str, Any]], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> LoadStats:

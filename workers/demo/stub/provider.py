@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from workers.devstub.config import StubConfig
-from workers.devstub.validation import validate_v1, validate_v2
+from workers.demo.stub.config import StubConfig
+from workers.demo.stub.validation import validate_v1, validate_v2
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
