@@ -17,7 +17,8 @@ gRPC (``gateway_protocol.Gateway``, pyzeebe's stubs; standard health service SER
     FailJob (retries, retryBackOff, variables; retries <= 0 -> incident JOB_NO_RETRIES),
     ThrowError (boundary by error code, else catch-all, else incident UNHANDLED_ERROR_EVENT),
     UpdateJobRetries, UpdateJobTimeout, ResolveIncident, SetVariables, PublishMessage
-    (message start events). Other calls answer UNIMPLEMENTED. Status codes as Zeebe's:
+    (message start events), EvaluateDecision (by id or key; DMN deploys with DeployResource).
+    Other calls answer UNIMPLEMENTED. Status codes as Zeebe's:
     INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, DEADLINE_EXCEEDED.
 
 BPMN subset (anything else with behaviour is refused at deploy time, naming the element):

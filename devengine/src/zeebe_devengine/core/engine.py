@@ -12,16 +12,18 @@ announced through `on_job_available`, which the gateway's long polling listens t
 """
 
 import contextlib
+import datetime as dt
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
 from zeebe_devengine.bpmn.parser import parse_bpmn
+from zeebe_devengine.core.decisions import DecisionBook, DeployedDecision, DeployedGraph, is_dmn
 from zeebe_devengine.core.flow import Flow
 from zeebe_devengine.core.history import History
 from zeebe_devengine.core.jobs import JobBook
@@ -58,6 +60,8 @@ _RESOURCE_SUFFIXES = (".bpmn", ".xml")
 class Deployment:
     key: int
     definitions: list[ProcessDefinition]
+    decisions: list[DeployedDecision] = field(default_factory=list)
+    requirements: list[DeployedGraph] = field(default_factory=list)
 
 
 class Engine:
@@ -83,6 +87,7 @@ class Engine:
         self.flow = Flow(self)
         self.history = History(self, retained_finished)
         self.messages = MessageBook(self)
+        self.decisions = DecisionBook(self.keys, clock=self._now)
         self._agenda: deque[Callable[[], None]] = deque()
         self._available: set[str] = set()
         self._in_step = False
@@ -158,20 +163,25 @@ class Engine:
         self._closed = True
         self._agenda.clear()
 
+    def _now(self) -> dt.datetime:
+        """The engine's clock as a zoned date and time (FEEL's now())."""
+        return dt.datetime.fromtimestamp(self.scheduler.now_ms() / 1000, dt.UTC)
+
     # -- deployment ---------------------------------------------------------------------------
 
     def deploy(self, resources: Sequence[tuple[str, bytes]]) -> Deployment:
-        """Deploy BPMN resources atomically: all of them, or none (InvalidArgumentError)."""
+        """Deploy BPMN and DMN resources atomically: all, or none (InvalidArgumentError)."""
         if not resources:
             msg = "Expected to deploy at least one resource, but none given"
             raise InvalidArgumentError(msg)
         parsed = []
         owners: dict[str, str] = {}
-        for name, content in resources:
+        graphs = self.decisions.parse([(n, c) for n, c in resources if is_dmn(n)])
+        for name, content in [(n, c) for n, c in resources if not is_dmn(n)]:
             if not name.lower().endswith(_RESOURCE_SUFFIXES):
                 msg = (
-                    f"Expected to deploy BPMN resources (.bpmn or .xml), but '{name}' is not one; "
-                    "the dev engine deploys BPMN only"
+                    f"Expected to deploy BPMN (.bpmn or .xml) or DMN (.dmn) resources, but "
+                    f"'{name}' is neither; the dev engine deploys BPMN and DMN only"
                 )
                 raise InvalidArgumentError(msg)
             processes = parse_bpmn(name, content)
@@ -209,7 +219,12 @@ class Engine:
                     version=definition.version,
                     process_definition_key=definition.key,
                 )
-        return Deployment(deployment_key, deployed)
+        deployment = Deployment(deployment_key, deployed)
+        for name, content, graph in graphs:
+            requirements, decisions = self.decisions.store(name, content, graph, deployment_key)
+            deployment.requirements.append(requirements)
+            deployment.decisions.extend(decisions)
+        return deployment
 
     def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
         versions = self.versions.get(bpmn_process_id)
