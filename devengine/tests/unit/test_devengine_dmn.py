@@ -1,6 +1,8 @@
 """DMN: parsing decision requirements graphs, every hit policy, required decisions and
 literal expressions, with the result shapes Zeebe answers."""
 
+from typing import Any
+
 import pytest
 from zeebe_devengine.dmn.builder import dmn, literal, table
 from zeebe_devengine.dmn.evaluate import evaluate_decision
@@ -14,11 +16,11 @@ RULES = [
 ]
 
 
-def decide(document, decision_id, **variables):
+def decide(document: bytes, decision_id: Any, **variables: Any) -> Any:
     return evaluate_decision(parse_dmn("d.dmn", document), decision_id, variables)
 
 
-def output(document, decision_id, **variables):
+def output(document: bytes, decision_id: Any, **variables: Any) -> Any:
     evaluation = decide(document, decision_id, **variables)
     assert evaluation.failure == ""
     return evaluation.output
@@ -43,14 +45,14 @@ def output(document, decision_id, **variables):
         ("OUTPUT ORDER", 18, ["high", "medium"]),
     ],
 )
-def test_hit_policies(hit_policy, x, expected):
+def test_hit_policies(hit_policy: str, x: Any, expected: Any) -> None:
     document = dmn(
         table("level", RULES, hit_policy=hit_policy, output_values='"high","medium","low"')
     )
     assert output(document, "level", x=x) == expected
 
 
-def test_unique_with_no_matching_rule_gives_null_and_no_matched_rule():
+def test_unique_with_no_matching_rule_gives_null_and_no_matched_rule() -> None:
     evaluation = decide(dmn(table("level", RULES)), "level", x=100)
     assert evaluation.output == "high"
     evaluation = decide(dmn(table("level", RULES[:1])), "level", x=100)
@@ -59,7 +61,7 @@ def test_unique_with_no_matching_rule_gives_null_and_no_matched_rule():
     assert evaluation.decisions[0].inputs[0].value == 100
 
 
-def test_unique_with_two_matching_rules_fails_naming_the_decision_and_rules():
+def test_unique_with_two_matching_rules_fails_naming_the_decision_and_rules() -> None:
     evaluation = decide(dmn(table("level", RULES)), "level", x=7)
     assert evaluation.output is None
     assert evaluation.failed_decision_id == "level"
@@ -69,7 +71,7 @@ def test_unique_with_two_matching_rules_fails_naming_the_decision_and_rules():
     )
 
 
-def test_any_passes_when_matching_rules_agree_and_fails_when_they_differ():
+def test_any_passes_when_matching_rules_agree_and_fails_when_they_differ() -> None:
     rules = [
         (["< 10"], ['"small"']),
         (["< 5"], ['"small"']),
@@ -96,18 +98,18 @@ def test_any_passes_when_matching_rules_agree_and_fails_when_they_differ():
         ("COUNT", None, 0),
     ],
 )
-def test_collect_aggregations(aggregation, x, expected):
+def test_collect_aggregations(aggregation: str, x: Any, expected: Any) -> None:
     rules = [(["< 10"], ["1"]), (["[5..20]"], ["2"]), (["> 15"], ["3"])]
     document = dmn(table("score", rules, hit_policy="COLLECT", aggregation=aggregation))
     assert output(document, "score", x=x) == expected
 
 
-def test_collect_sum_of_strings_fails():
+def test_collect_sum_of_strings_fails() -> None:
     document = dmn(table("s", [(["-"], ['"a"'])], hit_policy="COLLECT", aggregation="SUM"))
     assert "COLLECT SUM needs numbers" in decide(document, "s", x=1).failure
 
 
-def test_several_outputs_give_a_context_per_rule():
+def test_several_outputs_give_a_context_per_rule() -> None:
     rules = [(['"gold"'], ["0.2", '"premium"']), (["-"], ["0", '"standard"'])]
     document = dmn(
         table("offer", rules, inputs=("tier",), outputs=("discount", "label"), hit_policy="FIRST")
@@ -122,7 +124,7 @@ def test_several_outputs_give_a_context_per_rule():
     ]
 
 
-def test_several_inputs_must_all_match():
+def test_several_inputs_must_all_match() -> None:
     rules = [([">= 18", '"DE", "FR"'], ["true"]), (["-", "-"], ["false"])]
     document = dmn(table("ok", rules, inputs=("age", "country"), hit_policy="FIRST"))
     assert output(document, "ok", age=20, country="FR") is True
@@ -130,14 +132,14 @@ def test_several_inputs_must_all_match():
     assert output(document, "ok", age=16, country="DE") is False
 
 
-def test_empty_output_entry_is_null_and_default_output_applies_when_nothing_matches():
+def test_empty_output_entry_is_null_and_default_output_applies_when_nothing_matches() -> None:
     document = dmn(table("d", [(["1"], [""])]))
     assert output(document, "d", x=1) is None
     document = dmn(table("d", [(["1"], ['"one"'])], default='"other"'))
     assert output(document, "d", x=2) == "other"
 
 
-def test_matched_rules_and_evaluated_inputs_and_outputs_are_reported():
+def test_matched_rules_and_evaluated_inputs_and_outputs_are_reported() -> None:
     document = dmn(table("level", RULES, hit_policy="COLLECT"))
     evaluated = decide(document, "level", x=18).decisions[0]
     assert evaluated.decision.kind == "DECISION_TABLE"
@@ -148,12 +150,12 @@ def test_matched_rules_and_evaluated_inputs_and_outputs_are_reported():
     ]
 
 
-def test_first_reports_only_the_first_matching_rule():
+def test_first_reports_only_the_first_matching_rule() -> None:
     evaluated = decide(dmn(table("level", RULES, hit_policy="FIRST")), "level", x=18).decisions[0]
     assert [r.index for r in evaluated.matched_rules] == [2]
 
 
-def test_literal_expressions():
+def test_literal_expressions() -> None:
     document = dmn(literal("greeting", '"Hello " + name'))
     evaluation = decide(document, "greeting", name="Ada")
     assert evaluation.output == "Hello Ada"
@@ -161,7 +163,7 @@ def test_literal_expressions():
     assert evaluation.decisions[0].matched_rules == ()
 
 
-def test_required_decisions_are_evaluated_first_and_seen_by_id_and_variable_name():
+def test_required_decisions_are_evaluated_first_and_seen_by_id_and_variable_name() -> None:
     document = dmn(
         table("level", RULES, hit_policy="FIRST"),
         literal("bonus", 'if level = "high" then 100 else 10', requires=("level",)),
@@ -185,7 +187,7 @@ def test_required_decisions_are_evaluated_first_and_seen_by_id_and_variable_name
     assert [d.output for d in evaluation.decisions] == [5, "high", 100, 1105]
 
 
-def test_a_failure_in_a_required_decision_names_that_decision():
+def test_a_failure_in_a_required_decision_names_that_decision() -> None:
     document = dmn(
         literal("checked", "assert(x, x > 0)"),
         literal("outer", "checked * 2", requires=("checked",)),
@@ -198,14 +200,14 @@ def test_a_failure_in_a_required_decision_names_that_decision():
     assert [d.decision.id for d in evaluation.decisions] == []
 
 
-def test_missing_variables_are_null_not_failures():
+def test_missing_variables_are_null_not_failures() -> None:
     evaluation = decide(dmn(table("level", RULES, hit_policy="FIRST")), "level")
     assert evaluation.failure == ""
     assert evaluation.output is None
     assert any("NO_VARIABLE_FOUND" in w for w in evaluation.warnings)
 
 
-def test_dates_flow_between_decisions_as_dates():
+def test_dates_flow_between_decisions_as_dates() -> None:
     document = dmn(
         literal("due", 'date("2024-01-31") + duration("P1M")'),
         literal("late", "today() > due", requires=("due",)),
@@ -222,7 +224,7 @@ def test_dates_flow_between_decisions_as_dates():
         "https://www.omg.org/spec/DMN/20230324/MODEL/",
     ],
 )
-def test_dmn_1_2_1_4_and_1_5_documents_parse_too(namespace):
+def test_dmn_1_2_1_4_and_1_5_documents_parse_too(namespace: str) -> None:
     assert (
         parse_dmn("d.dmn", dmn(literal("one", "1"), namespace=namespace)).decisions[0].id == "one"
     )
@@ -260,7 +262,9 @@ def test_dmn_1_2_1_4_and_1_5_documents_parse_too(namespace):
         (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>', "DOCTYPE"),
     ],
 )
-def test_invalid_documents_are_refused_naming_the_element_and_reason(document, reason):
+def test_invalid_documents_are_refused_naming_the_element_and_reason(
+    document: bytes, reason: str
+) -> None:
     with pytest.raises(InvalidArgumentError, match=None) as caught:
         parse_dmn("d.dmn", document)
     assert reason in str(caught.value)

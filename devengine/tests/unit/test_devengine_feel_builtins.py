@@ -3,6 +3,7 @@
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from zeebe_devengine.feel.builtins import BUILTINS
@@ -12,7 +13,7 @@ from zeebe_devengine.feel.parser import parse
 FIXED = dt.datetime(2020, 7, 31, 14, 27, 30, tzinfo=dt.UTC)
 
 
-def result(text, **variables):
+def result(text: str, **variables: Any) -> Any:
     return evaluate(parse(text), lookup_in(variables), clock=lambda: FIXED)
 
 
@@ -289,17 +290,17 @@ DOCUMENTED = [
 
 
 @pytest.mark.parametrize(("text", "expected"), DOCUMENTED)
-def test_documented_examples(text, expected):
+def test_documented_examples(text: str, expected: Any) -> None:
     assert result(text).value == expected
 
 
-def test_every_registered_built_in_has_a_documented_example():
+def test_every_registered_built_in_has_a_documented_example() -> None:
     used = {name for name in BUILTINS if any(re.search(rf"\b{name}\(", t) for t, _ in DOCUMENTED)}
     untested = set(BUILTINS) - used - {"uuid", "random number"}
     assert untested == set()
 
 
-def test_uuid_and_random_number_have_the_documented_shape():
+def test_uuid_and_random_number_have_the_documented_shape() -> None:
     assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", result("uuid()").value)
     number = result("random number()").value
     assert 0 <= number < 1
@@ -332,17 +333,17 @@ def test_uuid_and_random_number_have_the_documented_shape():
         "sort([1, 2], 3)",
     ],
 )
-def test_invalid_arguments_give_null_and_a_warning_naming_the_function(text):
+def test_invalid_arguments_give_null_and_a_warning_naming_the_function(text: str) -> None:
     outcome = result(text)
     assert outcome.value is None
-    name = text.split("(")[0]
+    name = text.split("(", maxsplit=1)[0]
     assert outcome.warnings == [
         w for w in outcome.warnings if w.startswith("[FUNCTION_INVOCATION_FAILURE]")
     ]
     assert f"Failed to invoke function '{name}'" in outcome.warnings[0]
 
 
-def test_a_failed_assert_fails_the_evaluation_instead_of_yielding_null():
+def test_a_failed_assert_fails_the_evaluation_instead_of_yielding_null() -> None:
     outcome = result("assert(x, x != null)", x=None)
     assert outcome.value is None
     assert outcome.failure == "Assertion failure: the condition is not fulfilled"
@@ -351,7 +352,7 @@ def test_a_failed_assert_fails_the_evaluation_instead_of_yielding_null():
     assert "x must be positive" in outcome.describe_warnings()
 
 
-def test_is_defined_hides_the_missing_variable_warning():
+def test_is_defined_hides_the_missing_variable_warning() -> None:
     assert result("is defined(x)").warnings == []
     assert result("is defined(x.y)", x={"z": 1}).value is False
     assert result("is defined(x.y)", x={"y": None}).value is True

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from zeebe_devengine.errors import FeelSyntaxError
@@ -12,11 +13,11 @@ from zeebe_devengine.feel.values import from_json
 FIXED = dt.datetime(2020, 7, 31, 14, 27, 30, tzinfo=dt.UTC)
 
 
-def value(text, **variables):
+def value(text: str, **variables: Any) -> Any:
     return evaluate(parse(text), lookup_in(variables), clock=lambda: FIXED).value
 
 
-def warnings(text, **variables):
+def warnings(text: str, **variables: Any) -> Any:
     return evaluate(parse(text), lookup_in(variables)).warnings
 
 
@@ -42,7 +43,7 @@ def warnings(text, **variables):
         ("every x in [] satisfies x > 0", {}, True),
     ],
 )
-def test_textual_constructs(text, variables, expected):
+def test_textual_constructs(text: str, variables: Any, expected: Any) -> None:
     assert value(text, **variables) == expected
 
 
@@ -67,7 +68,7 @@ def test_textual_constructs(text, variables, expected):
         ('@"2021-06-01" in [@"2021-01-01"..@"2021-12-31"]', True),
     ],
 )
-def test_in_and_between(text, expected):
+def test_in_and_between(text: str, expected: Any) -> None:
     assert value(text) == expected
 
 
@@ -100,11 +101,11 @@ def test_in_and_between(text, expected):
         ("1 + /* two */ 2 // and a comment", {}, 3),
     ],
 )
-def test_lists_contexts_filters_and_paths(text, variables, expected):
+def test_lists_contexts_filters_and_paths(text: str, variables: Any, expected: Any) -> None:
     assert value(text, **variables) == expected
 
 
-def test_projection_over_missing_entries_is_null_per_item():
+def test_projection_over_missing_entries_is_null_per_item() -> None:
     assert value("xs.a", xs=[{"a": 1}, {"b": 2}]) == [1, None]
 
 
@@ -128,7 +129,7 @@ def test_projection_over_missing_entries_is_null_per_item():
         ("(function(x) x) instance of function", True),
     ],
 )
-def test_instance_of(text, expected):
+def test_instance_of(text: str, expected: Any) -> None:
     assert value(text) is expected
 
 
@@ -142,11 +143,11 @@ def test_instance_of(text, expected):
         ('get or else(value: null, default: "x")', "x"),
     ],
 )
-def test_functions_with_positional_and_named_arguments(text, expected):
+def test_functions_with_positional_and_named_arguments(text: str, expected: Any) -> None:
     assert value(text) == expected
 
 
-def test_unknown_functions_and_wrong_arguments_are_null_with_a_warning():
+def test_unknown_functions_and_wrong_arguments_are_null_with_a_warning() -> None:
     assert value("nonexistent(1)") is None
     assert warnings("nonexistent(1)") == [
         "[NO_FUNCTION_FOUND] No function found with name 'nonexistent' and 1 parameters"
@@ -180,7 +181,7 @@ def test_unknown_functions_and_wrong_arguments_are_null_with_a_warning():
         ('@"2019-01-01T10:00:00@Europe/Berlin"', "2019-01-01T10:00:00@Europe/Berlin"),
     ],
 )
-def test_temporal_arithmetic(text, expected):
+def test_temporal_arithmetic(text: str, expected: Any) -> None:
     assert value(text) == expected
 
 
@@ -197,7 +198,7 @@ def test_temporal_arithmetic(text, expected):
         ('@"2021-01-01T10:00:00" < @"2021-01-01T10:00:00Z"', None),  # local vs zoned
     ],
 )
-def test_temporal_comparison(text, expected):
+def test_temporal_comparison(text: str, expected: Any) -> None:
     assert value(text) is expected
 
 
@@ -220,24 +221,24 @@ def test_temporal_comparison(text, expected):
         ("[1..5).end included", False),
     ],
 )
-def test_properties_of_temporal_values_and_ranges(text, expected):
+def test_properties_of_temporal_values_and_ranges(text: str, expected: Any) -> None:
     assert value(text) == expected
 
 
-def test_invalid_temporal_text_is_null_with_a_warning_or_refused_as_a_literal():
+def test_invalid_temporal_text_is_null_with_a_warning_or_refused_as_a_literal() -> None:
     assert value('date("2021-13-45")') is None
     assert warnings('date("nope")')[0].startswith("[FUNCTION_INVOCATION_FAILURE]")
     with pytest.raises(FeelSyntaxError, match="invalid temporal literal"):
         parse('@"not a date"')
 
 
-def test_now_and_today_read_the_clock_given_to_the_evaluation():
+def test_now_and_today_read_the_clock_given_to_the_evaluation() -> None:
     assert value("now()") == "2020-07-31T14:27:30Z"
     assert value("today()") == "2020-07-31"
     assert value('today() - date("2020-07-01")') == "P30D"
 
 
-def test_now_defaults_to_the_system_clock():
+def test_now_defaults_to_the_system_clock() -> None:
     before = dt.datetime.now(dt.UTC).date()
     result = evaluate(parse("today()"), lookup_in({})).value
     assert result in {before.isoformat(), (before + dt.timedelta(days=1)).isoformat()}
@@ -255,12 +256,12 @@ def test_now_defaults_to_the_system_clock():
         ("{a: 1,}", "expected a name"),
     ],
 )
-def test_syntax_errors_name_the_problem_not_an_unrelated_construct(text, message):
+def test_syntax_errors_name_the_problem_not_an_unrelated_construct(text: str, message: str) -> None:
     with pytest.raises(FeelSyntaxError, match=re.escape(message)):
         parse(text)
 
 
-def test_two_word_built_ins_parse_as_one_function_name():
+def test_two_word_built_ins_parse_as_one_function_name() -> None:
     # 'date and time(...)' is the function, not the conjunction 'date and time(...)'
     assert value('date and time("2021-01-01T00:00:00") instance of date and time') is True
     assert value("get or else(x, 0)") == 0
@@ -271,7 +272,7 @@ def test_two_word_built_ins_parse_as_one_function_name():
 # -- unary tests ----------------------------------------------------------------------------
 
 
-def passes(tests, input_value, **variables):
+def passes(tests: str, input_value: Any, **variables: Any) -> Any:
     warnings: list[str] = []
     return matches(parse_unary_tests(tests), from_json(input_value), lookup_in(variables), warnings)
 
@@ -309,17 +310,17 @@ def passes(tests, input_value, **variables):
         ('>= date("2021-01-01")', None, False),
     ],
 )
-def test_unary_tests_as_dmn_input_entries(tests, input_value, expected):
+def test_unary_tests_as_dmn_input_entries(tests: str, input_value: Any, expected: Any) -> None:
     assert passes(tests, input_value, limit=10) is expected
 
 
-def test_unary_tests_compare_temporal_inputs():
+def test_unary_tests_compare_temporal_inputs() -> None:
     tests = parse_unary_tests('[date("2021-01-01")..date("2021-12-31")]')
     warnings: list[str] = []
     assert matches(tests, dt.date(2021, 6, 1), lookup_in({}), warnings) is True
 
 
 @pytest.mark.parametrize("tests", ["< ", "[1..", "not(1", '"a",'])
-def test_malformed_unary_tests_are_refused(tests):
+def test_malformed_unary_tests_are_refused(tests: str) -> None:
     with pytest.raises(FeelSyntaxError):
         parse_unary_tests(tests)

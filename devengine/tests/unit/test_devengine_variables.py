@@ -25,16 +25,16 @@ def nested(depth: int) -> str:
         '{"list": ["ok", {"deep": "x\\udc00y"}]}',
     ],
 )
-def test_lone_surrogates_are_refused(text):
+def test_lone_surrogates_are_refused(text: str) -> None:
     with pytest.raises(InvalidArgumentError, match="lone surrogate"):
         parse_document(text)
 
 
-def test_surrogate_pairs_are_characters_and_pass():
+def test_surrogate_pairs_are_characters_and_pass() -> None:
     assert parse_document('{"smile": "\\ud83d\\ude00"}') == {"smile": "\U0001f600"}
 
 
-def test_nesting_up_to_the_limit_passes_and_deeper_is_refused():
+def test_nesting_up_to_the_limit_passes_and_deeper_is_refused() -> None:
     document = parse_document(nested(MAX_NESTING_DEPTH))
     assert json.dumps(document).count("[") == MAX_NESTING_DEPTH - 1
     with pytest.raises(InvalidArgumentError, match=f"nested deeper than {MAX_NESTING_DEPTH}"):
@@ -42,6 +42,8 @@ def test_nesting_up_to_the_limit_passes_and_deeper_is_refused():
 
 
 @pytest.mark.parametrize("depth", [975, 1000, 100_000])
-def test_documents_deep_enough_to_break_the_engine_are_refused_with_the_same_message(depth):
+def test_documents_deep_enough_to_break_the_engine_are_refused_with_the_same_message(
+    depth: int,
+) -> None:
     with pytest.raises(InvalidArgumentError, match="nested deeper than"):
         parse_document(nested(depth))

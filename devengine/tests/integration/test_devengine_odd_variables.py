@@ -1,9 +1,11 @@
 """Odd variables are refused at the call that brings them, so job delivery never stalls."""
 
 import json
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import one_task_process
 
@@ -13,7 +15,7 @@ LONE_SURROGATE = '{"name": "\\ud800"}'
 TOO_DEEP = '{"a":' + "[" * 975 + "]" * 975 + "}"
 
 
-async def start(zb, variables="{}"):
+async def start(zb: Harness, variables: str = "{}") -> tuple[str, Any]:
     process_id, job_type = zb.name("p"), zb.name("t")
     await zb.deploy(one_task_process(process_id, job_type))
     request = pb.CreateProcessInstanceRequest(
@@ -23,7 +25,9 @@ async def start(zb, variables="{}"):
 
 
 @pytest.mark.parametrize("variables", [LONE_SURROGATE, TOO_DEEP])
-async def test_create_process_instance_refuses_them(zb, expect_error, variables):
+async def test_create_process_instance_refuses_them(
+    zb: Harness, expect_error: ExpectError, variables: Any
+) -> None:
     job_type, call = await start(zb, variables)
     details = await expect_error(grpc.StatusCode.INVALID_ARGUMENT, call)
     assert "Property 'variables' is invalid" in details
@@ -37,7 +41,9 @@ async def test_create_process_instance_refuses_them(zb, expect_error, variables)
 
 
 @pytest.mark.parametrize("variables", [LONE_SURROGATE, TOO_DEEP])
-async def test_complete_job_refuses_them_and_the_job_stays_completable(zb, expect_error, variables):
+async def test_complete_job_refuses_them_and_the_job_stays_completable(
+    zb: Harness, expect_error: ExpectError, variables: Any
+) -> None:
     job_type, call = await start(zb)
     await call
     [job] = await zb.activate(job_type)
@@ -51,7 +57,9 @@ async def test_complete_job_refuses_them_and_the_job_stays_completable(zb, expec
 
 
 @pytest.mark.parametrize("variables", [LONE_SURROGATE, TOO_DEEP])
-async def test_set_variables_fail_job_and_publish_message_refuse_them(zb, expect_error, variables):
+async def test_set_variables_fail_job_and_publish_message_refuse_them(
+    zb: Harness, expect_error: ExpectError, variables: Any
+) -> None:
     job_type, call = await start(zb)
     created = await call
     await expect_error(

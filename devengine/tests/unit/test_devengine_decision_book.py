@@ -1,6 +1,8 @@
 """Deployed decisions: DMN next to BPMN in one atomic deployment, versions per decision id,
 evaluation by id (latest version) and by key (that version), read from the engine's clock."""
 
+from typing import Any
+
 import pytest
 from zeebe_devengine.bpmn.builder import one_task_process
 from zeebe_devengine.core.engine import Engine
@@ -12,11 +14,11 @@ RULES = [(['"1"'], ['"One"']), (['"2"'], ['{"foo": "bar"}']), (['"3"'], ["3"])]
 
 
 @pytest.fixture
-def engine():
+def engine() -> Any:
     return Engine(ManualScheduler(start_ms=1_700_000_000_000))  # 2023-11-14T22:13:20Z
 
 
-def test_a_dmn_deploys_its_graph_and_decisions_with_keys_and_versions(engine):
+def test_a_dmn_deploys_its_graph_and_decisions_with_keys_and_versions(engine: Engine) -> None:
     deployment = engine.deploy([("rules.dmn", dmn(table("test", RULES, inputs=("input",))))])
     [graph] = deployment.requirements
     [decision] = deployment.decisions
@@ -31,7 +33,7 @@ def test_a_dmn_deploys_its_graph_and_decisions_with_keys_and_versions(engine):
     assert len({deployment.key, graph.key, decision.key}) == 3
 
 
-def test_versions_grow_only_when_the_resource_changes(engine):
+def test_versions_grow_only_when_the_resource_changes(engine: Engine) -> None:
     first = engine.deploy([("r.dmn", dmn(literal("d", "1")))]).decisions[0]
     same = engine.deploy([("r.dmn", dmn(literal("d", "1")))]).decisions[0]
     changed = engine.deploy([("r.dmn", dmn(literal("d", "2")))]).decisions[0]
@@ -42,7 +44,7 @@ def test_versions_grow_only_when_the_resource_changes(engine):
     assert engine.decisions.evaluate_by_key(first.key, {}).evaluation.output == 1
 
 
-def test_bpmn_and_dmn_deploy_together_or_not_at_all(engine):
+def test_bpmn_and_dmn_deploy_together_or_not_at_all(engine: Engine) -> None:
     process = ("p.bpmn", one_task_process("p", "work").encode())
     deployment = engine.deploy([process, ("r.dmn", dmn(literal("d", "1")))])
     assert [d.bpmn_process_id for d in deployment.definitions] == ["p"]
@@ -55,7 +57,7 @@ def test_bpmn_and_dmn_deploy_together_or_not_at_all(engine):
     assert engine.decisions.latest("e") is None
 
 
-def test_duplicate_decision_ids_in_one_deployment_are_refused(engine):
+def test_duplicate_decision_ids_in_one_deployment_are_refused(engine: Engine) -> None:
     with pytest.raises(InvalidArgumentError, match="duplicated id 'd' in the resources 'a\\.dmn'"):
         engine.deploy(
             [
@@ -65,7 +67,7 @@ def test_duplicate_decision_ids_in_one_deployment_are_refused(engine):
         )
 
 
-def test_evaluation_results_like_zeebe_for_pyzeebe_s_test_table(engine):
+def test_evaluation_results_like_zeebe_for_pyzeebe_s_test_table(engine: Engine) -> None:
     engine.deploy([("test.dmn", dmn(table("test", RULES, inputs=("input",), outputs=("output",))))])
     for given, expected in (("1", "One"), ("2", {"foo": "bar"}), ("3", 3)):
         result = engine.decisions.evaluate_by_id("test", {"input": given})
@@ -75,21 +77,21 @@ def test_evaluation_results_like_zeebe_for_pyzeebe_s_test_table(engine):
         assert result.deployed_for(evaluated) is result.decision
 
 
-def test_unknown_decisions_are_not_found(engine):
+def test_unknown_decisions_are_not_found(engine: Engine) -> None:
     with pytest.raises(NotFoundError, match="no decision found for id 'nope'"):
         engine.decisions.evaluate_by_id("nope", {})
     with pytest.raises(NotFoundError, match="no decision found for key '1'"):
         engine.decisions.evaluate_by_key(1, {})
 
 
-def test_each_evaluation_gets_its_own_instance_key(engine):
+def test_each_evaluation_gets_its_own_instance_key(engine: Engine) -> None:
     engine.deploy([("r.dmn", dmn(literal("d", "1")))])
     first = engine.decisions.evaluate_by_id("d", {})
     second = engine.decisions.evaluate_by_id("d", {})
     assert first.instance_key != second.instance_key
 
 
-def test_now_and_today_in_decisions_read_the_engine_clock(engine):
+def test_now_and_today_in_decisions_read_the_engine_clock(engine: Engine) -> None:
     engine.deploy([("r.dmn", dmn(literal("d", "string(today())"), literal("n", "now()")))])
     assert engine.decisions.evaluate_by_id("d", {}).evaluation.output == "2023-11-14"
     assert engine.decisions.evaluate_by_id("n", {}).evaluation.output == "2023-11-14T22:13:20Z"

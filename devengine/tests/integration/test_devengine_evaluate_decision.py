@@ -2,9 +2,11 @@
 NOT_FOUND for unknown decisions, and a failed evaluation answered as Zeebe does."""
 
 import json
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
 from pyzeebe.errors import DecisionNotFoundError
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import one_task_process
@@ -15,13 +17,13 @@ pytestmark = pytest.mark.engine
 RULES = [(['"1"'], ['"One"']), (['"2"'], ['{"foo": "bar"}']), (['"3"'], ["3"])]
 
 
-def deploy_request(*resources):
+def deploy_request(*resources: tuple[str, bytes]) -> Any:
     return pb.DeployResourceRequest(
         resources=[pb.Resource(name=name, content=content) for name, content in resources]
     )
 
 
-async def deploy_table(zb):
+async def deploy_table(zb: Harness) -> Any:
     decision_id = zb.name("test")
     document = dmn(
         table(decision_id, RULES, inputs=("input",), outputs=("output",)), graph_id=zb.name("drg")
@@ -30,7 +32,7 @@ async def deploy_table(zb):
     return decision_id, response
 
 
-async def test_deploying_a_dmn_answers_decision_then_requirements_metadata(zb):
+async def test_deploying_a_dmn_answers_decision_then_requirements_metadata(zb: Harness) -> None:
     decision_id, response = await deploy_table(zb)
     decision, requirements = response.deployments
     assert decision.WhichOneof("Metadata") == "decision"
@@ -43,7 +45,7 @@ async def test_deploying_a_dmn_answers_decision_then_requirements_metadata(zb):
     assert requirements.decisionRequirements.resourceName == "test.dmn"
 
 
-async def test_bpmn_and_dmn_in_one_deploy_call(zb):
+async def test_bpmn_and_dmn_in_one_deploy_call(zb: Harness) -> None:
     process = one_task_process(zb.name("p"), zb.name("t")).encode()
     document = dmn(literal(zb.name("d"), "1"), graph_id=zb.name("drg"))
     response = await zb.stub.DeployResource(
@@ -54,7 +56,7 @@ async def test_bpmn_and_dmn_in_one_deploy_call(zb):
 
 
 @pytest.mark.parametrize(("given", "expected"), [("1", "One"), ("2", {"foo": "bar"}), ("3", 3)])
-async def test_evaluate_by_id_through_pyzeebe(zb, given, expected):
+async def test_evaluate_by_id_through_pyzeebe(zb: Harness, given: str, expected: Any) -> None:
     decision_id, _ = await deploy_table(zb)
     response = await zb.client.evaluate_decision(None, decision_id, {"input": given})
     assert response.decision_output == expected
@@ -69,7 +71,7 @@ async def test_evaluate_by_id_through_pyzeebe(zb, given, expected):
     assert response.failed_decision_id == ""
 
 
-async def test_evaluate_by_key_and_latest_version_by_id(zb):
+async def test_evaluate_by_key_and_latest_version_by_id(zb: Harness) -> None:
     decision_id, first = await deploy_table(zb)
     key = first.deployments[0].decision.decisionKey
     changed = dmn(
@@ -82,7 +84,7 @@ async def test_evaluate_by_key_and_latest_version_by_id(zb):
     assert (by_id.decision_output, by_id.decision_version) == ("changed", 2)
 
 
-async def test_unknown_decisions_are_not_found(zb, expect_error):
+async def test_unknown_decisions_are_not_found(zb: Harness, expect_error: ExpectError) -> None:
     with pytest.raises(DecisionNotFoundError):
         await zb.client.evaluate_decision(1, None)
     with pytest.raises(DecisionNotFoundError):
@@ -93,7 +95,7 @@ async def test_unknown_decisions_are_not_found(zb, expect_error):
     assert "decision id" in details
 
 
-async def test_a_failing_evaluation_names_the_failed_decision(zb):
+async def test_a_failing_evaluation_names_the_failed_decision(zb: Harness) -> None:
     inner, outer = zb.name("inner"), zb.name("outer")
     document = dmn(
         table(inner, [(["> 0"], ["1"]), (["> 1"], ["2"])]),
@@ -115,7 +117,9 @@ async def test_a_failing_evaluation_names_the_failed_decision(zb):
     assert ok.evaluatedDecisions[1].decisionType == "LITERAL_EXPRESSION"
 
 
-async def test_invalid_variables_and_dmn_are_invalid_argument(zb, expect_error):
+async def test_invalid_variables_and_dmn_are_invalid_argument(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     decision_id, _ = await deploy_table(zb)
     await expect_error(
         grpc.StatusCode.INVALID_ARGUMENT,
