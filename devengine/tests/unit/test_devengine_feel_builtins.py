@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from zeebe_devengine.feel import names
 from zeebe_devengine.feel.builtins import BUILTINS
 from zeebe_devengine.feel.evaluate import evaluate, lookup_in
 from zeebe_devengine.feel.parser import parse
@@ -356,3 +357,9 @@ def test_is_defined_hides_the_missing_variable_warning() -> None:
     assert result("is defined(x)").warnings == []
     assert result("is defined(x.y)", x={"z": 1}).value is False
     assert result("is defined(x.y)", x={"y": None}).value is True
+
+
+def test_every_built_in_name_with_spaces_is_known_to_the_parser() -> None:
+    # The parser joins the words of these names; one missing would not parse as a call.
+    spaced = {name for name in BUILTINS if " " in name}
+    assert spaced <= names.FUNCTIONS

@@ -35,6 +35,8 @@ def warnings(text: str, **variables: Any) -> Any:
         ("for x in [1, 2], y in [3, 4] return x * y", {}, [3, 4, 6, 8]),
         ("for i in 0..4 return if i = 0 then 1 else i * partial[-1]", {}, [1, 1, 2, 6, 24]),
         ("for x in [] return x", {}, []),
+        ("for i in [1..3] return i", {}, [1, 2, 3]),
+        ("for i in (1..4) return i", {}, [2, 3]),
         ("some x in [1, 2, 3] satisfies x > 2", {}, True),
         ("some x in [1, 2, 3] satisfies x > 3", {}, False),
         ("every x in [1, 2, 3] satisfies x >= 1", {}, True),

@@ -36,36 +36,38 @@ class Evaluator:
         self.warnings = warnings
         self.clock = clock
         self._scopes: list[dict[str, Any]] = []
-        self._dispatch: dict[type, Callable[[Any], Any]] = {
-            ast.Literal: lambda node: node.value,
-            ast.Name: lambda node: self._name(node.name),
-            ast.Path: lambda node: self._path(self.eval(node.base), node.key),
-            ast.Filter: self._filter,
-            ast.Negate: lambda node: negate(self.eval(node.operand), self.warn),
-            ast.Arithmetic: lambda node: arithmetic(
-                node.op, self.eval(node.left), self.eval(node.right), self.warn
-            ),
-            ast.Comparison: lambda node: compare(
-                node.op, self.eval(node.left), self.eval(node.right), self.warn
-            ),
-            ast.Logical: self._logical,
-            ast.If: lambda node: self.eval(
-                node.then if self.eval(node.condition) is True else node.otherwise
-            ),
-            ast.For: self._for,
-            ast.Quantified: self._quantified,
-            ast.Between: self._between,
-            ast.In: lambda node: self.unary_tests(node.tests, self.eval(node.value)),
-            ast.InstanceOf: self._instance_of,
-            ast.ListLiteral: lambda node: [self.eval(item) for item in node.items],
-            ast.ContextLiteral: self._context,
-            ast.RangeLiteral: self._range,
-            ast.Call: self._call,
-            ast.FunctionDefinition: self._function,
-        }
 
     def eval(self, node: ast.Node) -> Any:
-        return self._dispatch[type(node)](node)
+        return _DISPATCH[type(node)](self, node)
+
+    # One method per kind of node (the table `_DISPATCH` below maps node types to them).
+
+    def _literal(self, node: ast.Literal) -> Any:
+        return node.value
+
+    def _name_node(self, node: ast.Name) -> Any:
+        return self._name(node.name)
+
+    def _path_node(self, node: ast.Path) -> Any:
+        return self._path(self.eval(node.base), node.key)
+
+    def _negate(self, node: ast.Negate) -> Any:
+        return negate(self.eval(node.operand), self.warn)
+
+    def _arithmetic(self, node: ast.Arithmetic) -> Any:
+        return arithmetic(node.op, self.eval(node.left), self.eval(node.right), self.warn)
+
+    def _comparison(self, node: ast.Comparison) -> Any:
+        return compare(node.op, self.eval(node.left), self.eval(node.right), self.warn)
+
+    def _if(self, node: ast.If) -> Any:
+        return self.eval(node.then if self.eval(node.condition) is True else node.otherwise)
+
+    def _in(self, node: ast.In) -> Any:
+        return self.unary_tests(node.tests, self.eval(node.value))
+
+    def _list(self, node: ast.ListLiteral) -> list[Any]:
+        return [self.eval(item) for item in node.items]
 
     def warn(self, code: str, message: str) -> None:
         self.warnings.append(f"[{code}] {message}")
@@ -186,6 +188,13 @@ class Evaluator:
             return []
         if isinstance(start, list):
             return start
+        if isinstance(start, Range) and all(
+            isinstance(end, Decimal) and end == end.to_integral_value()
+            for end in (start.start, start.end)
+        ):  # for x in [1..3]: the whole numbers of the range
+            low = int(start.start) + (0 if start.start_closed else 1)
+            high = int(start.end) - (0 if start.end_closed else 1)
+            return [Decimal(n) for n in range(low, high + 1)]
         if start is not None:
             self.warn(
                 "INVALID_TYPE", f"Expected a list to iterate over, but found '{render(start)}'"
@@ -306,3 +315,26 @@ def _at(items: list[Any], index: Decimal) -> Any:
     if position < 0 and -position <= len(items):
         return items[position]
     return None
+
+
+_DISPATCH: dict[type, Callable[[Evaluator, Any], Any]] = {
+    ast.Literal: Evaluator._literal,  # noqa: SLF001 - the class's own dispatch table
+    ast.Name: Evaluator._name_node,  # noqa: SLF001
+    ast.Path: Evaluator._path_node,  # noqa: SLF001
+    ast.Filter: Evaluator._filter,  # noqa: SLF001
+    ast.Negate: Evaluator._negate,  # noqa: SLF001
+    ast.Arithmetic: Evaluator._arithmetic,  # noqa: SLF001
+    ast.Comparison: Evaluator._comparison,  # noqa: SLF001
+    ast.Logical: Evaluator._logical,  # noqa: SLF001
+    ast.If: Evaluator._if,  # noqa: SLF001
+    ast.For: Evaluator._for,  # noqa: SLF001
+    ast.Quantified: Evaluator._quantified,  # noqa: SLF001
+    ast.Between: Evaluator._between,  # noqa: SLF001
+    ast.In: Evaluator._in,  # noqa: SLF001
+    ast.InstanceOf: Evaluator._instance_of,  # noqa: SLF001
+    ast.ListLiteral: Evaluator._list,  # noqa: SLF001
+    ast.ContextLiteral: Evaluator._context,  # noqa: SLF001
+    ast.RangeLiteral: Evaluator._range,  # noqa: SLF001
+    ast.Call: Evaluator._call,  # noqa: SLF001
+    ast.FunctionDefinition: Evaluator._function,  # noqa: SLF001
+}

@@ -22,6 +22,7 @@ _ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
+_ORDERINGS_AND_EQUAL: dict[str, Callable[[Any, Any], bool]] = {**_ORDERINGS, "=": operator.eq}
 _ORDERED = frozenset(
     {
         "number",
@@ -53,8 +54,13 @@ def _not_comparable(warn: Warn, left: Any, right: Any) -> None:
     warn("NOT_COMPARABLE", f"Can't compare '{render(left)}' with '{render(right)}'")
 
 
+_SIMPLE = (Decimal, str)
+
+
 def compare(op: str, left: Any, right: Any, warn: Warn) -> bool | None:
     """``= != < <= > >=``; null when the values are of different types."""
+    if type(left) is type(right) and isinstance(left, _SIMPLE):  # the common case, fast
+        return (left != right) if op == "!=" else _ORDERINGS_AND_EQUAL[op](left, right)
     if op in {"=", "!="}:
         same = equal(left, right, warn)
         return same if same is None or op == "=" else not same

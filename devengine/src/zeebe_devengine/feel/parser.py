@@ -30,22 +30,17 @@ from zeebe_devengine.feel.ast import (
     Node,
     Path,
     RangeLiteral,
-    UnaryComparison,
-    UnaryExpression,
-    UnaryTest,
     UnaryTests,
 )
 from zeebe_devengine.feel.lexer import Token, tokenize, unescape
 from zeebe_devengine.feel.temporal import parse_temporal
-from zeebe_devengine.feel.textual import MAX_DEPTH, TextualParser
+from zeebe_devengine.feel.textual import MAX_DEPTH
+from zeebe_devengine.feel.unary import COMPARISONS, UnaryTestsParser
 
-_COMPARISONS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 
-
-class Parser(TextualParser):
+class Parser(UnaryTestsParser):
     def __init__(self, text: str) -> None:
         super().__init__(tokenize(text))
-        self.uses_input = False
         self._range_end = False  # ']' or '[' after a range's end closes the range
 
     # -- entry points ---------------------------------------------------------------------
@@ -54,66 +49,6 @@ class Parser(TextualParser):
         node = self.expression()
         self.expect_end()
         return node
-
-    def parse_unary_tests(self) -> UnaryTests:
-        token = self.peek()
-        if token.kind == "op" and token.text == "-" and self.peek(1).kind == "end":
-            return UnaryTests(())
-        if token.kind == "name" and token.text == "not" and self.peek(1).text == "(":
-            start = self.index
-            self.index += 2
-            tests = self._tests_until(")")
-            if self.peek().kind == "end":
-                return UnaryTests(tests, negated=True)
-            self.index = start  # not(...) was the start of an expression test
-        tests = self._tests_until(None)
-        self.expect_end()
-        return UnaryTests(tests)
-
-    # -- unary tests ----------------------------------------------------------------------
-
-    def _tests_until(self, closing: str | None) -> tuple[UnaryTest, ...]:
-        tests = [self.positive_test()]
-        while self.accept("op", ","):
-            tests.append(self.positive_test())
-        if closing is not None:
-            self.expect_op(closing)
-        return tuple(tests)
-
-    def positive_test(self) -> UnaryTest:
-        token = self.peek()
-        if token.kind == "op" and token.text in _COMPARISONS:
-            self.advance()
-            return UnaryComparison(token.text, self.additive())
-        before = self.uses_input
-        self.uses_input = False
-        expression = self.expression()
-        test = UnaryExpression(expression, uses_input=self.uses_input)
-        self.uses_input = before or self.uses_input
-        return test
-
-    def in_tests(self) -> UnaryTests:
-        """The right side of ``in``: one positive test, or a parenthesised list of them."""
-        if self.peek().text == "(" and self.peek().kind == "op" and not self._range_ahead():
-            self.advance()
-            return UnaryTests(self._tests_until(")"))
-        return UnaryTests((self.positive_test(),))
-
-    def _range_ahead(self) -> bool:
-        """Whether the parenthesis at the cursor opens a range such as ``(1..5)``."""
-        depth = 0
-        for token in self.tokens[self.index :]:
-            if token.kind != "op":
-                continue
-            if token.text in "([{":
-                depth += 1
-            elif token.text in ")]}":
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif token.text == ".." and depth == 1:
-                return True
-        return False
 
     # -- operators ------------------------------------------------------------------------
 
@@ -139,7 +74,7 @@ class Parser(TextualParser):
     def _comparison(self) -> Node:
         node = self.additive()
         token = self.peek()
-        if token.kind == "op" and token.text in _COMPARISONS:
+        if token.kind == "op" and token.text in COMPARISONS:
             self.advance()
             node = Comparison(token.text, node, self.additive())
         elif self.accept("name", "between"):
@@ -152,7 +87,7 @@ class Parser(TextualParser):
             self.expect_word("of")
             node = InstanceOf(node, self._type_name())
         following = self.peek()
-        if following.kind == "op" and following.text in _COMPARISONS:
+        if following.kind == "op" and following.text in COMPARISONS:
             msg = "chained comparisons are not valid FEEL; use 'and'"
             raise FeelSyntaxError(msg)
         return node
