@@ -90,6 +90,14 @@ async def test_unknown_decisions_are_not_found(zb: Harness, expect_error: Expect
     with pytest.raises(DecisionNotFoundError):
         await zb.client.evaluate_decision(None, zb.name("missing"))
     details = await expect_error(
+        grpc.StatusCode.NOT_FOUND,
+        zb.stub.EvaluateDecision(pb.EvaluateDecisionRequest(decisionId=zb.name("missing"))),
+    )
+    assert details == (
+        "Command 'EVALUATE' rejected with code 'NOT_FOUND': Expected to evaluate decision "
+        f"'{zb.name('missing')}', but no decision found for id '{zb.name('missing')}'"
+    )
+    details = await expect_error(
         grpc.StatusCode.INVALID_ARGUMENT, zb.stub.EvaluateDecision(pb.EvaluateDecisionRequest())
     )
     assert "decision id" in details

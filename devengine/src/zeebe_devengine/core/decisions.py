@@ -153,8 +153,8 @@ class DecisionBook:
         decision = self.latest(decision_id)
         if decision is None:
             msg = (
-                f"Command 'EVALUATE' rejected with code 'NOT_FOUND': Expected to evaluate "
-                f"decision '{decision_id}', but no decision found for id '{decision_id}'"
+                f"Expected to evaluate decision '{decision_id}', but no decision found for id "
+                f"'{decision_id}'"
             )
             raise NotFoundError(msg)
         return self._evaluate(decision, variables)
@@ -163,8 +163,8 @@ class DecisionBook:
         decision = self.by_key.get(key)
         if decision is None:
             msg = (
-                f"Command 'EVALUATE' rejected with code 'NOT_FOUND': Expected to evaluate "
-                f"decision with key '{key}', but no decision found for key '{key}'"
+                f"Expected to evaluate decision with key '{key}', but no decision found for key "
+                f"'{key}'"
             )
             raise NotFoundError(msg)
         return self._evaluate(decision, variables)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from zeebe_devengine.core.state import Scope
-from zeebe_devengine.errors import InvalidArgumentError
+from zeebe_devengine.errors import InvalidArgumentError, MalformedRequestError
 
 #: Documents nested deeper than this are refused. Zeebe refuses beyond 1000 levels; the dev
 #: engine stops at 500 because Python's recursion limit (1000 frames, shared by json, FEEL and
@@ -34,24 +34,22 @@ def parse_document(text: str | bytes, *, what: str = "variables") -> dict[str, A
             text = text.decode()
         except UnicodeDecodeError:
             msg = f"Property '{what}' is invalid: not UTF-8"
-            raise InvalidArgumentError(msg) from None
+            raise MalformedRequestError(msg) from None
     if not text.strip():
         return {}
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        msg = _too_deep(what)
-        raise InvalidArgumentError(msg) from None
+        raise InvalidArgumentError(_too_deep(what)) from None
     except ValueError as exc:
         msg = f"Property '{what}' is invalid: expected a JSON document ({first_line(exc)})"
-        raise InvalidArgumentError(msg) from None
+        raise MalformedRequestError(msg) from None
     if not isinstance(document, dict):
-        kind = type(document).__name__.replace("list", "ARRAY").upper()
         msg = (
             f"Property '{what}' is invalid: "
-            f"Expected document to be a root level object, but was '{kind}'"
+            f"Expected document to be a root level object, but was '{msgpack_type(document)}'"
         )
-        raise InvalidArgumentError(msg)
+        raise MalformedRequestError(msg)
     _check_values(document, what)
     return document
 
@@ -75,7 +73,7 @@ def _check_values(document: dict[str, Any], what: str) -> None:
             _check_text(value, what)
         elif isinstance(value, list | dict):
             if depth > MAX_NESTING_DEPTH:
-                raise InvalidArgumentError(_too_deep(what))
+                raise InvalidArgumentError(_too_deep(what))  # Zeebe's engine rejects it
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
                 if isinstance(key, str):
@@ -92,7 +90,26 @@ def _check_text(text: str, what: str) -> None:
             f"Property '{what}' is invalid: the document holds a lone surrogate "
             f"(\\u{code:04x}), which is not valid Unicode"
         )
-        raise InvalidArgumentError(msg) from None
+        raise MalformedRequestError(msg) from None
+
+
+def msgpack_type(value: Any) -> str:
+    """The MessagePack type Zeebe names when a document is not an object (``MsgPackType``).
+
+    Zeebe converts the JSON to MessagePack and names the type of the first value: ``null``
+    is 'NIL', ``[]`` 'ARRAY', ``1`` 'INTEGER', ``1.5`` 'FLOAT', ``"x"`` 'STRING'.
+    """
+    if value is None:
+        return "NIL"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "INTEGER"
+    if isinstance(value, float):
+        return "FLOAT"
+    if isinstance(value, str):
+        return "STRING"
+    return "ARRAY"
 
 
 def first_line(exc: BaseException) -> str:

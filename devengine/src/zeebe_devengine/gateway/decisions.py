@@ -14,7 +14,7 @@ from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.core.decisions import DecisionBook, DecisionResult
 from zeebe_devengine.core.engine import Deployment
 from zeebe_devengine.core.variables import parse_document
-from zeebe_devengine.errors import InvalidArgumentError
+from zeebe_devengine.errors import MalformedRequestError
 
 
 def _json(value: Any) -> str:
@@ -61,7 +61,7 @@ def evaluate(book: DecisionBook, request: Any) -> Any:
         result = book.evaluate_by_id(request.decisionId, variables)
     else:
         msg = "Expected either a decision id or a valid decision key, but none provided"
-        raise InvalidArgumentError(msg)
+        raise MalformedRequestError(msg)
     return response(result)
 
 
