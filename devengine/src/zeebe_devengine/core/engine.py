@@ -12,7 +12,6 @@ announced through `on_job_available`, which the gateway's long polling listens t
 """
 
 import contextlib
-import datetime as dt
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +47,7 @@ from zeebe_devengine.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from zeebe_devengine.feel.evaluate import epoch_clock
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +90,7 @@ class Engine(RuntimeCommands):
         self.history = History(self, retained_finished)
         self.messages = MessageBook(self)
         self.user_tasks = UserTaskBook(self)
-        self.decisions = DecisionBook(self.keys, clock=self._now)
+        self.decisions = DecisionBook(self.keys, clock=epoch_clock(scheduler.now_ms))
         #: Armed timer start events, per BPMN process id (of its latest version).
         self._start_timers: dict[str, list[Cancellable]] = {}
         self._agenda: deque[Callable[[], None]] = deque()
@@ -167,10 +167,6 @@ class Engine(RuntimeCommands):
         """Stop running scheduled actions (the server is shutting down)."""
         self._closed = True
         self._agenda.clear()
-
-    def _now(self) -> dt.datetime:
-        """The engine's clock as a zoned date and time (FEEL's now())."""
-        return dt.datetime.fromtimestamp(self.scheduler.now_ms() / 1000, dt.UTC)
 
     # -- deployment ---------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ __all__ = [
     "Clock",
     "Lookup",
     "Result",
+    "epoch_clock",
     "evaluate",
     "evaluate_value",
     "from_json",
@@ -45,6 +46,11 @@ Clock = Callable[[], dt.datetime]
 
 def system_clock() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def epoch_clock(now_ms: Callable[[], int]) -> Clock:
+    """A Clock reading milliseconds since the epoch (the engine's scheduler), in UTC."""
+    return lambda: dt.datetime.fromtimestamp(now_ms() / 1000, dt.UTC)
 
 
 @dataclass(slots=True)
