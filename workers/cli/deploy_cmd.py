@@ -49,7 +49,9 @@ async def run(args: DeployArgs, environ: Mapping[str, str]) -> int:
     settings = ZeebeSettings.from_env(environ, address=args.address or None)
     channel = create_channel(settings)
     try:
-        deployed = await deploy(ZeebeClient(channel), paths, address=settings.address)
+        deployed = await deploy(
+            ZeebeClient(channel), paths, address=settings.address, tenant_id=settings.tenant_id
+        )
     finally:
         await channel.close()
     if args.json:

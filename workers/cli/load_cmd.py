@@ -64,6 +64,7 @@ async def run(args: LoadArgs, environ: Mapping[str, str]) -> int:
                 per_second=args.per_second,
                 seed=args.seed,
                 stop=stop,
+                tenant_id=settings.tenant_id,
             )
         finally:
             await channel.close()

@@ -11,6 +11,10 @@ from workers.settings import DEFAULT_ROLLOUT
 if TYPE_CHECKING:
     import argparse
 
+#: `--fail-on worse` and the verdict is "v2 worse": distinct from 1 (an error) and 2 (usage),
+#: so a pipeline step can tell "v2 is worse" from "the report could not be made".
+EXIT_V2_WORSE = 3
+
 _DEFAULTS: dict[str, Any] = {
     "ratio": 2.0,
     "alpha": 0.05,
@@ -42,6 +46,11 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         help="only the last DURATION, e.g. 30m, 6h, 7d (default: all)",
     )
     parser.add_argument("--plot", metavar="FILE", help="also write the chart to FILE (.svg, .png)")
+    parser.add_argument(
+        "--fail-on",
+        choices=["worse"],
+        help=f"exit {EXIT_V2_WORSE} when the verdict is 'v2 worse' (a pipeline step gates on it)",
+    )
     test = parser.add_argument_group("sequential test")
     test.add_argument(
         "--ratio", type=float, default=_DEFAULTS["ratio"],
@@ -87,12 +96,14 @@ class ReportArgs:
     columns: int
     database_url: str | None
     json: bool
+    fail_on: str | None
 
 
 async def run(args: ReportArgs, environ: Mapping[str, str]) -> int:
     from workers.durations import parse_span  # noqa: PLC0415
     from workers.errors import InputError  # noqa: PLC0415
     from workers.operate.report import ReportSettings, build_report  # noqa: PLC0415
+    from workers.operate.report.model import Verdict  # noqa: PLC0415
     from workers.operate.report.plot import check_plot_path, write_plot  # noqa: PLC0415
     from workers.operate.report.render import print_report  # noqa: PLC0415
 
@@ -124,4 +135,6 @@ async def run(args: ReportArgs, environ: Mapping[str, str]) -> int:
         print_report(report)
         if plot is not None:
             print(f"chart written to {plot}")
+    if args.fail_on == "worse" and report.test.verdict is Verdict.WORSE:
+        return EXIT_V2_WORSE
     return 0

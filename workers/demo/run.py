@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.live import Live
 from zeebe_devengine import DevEngine
 
-from workers.demo.database import DemoDatabase, demo_database
+from workers.demo.database import DEMO_DATABASE, DemoDatabase, demo_database
 from workers.demo.stub.config import StubConfig
 from workers.demo.stub.server import VerifyMeNowStub
 from workers.demo.view import finished_count, print_summary, progress_view
 from workers.operate.camunda_rest import CamundaApiError, CamundaRestClient
-from workers.operate.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
+from workers.operate.deploy import NEVER_GIVE_UP, default_files, deploy
 from workers.operate.load import start_instances
 from workers.operate.report import build_report, render_report
 from workers.operate.status import Status, collect_status
@@ -68,6 +68,8 @@ class DemoOptions:
     rest_port: int = 0
     stub_port: int = 0
     database_url: str | None = None
+    #: The database the demo (re)creates on that server.
+    database_name: str = DEMO_DATABASE
     #: The whole run may take at most this long once every instance was started.
     settle_timeout: float = 120.0
 
@@ -140,7 +142,10 @@ def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
 async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     result = DemoResult()
     began = time.monotonic()
-    async with stop_on_signals() as stop, demo_database(options.database_url) as database:
+    async with (
+        stop_on_signals() as stop,
+        demo_database(options.database_url, name=options.database_name) as database,
+    ):
         async with await connect(database.url) as conn:
             await migrate(conn)
         points = ramp_points(options)
@@ -193,7 +198,7 @@ async def _run(
     channel = create_channel(ZeebeSettings(address=engine.grpc_address))
     stack.push_async_callback(channel.close)
     client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
-    deployed = await deploy(client, sorted(BPMN_DIR.glob("*.bpmn")), address=engine.grpc_address)
+    deployed = await deploy(client, default_files(), address=engine.grpc_address)
     console.print("  deployed " + ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in deployed))
     console.print(
         f"  watch from another terminal: canary status --rest-address {engine.rest_url}"
