@@ -33,7 +33,7 @@ async def run_until_it_shows(
     argv: list[str], env: dict[str, str], *, marker: str, stream: str
 ) -> tuple[int, str]:
     """Start a command that runs until stopped; SIGINT it once `marker` is on `stream`."""
-    process = await spawn_canary(*argv, env=env)
+    process = await spawn_canary(*argv, env=env, ctrl_c=True)
     reader = process.stdout if stream == "stdout" else process.stderr
     assert reader is not None
     seen = ""
