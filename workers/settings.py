@@ -68,7 +68,48 @@ class DatabaseSettings:
         if not url.startswith(("postgresql://", "postgres://")):
             msg = "DATABASE_URL must be a postgresql:// URL"
             raise ConfigError(msg)
+        check_database_url(url)
         return cls(url=url)
+
+
+_URL_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^/?#@:]*:)(?P<password>[^/?#@]*)(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
+
+
+def mask_database_url(url: str) -> str:
+    """`url` with its password (in the user part or a ``password=`` parameter) as ``***``."""
+    masked = _URL_PASSWORD.sub(r"\g<head>***", url)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a connection URL libpq cannot use, in one line that never shows the password.
+
+    psycopg's own messages quote the URL or its percent-encoded password; a worker started
+    with such a URL used to run on with its database tasks dead (issue 16).
+    """
+    from urllib.parse import unquote  # noqa: PLC0415
+
+    from psycopg import ProgrammingError  # noqa: PLC0415  (settings stay cheap to import)
+    from psycopg.conninfo import conninfo_to_dict  # noqa: PLC0415
+
+    masked = mask_database_url(url)
+    try:
+        params = conninfo_to_dict(url)
+    except ProgrammingError as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        secrets = {m.group("password") for m in (_URL_PASSWORD.search(url),) if m}
+        secrets |= {m.group("password") for m in _QUERY_PASSWORD.finditer(url)}
+        for secret in sorted(secrets | {unquote(x) for x in secrets}, key=len, reverse=True):
+            if secret:
+                reason = reason.replace(secret, "***")
+        reason = reason.replace(url, masked)
+        msg = f"DATABASE_URL {masked} is not a valid connection string: {reason}"
+        raise ConfigError(msg) from None
+    for port in str(params.get("port") or "5432").split(","):
+        if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            msg = f"DATABASE_URL {masked}: port {port!r} is not a port number"
+            raise ConfigError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,15 +229,16 @@ def default_actor(environ: Mapping[str, str], *, login: str, hostname: str) -> s
     return f"{user}@{hostname}"
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(environ: Mapping[str, str], name: str, default: int, *, maximum: int) -> int:
+    """A whole number in 1..`maximum`: a value past the range is a typo, refused at start
+    (CANARY_MAX_JOBS=5000000000 once overflowed protobuf's int32 in every poll)."""
     text = _get(environ, name, str(default))
-    try:
-        value = int(text)
-    except ValueError:
+    if not (text.isascii() and text.isdigit()):
         msg = f"{name}={text!r} is not a whole number"
-        raise ConfigError(msg) from None
-    if value < 1:
-        msg = f"{name} must be at least 1"
+        raise ConfigError(msg)
+    value = int(text)
+    if not 1 <= value <= maximum:
+        msg = f"{name}={text} is out of range (1 to {maximum:,})"
         raise ConfigError(msg)
     return value
 
@@ -224,8 +266,10 @@ class RecorderSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "RecorderSettings":
-        buffer_size = _positive_int(environ, "CANARY_RECORDER_BUFFER_SIZE", 100_000)
-        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", 1_000)
+        buffer_size = _positive_int(
+            environ, "CANARY_RECORDER_BUFFER_SIZE", 100_000, maximum=10_000_000
+        )
+        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", 1_000, maximum=100_000)
         if batch_size > buffer_size:
             msg = "CANARY_RECORDER_BATCH_SIZE must not exceed CANARY_RECORDER_BUFFER_SIZE"
             raise ConfigError(msg)
@@ -443,6 +487,9 @@ def _parse_grpc_address(raw: str) -> tuple[str, bool]:
 
 
 TASK_NAMES = ("choose", "v1", "v2")
+#: Most jobs one task may run at once in one process (Zeebe's maxJobsToActivate is an int32;
+#: past a few thousand per process a value is a typo).
+MAX_JOBS_LIMIT = 10_000
 
 
 def parse_tasks(text: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
@@ -479,7 +526,7 @@ class WorkerSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str], *, hostname: str) -> "WorkerSettings":
         port_text = _get(environ, "CANARY_HTTP_PORT", "9400")
-        if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+        if not (port_text.isascii() and port_text.isdigit()) or not 0 <= int(port_text) < 65536:
             msg = f"CANARY_HTTP_PORT={port_text!r} is not a port number"
             raise ConfigError(msg)
         grace = parse_duration(
@@ -491,7 +538,7 @@ class WorkerSettings:
             http_host=_get(environ, "CANARY_HTTP_HOST", "0.0.0.0"),  # noqa: S104  (containers)
             http_port=int(port_text),
             shutdown_grace=grace,
-            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 64),
+            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", 64, maximum=MAX_JOBS_LIMIT),
             job_streaming=parse_bool(
                 # Off by default: long polling already hands jobs over within milliseconds,
                 # and a stream's jobs cross the channel's interceptor one by one.

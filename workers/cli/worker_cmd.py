@@ -49,9 +49,17 @@ async def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with running_service(settings):
-            await stop.wait()
+        async with running_service(settings) as service:
+            # A job loop or background task that stopped by itself ends the process non-zero,
+            # so that the orchestrator restarts it (see runtime.task_watch).
+            stopped, died = (
+                asyncio.create_task(stop.wait()),
+                asyncio.create_task(service.watch.died.wait()),
+            )
+            await asyncio.wait({stopped, died}, return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            died.cancel()
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-    return 0
+    return 1 if service.watch.died.is_set() else 0

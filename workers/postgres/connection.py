@@ -9,7 +9,8 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from workers.errors import ConfigError, DatabaseUnavailableError
+from workers.errors import DatabaseUnavailableError
+from workers.settings import check_database_url
 
 #: How long a command waits for Postgres before it says so (seconds).
 CONNECT_TIMEOUT = 5
@@ -17,11 +18,8 @@ CONNECT_TIMEOUT = 5
 
 def describe(url: str) -> str:
     """``host:port/dbname`` of a connection URL, for messages (no user, no password)."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as exc:
-        msg = f"DATABASE_URL is not a valid connection string: {first_line(exc)}"
-        raise ConfigError(msg) from None
+    check_database_url(url)  # one line with the password masked, never psycopg's message
+    parts = conninfo_to_dict(url)
     host = parts.get("host") or "localhost"
     port = parts.get("port") or "5432"
     return f"{host}:{port}/{parts.get('dbname') or parts.get('user') or ''}"

@@ -210,6 +210,11 @@ class OutcomeRecorder:
         self._accepting = True
         self._task = asyncio.create_task(self._run(), name="outcome-recorder")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task, once started (the service watches that it never ends)."""
+        return self._task
+
     async def stop(self, *, deadline: float | None = None) -> RecorderStats:
         """Write what is buffered within `deadline` seconds (default: the settings'), then close.
 
@@ -227,6 +232,8 @@ class OutcomeRecorder:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+            except Exception:  # noqa: BLE001, S110
+                pass  # a writer that died was logged by the service's task watch when it did
         self._accepting = False
         await self._close()
         stats = self.stats()

@@ -8,6 +8,10 @@ each can also be its own container.
 Shutdown: when `stop` is set (SIGTERM/SIGINT in the CLI), /readyz turns 503, activation stops
 and in-flight jobs get `shutdown_grace` seconds to finish; then the process exits 0. A job that
 did not finish is not lost: Zeebe re-activates it when its job timeout passes.
+
+Nothing runs silently broken: activation survives every error (`job_activation`) and /readyz
+is red while a task cannot fetch jobs; if the job loop or a background task stops anyway,
+`RunningService.watch.died` is set and `canary worker` exits non-zero (`task_watch`).
 """
 
 import asyncio
@@ -19,18 +23,22 @@ from typing import Any
 
 import grpc
 import structlog
+from psycopg.conninfo import conninfo_to_dict
 from pyzeebe import ZeebeTaskRouter, ZeebeWorker
 from pyzeebe.proto.gateway_pb2 import TopologyRequest
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
 from workers import process
 from workers.errors import ConfigError
+from workers.log_secrets import add_secrets
 from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics
 from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Version
 from workers.runtime.gateway_watch import GatewayWatch
 from workers.runtime.health_server import HealthServer
+from workers.runtime.job_activation import ActivationHealth, ResilientZeebeWorker
 from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
+from workers.runtime.task_watch import TaskWatch
 from workers.runtime.zeebe_connection import create_channel
 from workers.settings import ServiceSettings
 from workers.tasks.choose_version import make_choose_version, register_choose_version
@@ -51,13 +59,19 @@ class RunningService:
     cache: RolloutCache | None
     recorder: OutcomeRecorder
     worker: ZeebeWorker
+    #: Which task types cannot fetch jobs right now.
+    activation: ActivationHealth
+    #: `watch.died` is set when the job loop or a background task stopped by itself.
+    watch: TaskWatch
 
 
 @contextlib.asynccontextmanager
 async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Start the worker service; on exit stop it gracefully (see the module docstring)."""
     tasks = settings.worker.tasks
+    add_secrets(*_secrets_of(settings))
     async with AsyncExitStack() as stack:
+        watch = TaskWatch()
         gateway = GatewayWatch()
         channel = create_channel(settings.zeebe, watch=gateway)
         stack.push_async_callback(channel.close)
@@ -70,6 +84,8 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
         )
         metrics.registry.register(RecorderMetrics(recorder))
         await recorder.start()
+        if recorder.task is not None:
+            watch.watch(recorder.task, "outcome recorder")
         # Registered before the worker stops (LIFO), so the records of in-flight jobs that
         # finish during the grace period are still written.
         stack.push_async_callback(recorder.stop)
@@ -86,6 +102,8 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
                     fallback_version=settings.routing.fallback_version,
                 )
             )
+            if cache.task is not None:
+                watch.watch(cache.task, "rollout cache")
             if not await cache.wait_loaded(settings.worker.startup_wait):
                 log.warning(
                     "no rollout config yet; choose-version answers the fallback until it loads",
@@ -115,8 +133,10 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
                 )
         metrics.watch(cache=cache, gateway=gateway)
 
-        worker = ZeebeWorker(
+        activation = ActivationHealth()
+        worker = ResilientZeebeWorker(
             channel,
+            health=activation,
             name=settings.worker.name,
             # Never give up: outages are paced and logged by the GatewayWatch instead.
             max_connection_retries=-1,
@@ -130,12 +150,13 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             host=settings.worker.http_host,
             port=settings.worker.http_port,
             registry=metrics.registry,
-            checks=_readiness_checks(channel, cache, recorder),
+            checks=_readiness_checks(channel, cache, recorder, activation, watch),
         )
         await health.start()
         stack.push_async_callback(health.stop)
 
         work = asyncio.create_task(worker.work(), name="zeebe-worker")
+        watch.watch(work, "job loop")
         log.info(
             "worker started",
             tasks=sorted(tasks),
@@ -143,12 +164,21 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             http_port=health.port,
             worker=settings.worker.name,
         )
-        running = RunningService(health, metrics, gateway, cache, recorder, worker)
+        running = RunningService(
+            health, metrics, gateway, cache, recorder, worker, activation, watch
+        )
         try:
             yield running
         finally:
+            watch.stopping()
             health.stopping = True
             await _stop_worker(worker, work, grace=settings.worker.shutdown_grace)
+
+
+def _secrets_of(settings: ServiceSettings) -> list[str | None]:
+    """The secret values the settings hold; logs mask them wherever they appear."""
+    password = conninfo_to_dict(settings.database.url).get("password")
+    return [settings.zeebe.client_secret, settings.verifymenow.api_key, str(password or "")]
 
 
 async def _add_verify_task(
@@ -184,13 +214,20 @@ async def _add_verify_task(
 
 
 def _readiness_checks(
-    channel: grpc.aio.Channel, cache: RolloutCache | None, recorder: OutcomeRecorder
+    channel: grpc.aio.Channel,
+    cache: RolloutCache | None,
+    recorder: OutcomeRecorder,
+    activation: ActivationHealth,
+    watch: TaskWatch,
 ) -> dict[str, Any]:
     # A raw stub, not pyzeebe's client: pyzeebe's adapter closes the channel after ten
     # failed calls, and readiness probes fail for as long as an outage lasts.
     gateway = GatewayStub(channel)
 
     async def zeebe() -> tuple[bool, str]:
+        problem = activation.problem()
+        if problem is not None:
+            return False, problem
         try:
             topology = await gateway.Topology(TopologyRequest(), timeout=2)
         except grpc.aio.AioRpcError as error:
@@ -207,7 +244,11 @@ def _readiness_checks(
             return False, "the outcome recorder cannot write to Postgres"
         return True, "reachable"
 
-    return {"zeebe": zeebe, "postgres": postgres}
+    async def tasks() -> tuple[bool, str]:
+        problem = watch.problem()
+        return (False, problem) if problem is not None else (True, "running")
+
+    return {"zeebe": zeebe, "postgres": postgres, "tasks": tasks}
 
 
 async def _stop_worker(worker: ZeebeWorker, work: asyncio.Task[None], *, grace: float) -> None:
@@ -221,6 +262,7 @@ async def _stop_worker(worker: ZeebeWorker, work: asyncio.Task[None], *, grace: 
             grace_seconds=grace,
         )
     work.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
+    # A job loop that died was logged by the task watch when it did.
+    with contextlib.suppress(asyncio.CancelledError, Exception):
         await work
     log.info("worker stopped")

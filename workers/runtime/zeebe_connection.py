@@ -51,7 +51,7 @@ def create_channel(
             interceptors=extra,
         )
     else:
-        call_credentials = grpc.metadata_call_credentials(_token_plugin(settings))
+        call_credentials = grpc.metadata_call_credentials(token_plugin(settings))
         channel = grpc.aio.secure_channel(
             settings.address,
             grpc.composite_channel_credentials(
@@ -63,7 +63,7 @@ def create_channel(
     return channel
 
 
-def _token_plugin(settings: ZeebeSettings) -> grpc.AuthMetadataPlugin:
+def token_plugin(settings: ZeebeSettings) -> grpc.AuthMetadataPlugin:
     """pyzeebe's OAuth client-credentials plugin, built here so the channel can carry our
     interceptors (pyzeebe's channel helpers take none)."""
     client_id = settings.client_id or ""
