@@ -133,7 +133,7 @@ async def test_a_bug_is_retried_with_backoff_and_recorded_as_transient():
     class BrokenClient:
         version = 2
 
-        async def verify(self, _request: Any, *, idempotency_key: str) -> Any:
+        async def verify(self, _request: Any, *, idempotency_key: str, **_: Any) -> Any:
             raise ZeroDivisionError(idempotency_key)
 
     sink = ListOutcomeSink()

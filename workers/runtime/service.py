@@ -7,7 +7,8 @@ each can also be its own container.
 
 Shutdown: when `stop` is set (SIGTERM/SIGINT in the CLI), /readyz turns 503, activation stops
 and in-flight jobs get `shutdown_grace` seconds to finish; then the process exits 0. A job that
-did not finish is not lost: Zeebe re-activates it when its job timeout passes.
+did not finish is abandoned untouched (`in_flight`: no FailJob, no outcome row), and not lost:
+Zeebe re-activates it when its job timeout passes.
 
 Nothing runs silently broken: activation survives every error (`job_activation`) and /readyz
 is red while a task cannot fetch jobs; if the job loop or a background task stops anyway,
@@ -36,6 +37,7 @@ from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Version
 from workers.runtime.gateway_watch import GatewayWatch
 from workers.runtime.health_server import HealthServer
+from workers.runtime.in_flight import InFlightJobs
 from workers.runtime.job_activation import ActivationHealth, ResilientZeebeWorker
 from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
 from workers.runtime.task_watch import TaskWatch
@@ -134,9 +136,11 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
         metrics.watch(cache=cache, gateway=gateway)
 
         activation = ActivationHealth()
+        in_flight = InFlightJobs()
         worker = ResilientZeebeWorker(
             channel,
             health=activation,
+            before=[in_flight.before],
             name=settings.worker.name,
             # Never give up: outages are paced and logged by the GatewayWatch instead.
             max_connection_retries=-1,
@@ -172,7 +176,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
         finally:
             watch.stopping()
             health.stopping = True
-            await _stop_worker(worker, work, grace=settings.worker.shutdown_grace)
+            await _stop_worker(worker, work, in_flight, grace=settings.worker.shutdown_grace)
 
 
 def _secrets_of(settings: ServiceSettings) -> list[str | None]:
@@ -251,15 +255,21 @@ def _readiness_checks(
     return {"zeebe": zeebe, "postgres": postgres, "tasks": tasks}
 
 
-async def _stop_worker(worker: ZeebeWorker, work: asyncio.Task[None], *, grace: float) -> None:
+async def _stop_worker(
+    worker: ZeebeWorker, work: asyncio.Task[None], in_flight: InFlightJobs, *, grace: float
+) -> None:
     log.info("stopping: no new jobs; waiting for in-flight jobs", grace_seconds=grace)
     try:
         await asyncio.wait_for(worker.stop(), grace)
     except TimeoutError:
+        # Before the HTTP clients close under them (the exit stack does that next): a job
+        # failing on a closed client would send FailJob and record a false failure.
+        abandoned = await in_flight.abandon()
         log.warning(
-            "grace period over with jobs still running; Zeebe re-activates them after their"
-            " job timeout",
+            "grace period over; running jobs left untouched for Zeebe to hand out again"
+            " after their job timeout",
             grace_seconds=grace,
+            abandoned_jobs=abandoned,
         )
     work.cancel()
     # A job loop that died was logged by the task watch when it did.
