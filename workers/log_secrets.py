@@ -17,6 +17,7 @@ stdlib root handler's alike) is wrapped: `ScrubbingStream` passes each line thro
 import io
 import json
 import re
+import sys
 from typing import Any, TextIO
 from urllib.parse import quote, quote_plus
 
@@ -103,6 +104,10 @@ class ScrubbingStream(io.TextIOBase):
         self._scrubber = scrubber
 
     def write(self, text: str) -> int:
+        if getattr(self.stream, "closed", False):
+            # Logging must never raise into its caller: a target closed under us (a test
+            # runner's capture) gives way to the process's own stderr.
+            self.stream = sys.__stderr__ or sys.stderr
         self.stream.write(self._scrubber(text))
         return len(text)
 

@@ -243,6 +243,16 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int, *, maximu
     return value
 
 
+def _bounded_duration(
+    environ: Mapping[str, str], name: str, default: str, *, maximum: float
+) -> float:
+    value = parse_duration(_get(environ, name, default), name=name)
+    if value > maximum:
+        msg = f"{name} must be at most {maximum:g} s"
+        raise ConfigError(msg)
+    return value
+
+
 def _positive_duration(environ: Mapping[str, str], name: str, default: str) -> float:
     value = parse_duration(_get(environ, name, default), name=name)
     if not math.isfinite(value) or value <= 0:
@@ -416,8 +426,10 @@ class ZeebeSettings:
         if bool(client_id) != bool(client_secret):
             msg = "ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET must be set together"
             raise ConfigError(msg)
-        if oauth_url and not oauth_url.startswith(("http://", "https://")):
-            msg = "ZEEBE_AUTHORIZATION_SERVER_URL must be an http:// or https:// URL"
+        if oauth_url and not oauth_url.startswith("https://"):
+            # The OAuth library refuses to send credentials over plain http: with an http://
+            # URL every call failed with a traceback, every 5 s, forever.
+            msg = "ZEEBE_AUTHORIZATION_SERVER_URL must be an https:// URL"
             raise ConfigError(msg)
         credentials = {
             "client_id": client_id,
@@ -487,6 +499,8 @@ def _parse_grpc_address(raw: str) -> tuple[str, bool]:
 
 
 TASK_NAMES = ("choose", "v1", "v2")
+#: Longest start-up wait for the rollout config (seconds): past it a value is a typo.
+MAX_STARTUP_WAIT = 600.0
 #: Most jobs one task may run at once in one process (Zeebe's maxJobsToActivate is an int32;
 #: past a few thousand per process a value is a typo).
 MAX_JOBS_LIMIT = 10_000
@@ -545,8 +559,8 @@ class WorkerSettings:
                 _get(environ, "CANARY_JOB_STREAMING", "false"),
                 name="CANARY_JOB_STREAMING",
             ),
-            startup_wait=parse_duration(
-                _get(environ, "CANARY_STARTUP_WAIT", "10s"), name="CANARY_STARTUP_WAIT"
+            startup_wait=_bounded_duration(
+                environ, "CANARY_STARTUP_WAIT", "10s", maximum=MAX_STARTUP_WAIT
             ),
             verify_job_timeout=(
                 _positive_duration(environ, "CANARY_VERIFY_JOB_TIMEOUT", "1s")

@@ -16,9 +16,10 @@ def parse_span(text: str, *, flag: str) -> timedelta:
     match = _SPAN.match(text)
     if match is None:
         raise InputError(f"{flag} {text!r} is not a duration (examples: 90s, 15m, 6h, 30d, 2w)")
-    span = timedelta(seconds=float(match.group(1)) * _UNIT[match.group(2)])
-    if span <= timedelta(0):
+    seconds = float(match.group(1)) * _UNIT[match.group(2)]
+    if seconds <= 0:
         raise InputError(f"{flag} must be longer than 0")
-    if span > _MAX:
+    # Compared as seconds: timedelta() itself overflows on "999999999999h" (a traceback).
+    if seconds > _MAX.total_seconds():
         raise InputError(f"{flag} {text!r} is longer than ten years")
-    return span
+    return timedelta(seconds=seconds)

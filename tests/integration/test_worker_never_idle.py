@@ -9,6 +9,7 @@ import asyncio
 
 import grpc
 import pytest
+import structlog
 from fake_gateway import FakeGateway
 from worker_process import WorkerProcess
 
@@ -125,6 +126,8 @@ async def test_a_background_task_that_stops_ends_the_worker_non_zero(
     monkeypatch.setenv("CANARY_HTTP_PORT", "0")
     monkeypatch.setenv("CANARY_STARTUP_WAIT", "0.1s")
     configure_logging(LoggingSettings(format="json", level="info", redact_keys=frozenset()))
+    # Loggers cached on first use would keep this configuration for later tests' capture_logs.
+    structlog.configure(cache_logger_on_first_use=False)
     try:
         args = argparse.Namespace(tasks="choose,v1", http_port=None)
         code = await asyncio.wait_for(worker_cmd.run(args), 60)

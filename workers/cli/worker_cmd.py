@@ -2,12 +2,18 @@
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
+from collections.abc import Awaitable
 from typing import Any
 
+import structlog
+
 from workers.settings import TASK_NAMES
+
+log = structlog.get_logger(__name__)
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -49,17 +55,31 @@ async def run(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        async with running_service(settings) as service:
-            # A job loop or background task that stopped by itself ends the process non-zero,
-            # so that the orchestrator restarts it (see runtime.task_watch).
-            stopped, died = (
-                asyncio.create_task(stop.wait()),
-                asyncio.create_task(service.watch.died.wait()),
-            )
-            await asyncio.wait({stopped, died}, return_when=asyncio.FIRST_COMPLETED)
-            stopped.cancel()
-            died.cancel()
+        async with contextlib.AsyncExitStack() as stack:
+            # Start-up (connecting, waiting for the rollout config) races SIGTERM: a signal
+            # during it unwinds what was started and exits 0 instead of being ignored.
+            starting = asyncio.create_task(stack.enter_async_context(running_service(settings)))
+            if not await _first(starting, stop.wait()):
+                starting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await starting
+                log.info("stopped during start-up")
+                return 0
+            service = starting.result()
+            # A job loop or background task that stopped by itself ends the process
+            # non-zero, so that the orchestrator restarts it (see runtime.task_watch).
+            await _first(stop.wait(), service.watch.died.wait())
+            return 1 if service.watch.died.is_set() else 0
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
-    return 1 if service.watch.died.is_set() else 0
+
+
+async def _first(first: Awaitable[Any], *others: Awaitable[Any]) -> bool:
+    """Wait until any of the awaitables is done; True when `first` was. The rest are
+    cancelled (`first` is left alone: the caller cancels or reads it)."""
+    tasks = [asyncio.ensure_future(a) for a in (first, *others)]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks[1:]:
+        task.cancel()
+    return tasks[0].done()

@@ -17,6 +17,7 @@ is red while a task cannot fetch jobs; if the job loop or a background task stop
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -74,11 +75,13 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
     add_secrets(*_secrets_of(settings))
     async with AsyncExitStack() as stack:
         watch = TaskWatch()
+        metrics = WorkerMetrics()
+        health = await _start_health(stack, settings, metrics)
+
         gateway = GatewayWatch()
         channel = create_channel(settings.zeebe, watch=gateway)
         stack.push_async_callback(channel.close)
 
-        metrics = WorkerMetrics()
         recorder = OutcomeRecorder(
             settings.database.url,
             settings=settings.recorder,
@@ -150,14 +153,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
         )
         worker.include_router(router)
 
-        health = HealthServer(
-            host=settings.worker.http_host,
-            port=settings.worker.http_port,
-            registry=metrics.registry,
-            checks=_readiness_checks(channel, cache, recorder, activation, watch),
-        )
-        await health.start()
-        stack.push_async_callback(health.stop)
+        health.checks = _readiness_checks(channel, cache, recorder, activation, watch)
 
         work = asyncio.create_task(worker.work(), name="zeebe-worker")
         watch.watch(work, "job loop")
@@ -177,6 +173,35 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             watch.stopping()
             health.stopping = True
             await _stop_worker(worker, work, in_flight, grace=settings.worker.shutdown_grace)
+
+
+async def _start_health(
+    stack: AsyncExitStack, settings: ServiceSettings, metrics: WorkerMetrics
+) -> HealthServer:
+    """Serve /healthz, /readyz ("starting" until the service replaces the checks), /metrics.
+
+    First, before anything connects: a port already in use is one line at once, not a
+    traceback after Postgres and the gateway were reached.
+    """
+    health = HealthServer(
+        host=settings.worker.http_host,
+        port=settings.worker.http_port,
+        registry=metrics.registry,
+        checks={"startup": _starting},
+    )
+    try:
+        await health.start()
+    except OSError as exc:
+        where = f"{settings.worker.http_host}:{settings.worker.http_port}"
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        msg = f"CANARY_HTTP_PORT: cannot listen on {where}: {reason}"
+        raise ConfigError(msg) from None
+    stack.push_async_callback(health.stop)
+    return health
+
+
+async def _starting() -> tuple[bool, str]:
+    return False, "starting"
 
 
 def _secrets_of(settings: ServiceSettings) -> list[str | None]:

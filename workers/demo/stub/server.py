@@ -55,7 +55,7 @@ def build_app(provider: StandInProvider) -> web.Application:
         try:
             changes = json.loads(await request.read())
             config = provider.update_config(changes)
-        except ValueError as exc:  # StubConfigError, or a body that is not JSON
+        except (ValueError, RecursionError) as exc:  # StubConfigError, or not JSON we take
             message = str(exc) if isinstance(exc, StubConfigError) else "body is not JSON"
             return web.json_response({"error": message}, status=400)
         log.info("verifymenow stand-in reconfigured", config=config.as_json())
