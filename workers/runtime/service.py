@@ -33,7 +33,7 @@ from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from workers import process
 from workers.errors import ConfigError
 from workers.log_secrets import add_secrets
-from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics
+from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics, RecorderStats
 from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Version
 from workers.runtime.gateway_watch import GatewayWatch
@@ -50,6 +50,9 @@ from workers.verifymenow.v1 import VerifyMeNowV1
 from workers.verifymenow.v2 import VerifyMeNowV2
 
 log = structlog.get_logger(__name__)
+
+#: A recorder write running longer than this has hung (a batch commits in milliseconds).
+WRITE_STALL_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -268,9 +271,9 @@ def _readiness_checks(
             health = cache.health()
             if not health.connected:
                 return False, health.last_error or "rollout store not connected yet"
-        stats = recorder.stats()
-        if not stats.connected and stats.flush_failures:
-            return False, "the outcome recorder cannot write to Postgres"
+        problem = _recorder_problem(recorder.stats())
+        if problem is not None:
+            return False, problem
         return True, "reachable"
 
     async def tasks() -> tuple[bool, str]:
@@ -278,6 +281,16 @@ def _readiness_checks(
         return (False, problem) if problem is not None else (True, "running")
 
     return {"zeebe": zeebe, "postgres": postgres, "tasks": tasks}
+
+
+def _recorder_problem(stats: RecorderStats) -> str | None:
+    if not stats.connected and stats.flush_failures:
+        return "the outcome recorder cannot write to Postgres"
+    if stats.full:
+        return "the outcome recorder's buffer is full: new records are dropped"
+    if stats.writing_seconds > WRITE_STALL_SECONDS:
+        return f"a write to Postgres has hung for {stats.writing_seconds:.0f} s"
+    return None
 
 
 async def _stop_worker(
