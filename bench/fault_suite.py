@@ -81,7 +81,7 @@ class Stack:
             stderr=asyncio.subprocess.DEVNULL,
         )
         self.workers.append(process)
-        await wait_http_ok(f"http://127.0.0.1:{port}/healthz")
+        await wait_http_ok(f"http://127.0.0.1:{port}/healthz", timeout=120)
         return process
 
     async def set_rate(self, rate: float) -> None:
@@ -330,11 +330,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instances", type=int, default=300)
     parser.add_argument("--per-second", type=float, default=10.0)
-    parser.add_argument("--only", help="run only the scenarios whose name contains this")
+    parser.add_argument(
+        "--only", help="comma-separated: run only the scenarios whose names contain one of these"
+    )
     args = parser.parse_args()
     rows = []
     for scenario in SCENARIOS:
-        if args.only and args.only.lower() not in scenario.name.lower():
+        wanted = [w.strip().lower() for w in (args.only or "").split(",") if w.strip()]
+        if wanted and not any(w in scenario.name.lower() for w in wanted):
             continue
         row = await run(scenario, instances=args.instances, per_second=args.per_second)
         print(f"{row.name}: {row}", flush=True)
