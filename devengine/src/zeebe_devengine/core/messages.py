@@ -1,4 +1,12 @@
-"""Published messages and message start events.
+"""Published messages: message start events, and subscriptions of running instances.
+
+A subscription is opened when an instance waits for a message (a catch event, a receive
+task, a message boundary event, an event-based gateway, an event sub-process) with the name
+and correlation key evaluated on entry, and closed when that element or its scope is left.
+A published message is correlated to the open subscriptions with its name and key, at most
+once per process (BPMN process id, across versions and instances), as Zeebe documents under
+"message cardinality"; with a time to live it is buffered, and a subscription opened
+later takes it from the buffer. A message no subscription takes and with TTL 0 is dropped.
 
 A message starts an instance of the latest version of every process with a message start
 event of that name. With a correlation key, only one instance per process and key runs at a
@@ -7,6 +15,8 @@ the next instance when the active one ends, as Zeebe does. A message id may be u
 while the message is buffered; a second publish gets ALREADY_EXISTS.
 """
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +33,36 @@ class _Message:
     message_id: str
     variables: dict[str, Any]
     expires_ms: int
-    #: Processes this message already started an instance of (once per process).
-    started: set[str] = field(default_factory=set)
+    #: BPMN process ids it was correlated to, by a start event or a subscription: Zeebe
+    #: correlates a message once per process (across its versions and instances).
+    correlated: set[str] = field(default_factory=set)
+
+
+class Subscription:
+    """An open subscription; `cancel` closes it (its element or scope was left)."""
+
+    __slots__ = ("book", "correlation_key", "name", "on_message", "process_id", "repeat")
+
+    def __init__(
+        self,
+        book: "MessageBook",
+        process_id: str,
+        name: str,
+        correlation_key: str,
+        on_message: Callable[[dict[str, Any]], None],
+        *,
+        repeat: bool,
+    ) -> None:
+        self.book = book
+        self.process_id = process_id
+        self.name = name
+        self.correlation_key = correlation_key
+        self.on_message = on_message
+        #: Stays open after a correlation (non-interrupting boundary and event sub-process).
+        self.repeat = repeat
+
+    def cancel(self) -> None:
+        self.book.close(self)
 
 
 class MessageBook:
@@ -33,6 +71,60 @@ class MessageBook:
         self._buffer: list[_Message] = []
         #: (bpmn process id, correlation key) -> the instance a message started and still runs.
         self._running: dict[tuple[str, str], int] = {}
+        #: (name, correlation key) -> open subscriptions, oldest first.
+        self._subscriptions: dict[tuple[str, str], list[Subscription]] = {}
+
+    def subscribe(
+        self,
+        process_id: str,
+        name: str,
+        correlation_key: str,
+        on_message: Callable[[dict[str, Any]], None],
+        *,
+        repeat: bool = False,
+    ) -> Subscription:
+        """Open a subscription; a buffered message that matches is correlated at once."""
+        subscription = Subscription(
+            self, process_id, name, correlation_key, on_message, repeat=repeat
+        )
+        now = self._host.scheduler.now_ms()
+        for message in self._buffer:
+            if (
+                message.expires_ms > now
+                and message.name == name
+                and message.correlation_key == correlation_key
+                and process_id not in message.correlated
+            ):
+                message.correlated.add(process_id)
+                variables = message.variables
+                self._host.schedule(functools.partial(on_message, variables))
+                if not repeat:
+                    return subscription
+        self._subscriptions.setdefault((name, correlation_key), []).append(subscription)
+        return subscription
+
+    def close(self, subscription: Subscription) -> None:
+        key = (subscription.name, subscription.correlation_key)
+        subscriptions = self._subscriptions.get(key)
+        if subscriptions is None:
+            return
+        try:
+            subscriptions.remove(subscription)
+        except ValueError:
+            return
+        if not subscriptions:
+            del self._subscriptions[key]
+
+    def _correlate(self, message: "_Message") -> None:
+        for subscription in list(
+            self._subscriptions.get((message.name, message.correlation_key), [])
+        ):
+            if subscription.process_id in message.correlated:
+                continue
+            message.correlated.add(subscription.process_id)
+            if not subscription.repeat:
+                self.close(subscription)
+            subscription.on_message(message.variables)
 
     def publish(
         self,
@@ -65,6 +157,7 @@ class MessageBook:
             variables=variables,
             expires_ms=now + max(time_to_live_ms, 0),
         )
+        self._correlate(message)
         for definition in self._definitions_starting_on(name):
             self._try_start(definition, message)
         if time_to_live_ms > 0:
@@ -81,12 +174,12 @@ class MessageBook:
 
     def _try_start(self, definition: ProcessDefinition, message: _Message) -> None:
         process_id = definition.bpmn_process_id
-        if process_id in message.started:
+        if process_id in message.correlated:
             return
         running_key = (process_id, message.correlation_key)
         if message.correlation_key and running_key in self._running:
             return  # waits in the buffer until the running instance ends
-        message.started.add(process_id)
+        message.correlated.add(process_id)
         start = definition.process.message_starts[message.name]
         instance = self._host.flow.start_instance(
             definition,
@@ -116,7 +209,7 @@ class MessageBook:
                 message.expires_ms > now
                 and message.correlation_key == correlation_key
                 and message.name in definition.process.message_starts
-                and process_id not in message.started
+                and process_id not in message.correlated
             ):
                 self._try_start(definition, message)
                 return
