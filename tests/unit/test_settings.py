@@ -5,6 +5,7 @@ import re
 import pytest
 
 from workers.errors import ConfigError
+from workers.postgres.connection import check_database_url
 from workers.settings import (
     DatabaseSettings,
     LoggingSettings,
@@ -12,7 +13,6 @@ from workers.settings import (
     ServiceSettings,
     VerifyMeNowSettings,
     WorkerSettings,
-    ZeebeSettings,
     default_actor,
     parse_duration,
 )
@@ -94,74 +94,6 @@ def test_default_actor_prefers_canary_actor_then_user():
 
 
 @pytest.mark.parametrize(
-    ("environ", "mode", "address"),
-    [
-        ({}, "plaintext", "localhost:26500"),
-        ({"ZEEBE_ADDRESS": "camunda:26500"}, "plaintext", "camunda:26500"),
-        ({"ZEEBE_ADDRESS": "http://camunda:26500"}, "plaintext", "camunda:26500"),
-        ({"ZEEBE_ADDRESS": "https://zeebe.example.com"}, "tls", "zeebe.example.com:443"),
-        ({"ZEEBE_ADDRESS": "grpcs://zeebe.example.com:8443"}, "tls", "zeebe.example.com:8443"),
-        (
-            {
-                "ZEEBE_ADDRESS": "https://zeebe.example.com:443",
-                "ZEEBE_CLIENT_ID": "id",
-                "ZEEBE_CLIENT_SECRET": "secret",
-                "ZEEBE_AUTHORIZATION_SERVER_URL": "https://login.example.com/token",
-            },
-            "oauth",
-            "zeebe.example.com:443",
-        ),
-        (
-            {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s", "CAMUNDA_CLUSTER_ID": "abc-123"},
-            "saas",
-            "abc-123.bru-2.zeebe.camunda.io:443",
-        ),
-    ],
-)
-def test_zeebe_connection_modes(environ, mode, address):
-    settings = ZeebeSettings.from_env(environ)
-    assert (settings.mode, settings.address) == (mode, address)
-
-
-def test_saas_defaults_follow_camundas_credentials_file():
-    settings = ZeebeSettings.from_env(
-        {
-            "ZEEBE_CLIENT_ID": "id",
-            "ZEEBE_CLIENT_SECRET": "s",
-            "CAMUNDA_CLUSTER_ID": "c",
-            "CAMUNDA_CLUSTER_REGION": "jfk-1",
-        }
-    )
-    assert settings.address == "c.jfk-1.zeebe.camunda.io:443"
-    assert settings.oauth_url == "https://login.cloud.camunda.io/oauth/token"
-    assert settings.audience == "zeebe.camunda.io"
-
-
-@pytest.mark.parametrize(
-    ("environ", "message"),
-    [
-        ({"ZEEBE_ADDRESS": "ftp://x:1"}, "scheme 'ftp'"),
-        ({"ZEEBE_ADDRESS": "host:99999"}, "port 99999 is out of range"),
-        ({"ZEEBE_ADDRESS": "a b"}, "is not host:port"),
-        ({"ZEEBE_CLIENT_ID": "id"}, "must be set together"),
-        ({"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s"}, "OAuth needs a token URL"),
-        ({"CAMUNDA_CLUSTER_ID": "c"}, "CAMUNDA_CLUSTER_ID needs ZEEBE_CLIENT_ID"),
-        ({"ZEEBE_CA_CERTIFICATE_PATH": "/x.pem"}, "needs a TLS address"),
-    ],
-)
-def test_zeebe_settings_refuse_bad_values(environ, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        ZeebeSettings.from_env(environ)
-
-
-def test_the_client_secret_never_shows_in_repr():
-    settings = ZeebeSettings.from_env(
-        {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "hunter2", "CAMUNDA_CLUSTER_ID": "c"}
-    )
-    assert "hunter2" not in repr(settings)
-
-
-@pytest.mark.parametrize(
     ("environ", "message"),
     [
         ({"CANARY_TASKS": "choose,v9"}, "CANARY_TASKS='choose,v9': choose from choose, v1, v2"),
@@ -194,7 +126,7 @@ def test_worker_settings_refuse_bad_values(environ, message):
 )
 def test_a_malformed_database_url_is_refused_in_one_line_with_the_password_masked(url):
     with pytest.raises(ConfigError) as refused:
-        ServiceSettings.from_env({"DATABASE_URL": url}, hostname="h")
+        check_database_url(url)
     message = str(refused.value)
     assert "s3cr3t" not in message
     assert message.startswith("DATABASE_URL postgresql://")

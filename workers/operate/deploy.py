@@ -92,11 +92,13 @@ def _too_large(exc: BaseException) -> bool:
     )
 
 
-async def deploy(client: ZeebeClient, paths: list[Path], *, address: str) -> list[DeployedProcess]:
+async def deploy(
+    client: ZeebeClient, paths: list[Path], *, address: str, tenant_id: str | None = None
+) -> list[DeployedProcess]:
     """Deploy `paths` atomically; one readable error if the gateway refuses or is away."""
     try:
         response: DeployResourceResponse = await asyncio.wait_for(
-            client.deploy_resource(*paths), timeout=DEPLOY_TIMEOUT
+            client.deploy_resource(*paths, tenant_id=tenant_id), timeout=DEPLOY_TIMEOUT
         )
     except ProcessInvalidError as exc:
         names = ", ".join(p.name for p in paths)

@@ -33,6 +33,7 @@ from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from workers import process
 from workers.errors import ConfigError
 from workers.log_secrets import add_secrets
+from workers.postgres.connection import check_database_url
 from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics, RecorderStats
 from workers.postgres.rollout_cache import RolloutCache
 from workers.routing import Version
@@ -75,6 +76,9 @@ class RunningService:
 async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningService]:
     """Start the worker service; on exit stop it gracefully (see the module docstring)."""
     tasks = settings.worker.tasks
+    # First of all: a malformed DATABASE_URL is one line with its password masked, before the
+    # cache and recorder tasks would die on it (issue 16, item 3).
+    check_database_url(settings.database.url)
     add_secrets(*_secrets_of(settings))
     async with AsyncExitStack() as stack:
         watch = TaskWatch()
@@ -153,6 +157,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             # Seconds the poller pauses while a task runs its maximum of jobs (pyzeebe: 5).
             poll_retry_delay=1,
             stream_enabled=settings.worker.job_streaming,
+            tenant_ids=list(settings.zeebe.worker_tenant_ids) or None,
         )
         worker.include_router(router)
 
@@ -210,7 +215,9 @@ async def _starting() -> tuple[bool, str]:
 def _secrets_of(settings: ServiceSettings) -> list[str | None]:
     """The secret values the settings hold; logs mask them wherever they appear."""
     password = conninfo_to_dict(settings.database.url).get("password")
-    return [settings.zeebe.client_secret, settings.verifymenow.api_key, str(password or "")]
+    auth = settings.zeebe.auth
+    secrets = [auth.client_secret, auth.password, settings.verifymenow.api_key]
+    return [*secrets, str(password or "")]
 
 
 async def _add_verify_task(
