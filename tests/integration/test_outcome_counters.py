@@ -99,12 +99,12 @@ async def test_an_earlier_row_of_an_attempt_arriving_later_takes_its_place(db):
     )
     assert await cur.fetchall() == [(T0, 1, 0)]
     cur = await db.execute(
-        "SELECT bin, k - 1 FROM canary.outcome_latency, unnest(attempts) WITH ORDINALITY u (n, k)"
-        " WHERE grain = 60 AND n <> 0"
+        "SELECT bin, buckets, attempts FROM canary.outcome_latency"
+        " WHERE grain = 60 AND cardinality(buckets) > 0"
     )
     from workers.operate.report.sketch import bucket_of  # noqa: PLC0415
 
-    assert await cur.fetchall() == [(T0, bucket_of(80.0))]
+    assert await cur.fetchall() == [(T0, [bucket_of(80.0)], [1])]
 
 
 async def test_decisions_count_once_per_job_with_exact_rate_sums(db):
@@ -246,3 +246,27 @@ async def test_pruning_while_workers_write_never_counts_an_attempt_twice(databas
     decided = await scalar(db, "SELECT sum(decisions)::int FROM canary.decision_counts"
                                " WHERE grain = 60")  # fmt: skip
     assert decided <= 2000
+
+
+async def test_the_analysis_figures_from_counters_match_the_raw_rows(db):
+    from workers.operate.report import queries, raw_queries  # noqa: PLC0415
+    from workers.operate.report.sketch import RELATIVE_ERROR  # noqa: PLC0415
+
+    rows = [
+        outcome(k, at=T0 - timedelta(seconds=k * 7.3), result=OUTCOMES[k % 5],
+                latency=10.0 + k * 3.1, version=1 + k % 2)
+        for k in range(400)
+    ]  # fmt: skip
+    await copy_rows(db, OUTCOME_COPY, rows + rows[::7])
+    since = T0 - timedelta(minutes=20, seconds=30.5)
+    counted = await queries.outcome_figures(db, "verifymenow", since, now=T0)
+    raw = await raw_queries.outcome_figures(db, "verifymenow", since, now=T0)
+    for version in (1, 2):
+        c, r = counted[version], raw[version]
+        assert (c.attempts, c.failures, c.incidents) == (r.attempts, r.failures, r.incidents)
+        assert c.attempts > 0
+        for sketched, exact in ((c.latency_p50_ms, r.latency_p50_ms),
+                                (c.latency_p95_ms, r.latency_p95_ms)):  # fmt: skip
+            assert sketched is not None
+            assert exact is not None
+            assert abs(sketched - exact) <= RELATIVE_ERROR * exact * 1.000001

@@ -119,9 +119,9 @@ async def latency_histograms(
 ) -> dict[int, dict[int, int]]:
     """The merged latency sketch per version: bucket -> attempts, from `start` (a bin edge)."""
     cur = await conn.execute(
-        "SELECT version::int, (k - 1)::int, sum(n)::bigint"
-        " FROM canary.outcome_latency, unnest(attempts) WITH ORDINALITY AS u (n, k)"
-        " WHERE rollout = %s AND grain = %s AND bin >= %s AND n <> 0"
+        "SELECT version::int, b::int, sum(n)::bigint"
+        " FROM canary.outcome_latency, unnest(buckets, attempts) AS u (b, n)"
+        " WHERE rollout = %s AND grain = %s AND bin >= %s"
         " GROUP BY 1, 2 HAVING sum(n) > 0",
         (rollout, grain, start),
     )

@@ -13,10 +13,24 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from workers.operate.report.queries import DecisionRow, LatencyRow, StepRow, rate_changes
-from workers.operate.report.window import Grid
+from workers.operate.report.queries import (
+    SECOND_BINS_KEPT,
+    DecisionRow,
+    LatencyRow,
+    OutcomeFigures,
+    StepRow,
+    rate_changes,
+)
+from workers.operate.report.window import MINUTE, SECOND, Grid, floor_to
 
-__all__ = ["decisions_by_rule", "first_record", "latencies", "outcome_steps", "rate_changes"]
+__all__ = [
+    "decisions_by_rule",
+    "first_record",
+    "latencies",
+    "outcome_figures",
+    "outcome_steps",
+    "rate_changes",
+]
 
 _ATTEMPTS = """
 WITH attempts AS (
@@ -100,3 +114,33 @@ async def decisions_by_rule(
             {"rollout": rollout, "start": grid.start},
         )
         return await cur.fetchall()
+
+
+async def outcome_figures(
+    conn: psycopg.AsyncConnection[Any], rollout: str, since: datetime, *, now: datetime
+) -> dict[int, OutcomeFigures]:
+    """`queries.outcome_figures` from the raw rows: exact percentiles, same start rounding."""
+    grain = SECOND if now - since <= SECOND_BINS_KEPT else MINUTE
+    cur = await conn.execute(
+        _ATTEMPTS  # noqa: S608 - constant text, values are parameters
+        + """
+        SELECT version::int,
+               count(*) FILTER (WHERE recorded_at >= %(start)s),
+               count(*) FILTER (WHERE recorded_at >= %(start)s
+                                AND outcome IN ('transient_failure', 'incident')),
+               count(*) FILTER (WHERE recorded_at >= %(start)s AND outcome = 'incident'),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                   FILTER (WHERE recorded_at >= %(minute)s),
+               percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+                   FILTER (WHERE recorded_at >= %(minute)s)
+        FROM attempts WHERE recorded_at >= %(minute)s
+        GROUP BY 1
+        """,
+        {
+            "rollout": rollout,
+            "start": floor_to(since, grain),
+            "minute": floor_to(since, MINUTE),
+        },
+    )
+    found = {version: OutcomeFigures(*rest) for version, *rest in await cur.fetchall()}
+    return {version: found.get(version, OutcomeFigures()) for version in (1, 2)}
