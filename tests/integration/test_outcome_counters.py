@@ -270,3 +270,29 @@ async def test_the_analysis_figures_from_counters_match_the_raw_rows(db):
             assert sketched is not None
             assert exact is not None
             assert abs(sketched - exact) <= RELATIVE_ERROR * exact * 1.000001
+
+
+async def test_the_report_is_the_same_after_the_raw_rows_are_pruned(db):
+    from workers.operate.report import build_report  # noqa: PLC0415
+
+    now = datetime.now(UTC)
+    rows = [
+        outcome(k, at=now - timedelta(days=10, minutes=k), result=OUTCOMES[k % 5],
+                version=1 + k % 2)
+        for k in range(300)
+    ]  # fmt: skip
+    await copy_rows(db, OUTCOME_COPY, rows)
+    decided = now - timedelta(days=9)
+    await copy_rows(
+        db,
+        DECISION_COPY,
+        [(decided, "verifymenow", k, k, 1 + k % 2, "sticky", 0.4, 0.5) for k in range(40)],
+    )
+    before = await build_report(db, "verifymenow", None, now=now)
+    result = await prune(db, older_than=timedelta(days=1), rollout=None, dry_run=False)
+    assert result.rows["outcomes"] == 300
+    assert await scalar(db, "SELECT count(*) FROM canary.outcomes") == 0
+    after = await build_report(db, "verifymenow", None, now=now)
+    assert after == before
+    assert after.versions[1].attempts == 150
+    assert after.split.decisions == 40
