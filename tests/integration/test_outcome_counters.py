@@ -214,31 +214,38 @@ async def test_pruning_while_workers_write_never_counts_an_attempt_twice(databas
                                 stop_timeout=10)  # fmt: skip
     recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
     await recorder.start()
-    jobs = 0
 
     async def write() -> None:
-        nonlocal jobs
         for key in range(2000):
             job = make_job(key)
             for _ in range(2):  # every attempt recorded twice: at-least-once
                 recorder.record_outcome(job, version=1, outcome=Outcome.VERIFIED, latency_ms=3.0)
             recorder.record_decision(job, "verifymenow", Decision(1, Rule.STICKY, 0.7, 0.5))
-            jobs += 1
             if key % 50 == 0:
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(0.03)  # about 1.2 s of writing: several prunes overlap it
 
     writing = asyncio.create_task(write())
-    pruned = 0
+    pruned = keys = 0
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as other:
         while not writing.done():
-            result = await prune(other, older_than=timedelta(milliseconds=50), rollout=None,
-                                 dry_run=False)  # fmt: skip
+            # Both records of an attempt are made within microseconds: a margin of 0.1 s
+            # keeps every key a duplicate could still need, and prunes the others.
+            result = await prune(
+                other,
+                older_than=timedelta(milliseconds=50),
+                rollout=None,
+                dry_run=False,
+                dedup_margin=timedelta(milliseconds=100),
+            )
             pruned += result.rows["outcomes"]
+            keys += result.rows["dedup_keys"]
             await asyncio.sleep(0.02)
     await writing
+    await wait_for(lambda: recorder.stats().pending == 0, seconds=90)
     stats = await recorder.stop()
     assert stats.written == 6000
     assert pruned > 0
+    assert keys > 0
     counted = (await counted_by_outcome(db))["verified"]
     late = await scalar(db, "SELECT coalesce(sum(late_outcomes), 0)::int FROM canary.count_horizon")
     assert counted <= 2000  # never twice

@@ -4,10 +4,14 @@ What `canary prune --older-than 7d [--counters-older-than 400d] [--rollout NAME]
 drops, with one cutoff fixed from the database clock when it starts:
 
 - raw rows (`canary.outcomes`, `canary.decisions`) recorded before the cutoff;
-- dedup keys (`canary.outcomes_seen`, `canary.decisions_seen`) recorded before the cutoff:
-  first the counting horizon (`canary.count_horizon`) is raised to the cutoff under the lock
-  the counting triggers share, so a duplicate arriving later for a pruned period is kept raw
-  but not counted again (it is counted in ``late_outcomes`` / ``late_decisions``);
+- dedup keys (`canary.outcomes_seen`, `canary.decisions_seen`) recorded more than
+  `DEDUP_MARGIN` before the cutoff. First the counting horizon (`canary.count_horizon`) is
+  raised to the cutoff under the lock the counting triggers share: a row recorded before the
+  cutoff that arrives later is kept raw but not counted (it is counted in ``late_outcomes`` /
+  ``late_decisions``). A duplicate recorded after the cutoff still finds its first row's key
+  as long as it was recorded within the margin of it: a redelivered job is recorded again
+  within its job timeout (30 s by default), a re-sent batch with the same timestamps. Only a
+  duplicate recorded more than an hour after its original could be counted twice;
 - per-second counter bins before the cutoff, but never within the last day (reports up to
   3.2 hours and a rollout's analysis read them);
 - per-minute and per-hour counter bins and latency sketches only with `counters_older_than`:
@@ -27,6 +31,9 @@ import psycopg
 from workers.errors import InputError
 
 BATCH: Final = 10_000
+#: Dedup keys outlive the raw rows by this much: a duplicate recorded later than its original
+#: by less than this is never counted twice (job timeouts are seconds to minutes).
+DEDUP_MARGIN: Final = timedelta(hours=1)
 #: Per-second bins younger than this are kept whatever the cutoff.
 SECOND_BINS_KEPT: Final = timedelta(days=1)
 #: The same constant as canary.counting_lock_key() in migration 0003.
@@ -47,8 +54,8 @@ class _Target:
 _TARGETS: Final = (
     _Target("outcomes", "outcomes", "recorded_at < %(cutoff)s", "cutoff"),
     _Target("decisions", "decisions", "recorded_at < %(cutoff)s", "cutoff"),
-    _Target("dedup_keys", "outcomes_seen", "recorded_at < %(cutoff)s", "cutoff"),
-    _Target("dedup_keys", "decisions_seen", "recorded_at < %(cutoff)s", "cutoff"),
+    _Target("dedup_keys", "outcomes_seen", "recorded_at < %(keys)s", "keys"),
+    _Target("dedup_keys", "decisions_seen", "recorded_at < %(keys)s", "keys"),
     _Target("counter_rows", "outcome_counts", "grain = 1 AND bin < %(seconds)s", "seconds"),
     _Target("counter_rows", "decision_counts", "grain = 1 AND bin < %(seconds)s", "seconds"),
     _Target("counter_rows", "outcome_counts", "grain > 1 AND bin < %(counters)s", "counters"),
@@ -75,6 +82,7 @@ async def prune(
     rollout: str | None,
     dry_run: bool,
     counters_older_than: timedelta | None = None,
+    dedup_margin: timedelta = DEDUP_MARGIN,
     batch: int = BATCH,
 ) -> PruneResult:
     """Delete (or, with `dry_run`, count) what retention drops; `conn` is in autocommit."""
@@ -93,6 +101,7 @@ async def prune(
     counters_cutoff: datetime | None = None if counters_older_than is None else row[2]
     params = {
         "cutoff": cutoff,
+        "keys": cutoff - dedup_margin,
         "seconds": min(cutoff, row[1]),
         "counters": counters_cutoff,
         "rollout": rollout,
