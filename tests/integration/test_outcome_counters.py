@@ -102,7 +102,7 @@ async def test_an_earlier_row_of_an_attempt_arriving_later_takes_its_place(db):
         "SELECT bin, buckets, attempts FROM canary.outcome_latency"
         " WHERE grain = 60 AND cardinality(buckets) > 0"
     )
-    from workers.operate.report.sketch import bucket_of  # noqa: PLC0415
+    from workers.postgres.latency_sketch import bucket_of  # noqa: PLC0415
 
     assert await cur.fetchall() == [(T0, [bucket_of(80.0)], [1])]
 
@@ -257,7 +257,7 @@ async def test_pruning_while_workers_write_never_counts_an_attempt_twice(databas
 
 async def test_the_analysis_figures_from_counters_match_the_raw_rows(db):
     from workers.operate.report import queries, raw_queries  # noqa: PLC0415
-    from workers.operate.report.sketch import RELATIVE_ERROR  # noqa: PLC0415
+    from workers.postgres.latency_sketch import RELATIVE_ERROR  # noqa: PLC0415
 
     rows = [
         outcome(k, at=T0 - timedelta(seconds=k * 7.3), result=OUTCOMES[k % 5],

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from workers.operate.report import ReportSettings, build_report, queries, raw_queries
 from workers.operate.report.model import Report
-from workers.operate.report.sketch import FLOOR_MS, RELATIVE_ERROR
+from workers.postgres.latency_sketch import FLOOR_MS, RELATIVE_ERROR
 
 pytestmark = pytest.mark.postgres
 

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.operate.report.sketch import (
+from workers.operate.report.window import MINUTE, SECOND, floor_to, make_grid
+from workers.postgres.latency_sketch import (
     FLOOR_MS,
     RELATIVE_ERROR,
     bucket_of,
     bucket_value,
     quantile,
 )
-from workers.operate.report.window import MINUTE, SECOND, floor_to, make_grid
 
 latency = st.floats(min_value=0.0, max_value=1e7, allow_nan=False)
 

@@ -27,10 +27,10 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.operate.report.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 from workers.operate.report.window import MINUTE, Grid, floor_to, make_grid
 from workers.postgres import rollout_store
 from workers.routing import VERSIONS, Rule, Version
+from workers.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 
 _OUTCOMES = ("verified", "rejected", "unreadable", "transient_failure", "incident")
 

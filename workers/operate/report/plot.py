@@ -40,7 +40,7 @@ def write_plot(report: Report, path: Path) -> None:
     mpl.use("Agg")
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    from workers.operate.report.stats import wilson  # noqa: PLC0415
+    from workers.stats import wilson  # noqa: PLC0415
 
     figure = Figure(figsize=(9, 4.5), dpi=110, layout="constrained")
     axes = figure.add_subplot()

@@ -2,23 +2,23 @@
 
 Migration 0003 keeps the counters (attempts by outcome, a latency sketch, decisions with
 their rate sums) per rollout, version and bin; these queries read the bins of one window, so
-their cost follows the window's length and the grain, never the rows recorded. The same
+their cost follows the window's length and the grain, never the rows recorded.
+`outcome_figures` (what a guarded rollout's analysis reads) lives in
+`workers.postgres.outcome_counters`, where the task side may import it. The same
 questions asked of the raw rows (the reference the counters are tested against) are in
 `raw_queries`.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Final
+from datetime import datetime
+from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
 
-from workers.operate.report import sketch
-from workers.operate.report.window import MINUTE, SECOND, Grid, floor_to
-
-#: Figures for windows starting longer ago than this read minute bins (start on the minute).
-SECOND_BINS_KEPT: Final = timedelta(days=1)
+from workers.operate.report.window import Grid
+from workers.postgres import latency_sketch as sketch
+from workers.postgres.outcome_counters import OutcomeFigures, latency_histograms, outcome_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +51,6 @@ class DecisionRow:
     v2: int
     rate_sum: float
     variance_sum: float
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeFigures:
-    """One version's attempts since a moment: what a guarded rollout's analysis compares."""
-
-    attempts: int = 0
-    #: Technical failures: transient failures and incidents, as in `canary report`.
-    failures: int = 0
-    incidents: int = 0
-    latency_p50_ms: float | None = None
-    latency_p95_ms: float | None = None
 
 
 async def first_record(conn: psycopg.AsyncConnection[Any], rollout: str) -> datetime | None:
@@ -114,23 +102,6 @@ async def outcome_steps(
         return await cur.fetchall()
 
 
-async def latency_histograms(
-    conn: psycopg.AsyncConnection[Any], rollout: str, *, grain: int, start: datetime
-) -> dict[int, dict[int, int]]:
-    """The merged latency sketch per version: bucket -> attempts, from `start` (a bin edge)."""
-    cur = await conn.execute(
-        "SELECT version::int, b::int, sum(n)::bigint"
-        " FROM canary.outcome_latency, unnest(buckets, attempts) AS u (b, n)"
-        " WHERE rollout = %s AND grain = %s AND bin >= %s"
-        " GROUP BY 1, 2 HAVING sum(n) > 0",
-        (rollout, grain, start),
-    )
-    histograms: dict[int, dict[int, int]] = {}
-    for version, bucket, attempts in await cur.fetchall():
-        histograms.setdefault(version, {})[bucket] = attempts
-    return histograms
-
-
 async def latencies(
     conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
 ) -> list[LatencyRow]:
@@ -179,39 +150,15 @@ async def rate_changes(
     return [row[0] for row in await cur.fetchall()]
 
 
-async def outcome_figures(
-    conn: psycopg.AsyncConnection[Any], rollout: str, since: datetime, *, now: datetime
-) -> dict[int, OutcomeFigures]:
-    """Per version (1 and 2), the attempts recorded since `since`, from the counters.
-
-    Counts start at `since` rounded down to the second (to the minute when `since` is more
-    than a day before `now`: retention may have dropped the second bins); latency at `since`
-    rounded down to the minute, within `sketch.RELATIVE_ERROR`. Two index range reads of at
-    most one row per second and version, whatever the history holds.
-    """
-    grain = SECOND if now - since <= SECOND_BINS_KEPT else MINUTE
-    start = floor_to(since, grain)
-    cur = await conn.execute(
-        "SELECT version::int,"
-        " sum(verified + rejected + unreadable + transient_failure + incident)::bigint,"
-        " sum(transient_failure + incident)::bigint, sum(incident)::bigint"
-        " FROM canary.outcome_counts WHERE rollout = %s AND grain = %s AND bin >= %s"
-        " GROUP BY 1",
-        (rollout, grain, start),
-    )
-    counts = {version: rest for version, *rest in await cur.fetchall()}
-    histograms = await latency_histograms(
-        conn, rollout, grain=MINUTE, start=floor_to(since, MINUTE)
-    )
-    figures: dict[int, OutcomeFigures] = {}
-    for version in (1, 2):
-        attempts, failures, incidents = counts.get(version, (0, 0, 0))
-        histogram = histograms.get(version, {})
-        figures[version] = OutcomeFigures(
-            attempts=attempts,
-            failures=failures,
-            incidents=incidents,
-            latency_p50_ms=sketch.quantile(histogram, 0.5),
-            latency_p95_ms=sketch.quantile(histogram, 0.95),
-        )
-    return figures
+__all__ = [
+    "DecisionRow",
+    "LatencyRow",
+    "OutcomeFigures",
+    "StepRow",
+    "decisions_by_rule",
+    "first_record",
+    "latencies",
+    "outcome_figures",
+    "outcome_steps",
+    "rate_changes",
+]

@@ -13,15 +13,9 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
-from workers.operate.report.queries import (
-    SECOND_BINS_KEPT,
-    DecisionRow,
-    LatencyRow,
-    OutcomeFigures,
-    StepRow,
-    rate_changes,
-)
+from workers.operate.report.queries import DecisionRow, LatencyRow, StepRow, rate_changes
 from workers.operate.report.window import MINUTE, SECOND, Grid, floor_to
+from workers.postgres.outcome_counters import SECOND_BINS_KEPT, OutcomeFigures
 
 __all__ = [
     "decisions_by_rule",
