@@ -3,16 +3,18 @@
 Every module logs with ``structlog.get_logger()``; per-job context (process instance key, job
 key, element id, task type, version) is bound with contextvars by the task glue, so each line a
 job produces carries it. `redact_personal_data` runs before rendering and blanks the values of
-personal-data keys wherever they appear in an event, nested dicts and lists included.
+personal-data keys wherever they appear in an event, nested dicts and lists included. Secrets
+are masked later, on the stream every line goes through (`log_secrets`).
 """
 
 import logging
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
+from workers.log_secrets import ScrubbingStream
 from workers.settings import LoggingSettings
 
 REDACTED = "[redacted]"
@@ -117,9 +119,16 @@ def shared_processors(settings: LoggingSettings) -> list[structlog.typing.Proces
     ]
 
 
+_STREAM = ScrubbingStream(sys.stderr)
+
+
 def configure_logging(settings: LoggingSettings, *, stream: Any = None) -> None:
     """Configure structlog (and route the stdlib's logging, e.g. pyzeebe's, through it)."""
-    out = stream if stream is not None else sys.stderr
+    # Every line, ours and third-party libraries', is scrubbed of secrets on this one stream.
+    # It is the same object on every call, only its target changes: loggers cached on first
+    # use keep writing to it, so they follow a reconfiguration instead of a closed file.
+    _STREAM.stream = stream if stream is not None else sys.stderr
+    out = cast("TextIO", _STREAM)
     as_json = settings.format == "json" or (
         settings.format == "auto" and not getattr(out, "isatty", lambda: False)()
     )

@@ -20,6 +20,7 @@ Overrides (subject -> forced version) win over both strategies.
 import hashlib
 import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -147,6 +148,10 @@ def parse_version(value: object) -> Version:
     raise ValueError(msg)
 
 
+_RATE_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = frozenset({"nan", "inf", "infinity"})
+
+
 def parse_rate(text: str) -> float:
     """A rate from a person: ``0.25``, ``25%`` or ``12.5 %``; refuses anything outside [0, 1].
 
@@ -155,11 +160,14 @@ def parse_rate(text: str) -> float:
     raw = text.strip()
     percent = raw.endswith("%")
     number = raw.removesuffix("%").strip() if percent else raw
-    try:
-        value = float(number)
-    except ValueError:
-        msg = f"rate {text!r} is not a number (use 0.25 or 25%)"
-        raise ValueError(msg) from None
+    if _RATE_NUMBER.fullmatch(number) is None:
+        # float() also takes "1_0" and non-ASCII digits: a kill switch reads ASCII decimals.
+        if number.lower().lstrip("+-") in _NOT_FINITE:
+            msg = f"rate {text!r} is not a finite number"
+        else:
+            msg = f"rate {text!r} is not a number (use 0.25 or 25%)"
+        raise ValueError(msg)
+    value = float(number)
     if not math.isfinite(value):
         msg = f"rate {text!r} is not a finite number"
         raise ValueError(msg)

@@ -207,15 +207,26 @@ def default_actor(environ: Mapping[str, str], *, login: str, hostname: str) -> s
     return f"{user}@{hostname}"
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(environ: Mapping[str, str], name: str, default: int, *, maximum: int) -> int:
+    """A whole number in 1..`maximum`: a value past the range is a typo, refused at start
+    (CANARY_MAX_JOBS=5000000000 once overflowed protobuf's int32 in every poll)."""
     text = _get(environ, name, str(default))
-    try:
-        value = int(text)
-    except ValueError:
+    if not (text.isascii() and text.isdigit()):
         msg = f"{name}={text!r} is not a whole number"
-        raise ConfigError(msg) from None
-    if value < 1:
-        msg = f"{name} must be at least 1"
+        raise ConfigError(msg)
+    value = int(text)
+    if not 1 <= value <= maximum:
+        msg = f"{name}={text} is out of range (1 to {maximum:,})"
+        raise ConfigError(msg)
+    return value
+
+
+def _bounded_duration(
+    environ: Mapping[str, str], name: str, default: float, *, maximum: float
+) -> float:
+    value = _seconds(environ, name, default)
+    if value > maximum:
+        msg = f"{name} must be at most {maximum:g} s"
         raise ConfigError(msg)
     return value
 
@@ -244,8 +255,12 @@ class RecorderSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "RecorderSettings":
         default = cls()
-        buffer_size = _positive_int(environ, "CANARY_RECORDER_BUFFER_SIZE", default.buffer_size)
-        batch_size = _positive_int(environ, "CANARY_RECORDER_BATCH_SIZE", default.batch_size)
+        buffer_size = _positive_int(
+            environ, "CANARY_RECORDER_BUFFER_SIZE", default.buffer_size, maximum=10_000_000
+        )
+        batch_size = _positive_int(
+            environ, "CANARY_RECORDER_BATCH_SIZE", default.batch_size, maximum=100_000
+        )
         if batch_size > buffer_size:
             msg = "CANARY_RECORDER_BATCH_SIZE must not exceed CANARY_RECORDER_BUFFER_SIZE"
             raise ConfigError(msg)
@@ -602,10 +617,16 @@ def _parse_grpc_address(raw: str) -> tuple[str, bool | None]:
 
 
 TASK_NAMES = ("choose", "v1", "v2")
+#: Longest start-up wait for the rollout config (seconds): past it a value is a typo.
+MAX_STARTUP_WAIT = 600.0
+#: Most jobs one task may run at once in one process (Zeebe's maxJobsToActivate is an int32;
+#: past a few thousand per process a value is a typo).
+MAX_JOBS_LIMIT = 10_000
 
 
 def _port(text: str, *, name: str = "CANARY_HTTP_PORT") -> int:
-    if not text.isdigit() or not 0 <= int(text) < 65536:
+    # isdigit() alone takes "²", which int() refuses: ASCII digits only (issue 16, item 11).
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) < 65536:
         msg = f"{name}={text!r} is not a port number"
         raise ConfigError(msg)
     return int(text)
@@ -670,12 +691,16 @@ class WorkerSettings:
             http_host=_get(environ, "CANARY_HTTP_HOST", default.http_host),
             http_port=port,
             shutdown_grace=_seconds(environ, "CANARY_SHUTDOWN_GRACE", default.shutdown_grace),
-            max_jobs=_positive_int(environ, "CANARY_MAX_JOBS", default.max_jobs),
+            max_jobs=_positive_int(
+                environ, "CANARY_MAX_JOBS", default.max_jobs, maximum=MAX_JOBS_LIMIT
+            ),
             job_streaming=parse_bool(
                 _get(environ, "CANARY_JOB_STREAMING", str(default.job_streaming)),
                 name="CANARY_JOB_STREAMING",
             ),
-            startup_wait=_seconds(environ, "CANARY_STARTUP_WAIT", default.startup_wait),
+            startup_wait=_bounded_duration(
+                environ, "CANARY_STARTUP_WAIT", default.startup_wait, maximum=MAX_STARTUP_WAIT
+            ),
             verify_job_timeout=(
                 _positive_duration(environ, "CANARY_VERIFY_JOB_TIMEOUT", 1.0)
                 if environ.get("CANARY_VERIFY_JOB_TIMEOUT", "").strip()

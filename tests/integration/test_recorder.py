@@ -3,6 +3,7 @@
 import psycopg
 import pytest
 from pyzeebe import Job
+from structlog.testing import capture_logs
 from support import jobs
 from support.eventually import eventually
 
@@ -129,3 +130,36 @@ async def test_workers_may_copy_rows_in_but_not_read_them_and_operators_may_read
     assert await cur.fetchone() == (1,)
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         await db.execute("DELETE FROM canary.outcomes")
+
+
+async def test_a_hung_write_drops_are_logged_once_per_episode_with_counts(pg_proxy, db):
+    """Postgres stops answering (no error, no answer): the buffer fills, the first drop is
+    logged at once (the write has not even failed yet), readiness can see it, and the end of
+    the episode says how many were dropped (issue 16, item 7)."""
+    proxy, url = pg_proxy
+    settings = RecorderSettings(buffer_size=30, batch_size=10, flush_interval=0.02, stop_timeout=5)
+    recorder = OutcomeRecorder(url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    recorder.record_outcome(make_job(1), version=1, outcome=Outcome.VERIFIED, latency_ms=5)
+    await eventually(lambda: recorder.stats().written == 1)
+
+    proxy.hang()
+    with capture_logs() as logs:
+        recorder.record_outcome(make_job(2), version=1, outcome=Outcome.VERIFIED, latency_ms=5)
+        await eventually(lambda: recorder.stats().writing_seconds > 0.2)
+        for key in range(100, 150):
+            recorder.record_outcome(
+                make_job(key), version=2, outcome=Outcome.VERIFIED, latency_ms=1
+            )
+        during = recorder.stats()
+        assert (during.full, during.dropped, during.flush_failures) == (True, 21, 0)
+        proxy.restore()
+        proxy.cut()  # the hung connection is dropped; the retry connects afresh
+        await eventually(lambda: recorder.stats().pending == 0, timeout=60.0)
+    stats = await recorder.stop()
+    assert balanced(stats)
+    events = [e["event"] for e in logs]
+    assert events.count("recorder buffer full; dropping new records until a write succeeds") == 1
+    [ended] = [e for e in logs if e["event"] == "recorder no longer dropping records"]
+    assert ended["dropped_in_episode"] == 21
+    assert len(await job_keys(db, "outcomes")) == 31

@@ -1,7 +1,9 @@
 """A TCP proxy for fault injection: put it between a client and a server, then cut it.
 
 `refuse()` makes new connections fail and `cut()` drops the open ones (the server sees a
-client vanish, the client sees its server vanish); `restore()` lets traffic through again.
+client vanish, the client sees its server vanish); `hang()` keeps every connection open but
+passes no byte (a silent network: calls neither fail nor answer); `restore()` lets traffic
+through again.
 Used to take Postgres (or a gateway) away from code under test without stopping the server
 other tests share.
 """
@@ -17,6 +19,9 @@ class FaultProxy:
         self._links: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self.accepting = True
+        #: Set: bytes flow. Cleared by `hang()`: the pumps hold what they read.
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self.port = 0
 
     async def start(self) -> "FaultProxy":
@@ -38,6 +43,10 @@ class FaultProxy:
 
     def restore(self) -> None:
         self.accepting = True
+        self._flowing.set()
+
+    def hang(self) -> None:
+        self._flowing.clear()
 
     def cut(self) -> None:
         for writer in list(self._writers):
@@ -69,6 +78,7 @@ class FaultProxy:
     async def _pump(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -218,6 +218,11 @@ def test_parse_rate_accepts_fractions_and_percentages(text, rate):
         ("NaN%", "not a finite number"),
         ("inf", "not a finite number"),
         ("abc", "not a number"),
+        # A kill switch reads ASCII decimals only: float() would take all of these (issue 16).
+        ("1_0%", "not a number"),
+        ("\uff15\uff10%", "not a number"),  # fullwidth 50
+        ("\u0665%", "not a number"),  # Arabic-Indic 5
+        ("\u00b2", "not a number"),
         ("", "not a number"),
         ("%", "not a number"),
         ("0.0000001", "finer than the bucket resolution"),

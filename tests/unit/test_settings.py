@@ -5,10 +5,12 @@ import re
 import pytest
 
 from workers.errors import ConfigError
+from workers.postgres.connection import check_database_url
 from workers.settings import (
     DatabaseSettings,
     LoggingSettings,
     RoutingSettings,
+    ServiceSettings,
     VerifyMeNowSettings,
     WorkerSettings,
     default_actor,
@@ -96,14 +98,39 @@ def test_default_actor_prefers_canary_actor_then_user():
     [
         ({"CANARY_TASKS": "choose,v9"}, "CANARY_TASKS='choose,v9': choose from choose, v1, v2"),
         ({"CANARY_HTTP_PORT": "http"}, "CANARY_HTTP_PORT='http' is not a port number"),
-        ({"CANARY_MAX_JOBS": "0"}, "CANARY_MAX_JOBS must be at least 1"),
+        ({"CANARY_MAX_JOBS": "0"}, "CANARY_MAX_JOBS=0 is out of range (1 to 10,000)"),
+        # Past protobuf's int32 this once stopped every poller (issue 16, item 1).
+        ({"CANARY_MAX_JOBS": "5000000000"}, "CANARY_MAX_JOBS=5000000000 is out of range"),
+        ({"CANARY_MAX_JOBS": "-3"}, "CANARY_MAX_JOBS='-3' is not a whole number"),
+        ({"CANARY_RECORDER_BUFFER_SIZE": "1" + "0" * 12}, "BUFFER_SIZE=1000000000000 is out"),
+        # A superscript two is a digit to str.isdigit() but not to int(): one line, not a
+        # traceback (issue 16, item 11).
+        ({"CANARY_HTTP_PORT": "\u00b2"}, "CANARY_HTTP_PORT='\u00b2' is not a port number"),
         ({"CANARY_JOB_STREAMING": "maybe"}, "CANARY_JOB_STREAMING='maybe' is not a boolean"),
         ({"CANARY_VERIFY_JOB_TIMEOUT": "0s"}, "CANARY_VERIFY_JOB_TIMEOUT must be greater than 0"),
     ],
 )
 def test_worker_settings_refuse_bad_values(environ, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        WorkerSettings.from_env(environ, hostname="h")
+        ServiceSettings.from_env(environ, hostname="h")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://canary:s3cr3t-pw@[::1/db",
+        "postgresql://canary:s3cr3t-pw%zz@db.internal/canary",
+        "postgresql://canary:s3cr3t-pw@db.internal:port/canary",
+        "postgresql://db.internal/canary?password=s3cr3t-pw&bogus=1",
+    ],
+)
+def test_a_malformed_database_url_is_refused_in_one_line_with_the_password_masked(url):
+    with pytest.raises(ConfigError) as refused:
+        check_database_url(url)
+    message = str(refused.value)
+    assert "s3cr3t" not in message
+    assert message.startswith("DATABASE_URL postgresql://")
+    assert "\n" not in message
 
 
 def test_worker_settings_defaults():

@@ -138,11 +138,11 @@ async def test_a_bug_is_retried_with_backoff_and_recorded_as_transient():
     class BrokenClient:
         version = 2
 
-        async def verify(self, _request: Any, *, idempotency_key: str) -> Any:
+        async def verify(self, _request: Any, *, idempotency_key: str, **_: Any) -> Any:
             raise ZeroDivisionError(idempotency_key)
 
     sink = ListOutcomeSink()
-    task = make_verify_task(BrokenClient(), version=2, sink=sink)
+    task = make_verify_task(BrokenClient(), version=2, sink=sink)  # type: ignore[arg-type]
     with pytest.raises(JobVerdictError) as caught:
         await task(make_job(2))
     verdict = caught.value.verdict

@@ -6,6 +6,7 @@ import os
 import pwd
 import socket
 import sys
+import unicodedata
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import psycopg
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from workers.postgres.connection import connect
 from workers.settings import DatabaseSettings, default_actor
@@ -64,12 +66,31 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def printable(value: object) -> str:
+    """A stored string as it may reach a terminal: control and format characters (escape
+    sequences, bidi overrides, bells) shown as ``\\xNN``/``\\uNNNN`` instead of acting.
+
+    Reasons, actors and subjects are typed by anyone who may change a rate, and the history is
+    append-only: a reason must never be able to repaint the reader's terminal.
+    """
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+        else ch
+        for ch in text
+    )
+
+
 def print_table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table of stored values: each cell is plain text (never Rich markup) and printable."""
     table = Table(title=title, title_justify="left", header_style="bold")
     for header in headers:
         table.add_column(header)
     for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        table.add_row(*(Text("" if cell is None else printable(cell)) for cell in row))
     console = Console(soft_wrap=True)
     if not console.is_terminal:
         # Piped output: let rows be as wide as their content instead of 80 columns.

@@ -13,6 +13,7 @@ from workers.cli.common import (
     database,
     print_json,
     print_table,
+    printable,
 )
 from workers.errors import InputError
 from workers.routing import parse_version
@@ -97,9 +98,9 @@ async def add_override(args: OverrideAddArgs, environ: Mapping[str, str]) -> int
             }
         )
     elif change.changed:
-        print(f"{args.rollout}: {args.subject.strip()} now always gets v{version}")
+        print(f"{args.rollout}: {printable(args.subject.strip())} now always gets v{version}")
     else:
-        print(f"{args.rollout}: {args.subject.strip()} already forced to v{version}")
+        print(f"{args.rollout}: {printable(args.subject.strip())} already forced to v{version}")
     return 0
 
 
@@ -133,7 +134,7 @@ async def remove_override(args: OverrideRemoveArgs, environ: Mapping[str, str]) 
         )
     else:
         print(
-            f"{args.rollout}: {args.subject.strip()} follows the rate again "
+            f"{args.rollout}: {printable(args.subject.strip())} follows the rate again "
             f"(was forced to v{change.before})"
         )
     return 0

@@ -12,6 +12,7 @@ from workers.cli.common import (
     database,
     print_json,
     print_table,
+    printable,
 )
 from workers.errors import InputError
 from workers.routing import format_rate, parse_rate
@@ -77,7 +78,10 @@ async def show_rate(args: RateShowArgs, environ: Mapping[str, str]) -> int:
     if args.name:
         row = rows[0]
         print(f"{row.name}: {format_rate(row.rate)} of instances go to v2 ({row.strategy})")
-        print(f"  set {row.updated_at:%Y-%m-%d %H:%M:%S %Z} by {row.updated_by}: {row.reason}")
+        print(
+            f"  set {row.updated_at:%Y-%m-%d %H:%M:%S %Z} by {printable(row.updated_by)}:"
+            f" {printable(row.reason)}"
+        )
         if row.overrides:
             print(f"  {row.overrides} override(s): see `canary override list --rollout {row.name}`")
         return 0
@@ -134,7 +138,8 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
         )
     elif change.changed:
         old = format_rate(float(change.before or 0))
-        print(f"{change.rollout.name}: {old} -> {format_rate(rate)} ({change.rollout.reason})")
+        reason = printable(change.rollout.reason)
+        print(f"{change.rollout.name}: {old} -> {format_rate(rate)} ({reason})")
     else:
         print(f"{change.rollout.name}: already at {format_rate(rate)}; nothing changed")
     return 0
@@ -180,9 +185,15 @@ async def show_history(args: RateHistoryArgs, environ: Mapping[str, str]) -> int
         return 0
     print_table(
         f"history of {args.name} (newest first)",
-        ["when", "change", "by", "reason"],
+        ["when", "change", "by", "login", "reason"],
         [
-            [f"{r.changed_at:%Y-%m-%d %H:%M:%S}", describe_change(r), r.changed_by, r.reason]
+            [
+                f"{r.changed_at:%Y-%m-%d %H:%M:%S}",
+                describe_change(r),
+                r.changed_by,
+                r.database_user or "",
+                r.reason,
+            ]
             for r in rows
         ],
     )

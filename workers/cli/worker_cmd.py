@@ -1,15 +1,21 @@
 """`canary worker [--tasks choose,v1,v2]`: run the job workers until SIGTERM."""
 
+import asyncio
+import contextlib
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from workers.settings import TASK_NAMES
 from workers.shutdown import stop_on_signals
 
 if TYPE_CHECKING:
     import argparse
+
+log = structlog.get_logger(__name__)
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -51,6 +57,28 @@ async def run(args: WorkerArgs, environ: Mapping[str, str]) -> int:
     from workers.runtime.service import running_service  # noqa: PLC0415
 
     settings = build_settings(args, environ)
-    async with stop_on_signals() as stop, running_service(settings):
-        await stop.wait()
-    return 0
+    async with stop_on_signals() as stop, contextlib.AsyncExitStack() as stack:
+        # Start-up (connecting, waiting for the rollout config) races SIGTERM: a signal
+        # during it unwinds what was started and exits 0 instead of being ignored.
+        starting = asyncio.create_task(stack.enter_async_context(running_service(settings)))
+        if not await _first(starting, stop.wait()):
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            log.info("stopped during start-up")
+            return 0
+        service = starting.result()
+        # A job loop or background task that stopped by itself ends the process
+        # non-zero, so that the orchestrator restarts it (see runtime.task_watch).
+        await _first(stop.wait(), service.watch.died.wait())
+        return 1 if service.watch.died.is_set() else 0
+
+
+async def _first(first: Awaitable[Any], *others: Awaitable[Any]) -> bool:
+    """Wait until any of the awaitables is done; True when `first` was. The rest are
+    cancelled (`first` is left alone: the caller cancels or reads it)."""
+    tasks = [asyncio.ensure_future(a) for a in (first, *others)]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks[1:]:
+        task.cancel()
+    return tasks[0].done()

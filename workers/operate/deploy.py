@@ -10,15 +10,20 @@ from pyzeebe.errors import ProcessInvalidError, PyZeebeError
 from pyzeebe.grpc_internals.types import DeployResourceResponse
 
 from workers.errors import CanaryError, InputError
+from workers.resources import shipped_folder
 
 #: pyzeebe's clients close the channel after this many failed calls unless told -1 (never).
 NEVER_GIVE_UP = -1
 
 #: The models shipped with the project; `canary deploy` with no files deploys these.
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+#: The wheel's package data, or the checkout's top-level bpmn/ (see workers.resources).
+BPMN_DIR = shipped_folder("bpmn")
 DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn", ".form")
 #: A gateway that accepts the connection but never answers must not hang the command.
 DEPLOY_TIMEOUT = 60.0
+#: Zeebe's gateway takes gRPC messages up to 4 MB (zeebe.gateway.network.maxMessageSize);
+#: a larger deployment fails on the wire with a status that says nothing about the file.
+MAX_DEPLOYMENT_BYTES = 4 * 1024 * 1024
 
 
 class GatewayError(CanaryError):
@@ -56,16 +61,37 @@ def check_files(paths: list[Path]) -> list[Path]:
             path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path} cannot be read: {exc.strerror}") from None
+    total = sum(path.stat().st_size for path in paths)
+    if total > MAX_DEPLOYMENT_BYTES:
+        largest = max(paths, key=lambda p: p.stat().st_size)
+        raise InputError(
+            f"{largest} is {largest.stat().st_size / 1_048_576:.1f} MB: the Zeebe gateway takes at"
+            f" most 4 MB per deployment (its gRPC message size limit)"
+        )
     return paths
 
 
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def _gateway_detail(exc: BaseException) -> str:
-    """The gateway's own words: pyzeebe keeps the gRPC error as an attribute or a cause."""
+    """The gateway's whole reason on one line (Zeebe puts the element and the problem on the
+    lines after the first): pyzeebe keeps the gRPC error as an attribute or a cause."""
     cause = getattr(exc, "grpc_error", None) or exc.__cause__ or exc.__context__
     if isinstance(cause, grpc.aio.AioRpcError):
-        details = (cause.details() or "").strip()
-        return details.splitlines()[0] if details else cause.code().name
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        details = _one_line(cause.details() or "")
+        return details or cause.code().name
+    return _one_line(str(exc)) or type(exc).__name__
+
+
+def _too_large(exc: BaseException) -> bool:
+    cause = getattr(exc, "grpc_error", None) or exc.__cause__ or exc.__context__
+    return (
+        isinstance(cause, grpc.aio.AioRpcError)
+        and cause.code() is grpc.StatusCode.RESOURCE_EXHAUSTED
+        and "larger than max" in (cause.details() or "")
+    )
 
 
 async def deploy(
@@ -82,6 +108,11 @@ async def deploy(
     except TimeoutError:
         raise GatewayError(f"the Zeebe gateway at {address} did not answer within 60 s") from None
     except PyZeebeError as exc:
+        if _too_large(exc):
+            names = ", ".join(p.name for p in paths)
+            raise InputError(
+                f"the Zeebe gateway refused {names} as too large: {_gateway_detail(exc)}"
+            ) from None
         raise GatewayError(
             f"cannot reach the Zeebe gateway at {address}: {_gateway_detail(exc)}"
         ) from None

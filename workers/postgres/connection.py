@@ -4,7 +4,9 @@ psycopg's own messages are multi-line and may echo the connection string; caller
 `DatabaseUnavailableError` naming host, port and database, never the password.
 """
 
+import re
 from typing import Any
+from urllib.parse import unquote
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -15,13 +17,45 @@ from workers.errors import ConfigError, DatabaseUnavailableError
 CONNECT_TIMEOUT = 5
 
 
+_URL_PASSWORD = re.compile(r"^(?P<head>[a-z]+://[^/?#@:]*:)(?P<password>[^/?#@]*)(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
+
+
+def mask_database_url(url: str) -> str:
+    """`url` with its password (in the user part or a ``password=`` parameter) as ``***``."""
+    masked = _URL_PASSWORD.sub(r"\g<head>***", url)
+    return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a connection URL libpq cannot use, in one line that never shows the password.
+
+    psycopg's own messages quote the URL or its percent-encoded password; a worker started
+    with such a URL used to run on with its database tasks dead (issue 16).
+    """
+    masked = mask_database_url(url)
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        secrets = {m.group("password") for m in (_URL_PASSWORD.search(url),) if m}
+        secrets |= {m.group("password") for m in _QUERY_PASSWORD.finditer(url)}
+        for secret in sorted(secrets | {unquote(x) for x in secrets}, key=len, reverse=True):
+            if secret:
+                reason = reason.replace(secret, "***")
+        reason = reason.replace(url, masked)
+        msg = f"DATABASE_URL {masked} is not a valid connection string: {reason}"
+        raise ConfigError(msg) from None
+    for port in str(params.get("port") or "5432").split(","):
+        if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+            msg = f"DATABASE_URL {masked}: port {port!r} is not a port number"
+            raise ConfigError(msg)
+
+
 def describe(url: str) -> str:
     """``host:port/dbname`` of a connection URL, for messages (no user, no password)."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as exc:
-        msg = f"DATABASE_URL is not a valid connection string: {first_line(exc)}"
-        raise ConfigError(msg) from None
+    check_database_url(url)  # one line with the password masked, never psycopg's message
+    parts = conninfo_to_dict(url)
     host = parts.get("host") or "localhost"
     port = parts.get("port") or "5432"
     return f"{host}:{port}/{parts.get('dbname') or parts.get('user') or ''}"

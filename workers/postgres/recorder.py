@@ -8,9 +8,12 @@ one COPY per table. Nothing on the job's path waits for Postgres or raises.
 When Postgres is down the failed batch stays at the head of the buffer and is retried with
 backoff while new records keep arriving. Once the buffer is full, new records are dropped and
 counted: at any moment ``written + dropped + pending == recorded`` (see `RecorderStats`). The
-outage is logged once when it starts, the first drop once, and the end of the outage with its
-duration and the number dropped. Delivery is at-least-once: a batch whose COMMIT succeeded but
-whose answer was lost is written again.
+outage is logged once when it starts and once, with its duration, when it ends. Dropping is
+an episode of its own, because a write that hangs (rather than fails) fills the buffer with no
+outage noticed yet: the first drop is logged, and the end of the episode with how many were
+dropped in it. /readyz turns red while the buffer is full or a write has hung
+(`RecorderStats.full`, `RecorderStats.writing_seconds`). Delivery is at-least-once: a batch
+whose COMMIT succeeded but whose answer was lost is written again.
 
 Stopping writes what it can within a deadline and reports what is left.
 """
@@ -19,6 +22,7 @@ import asyncio
 import contextlib
 import itertools
 import math
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,6 +81,10 @@ class RecorderStats:
     flush_failures: int
     #: Postgres is reachable as far as the last write knows.
     connected: bool
+    #: The buffer is full: new records are being dropped.
+    full: bool = False
+    #: How long the write in progress has been running (0 when none is).
+    writing_seconds: float = 0.0
 
 
 class OutcomeRecorder:
@@ -111,8 +119,10 @@ class OutcomeRecorder:
         self._connected = False
         self._outage = OutageTracker()
         self._dropped_at_outage_start = 0
-        self._drop_logged = False
         self._invalid_logged = False
+        #: Dropped count when the current drop episode began (None: not dropping).
+        self._dropping_since: int | None = None
+        self._write_started: float | None = None
 
     # -- job path: never blocks, never raises ------------------------------------------------
 
@@ -175,7 +185,17 @@ class OutcomeRecorder:
         self._append((_OUTCOME, row))
 
     def _append(self, row: Row) -> None:
-        if not self._accepting or len(self._buffer) >= self._settings.buffer_size:
+        if not self._accepting:
+            self._dropped += 1
+            return
+        if len(self._buffer) >= self._settings.buffer_size:
+            if self._dropping_since is None:
+                self._dropping_since = self._dropped
+                log.error(
+                    "recorder buffer full; dropping new records until a write succeeds",
+                    buffer_size=self._settings.buffer_size,
+                    writing_seconds=round(self._writing_seconds(), 1),
+                )
             self._dropped += 1
             return
         self._buffer.append(row)
@@ -199,7 +219,13 @@ class OutcomeRecorder:
             pending=len(self._buffer),
             flush_failures=self._flush_failures,
             connected=self._connected,
+            full=len(self._buffer) >= self._settings.buffer_size,
+            writing_seconds=self._writing_seconds(),
         )
+
+    def _writing_seconds(self) -> float:
+        started = self._write_started
+        return 0.0 if started is None else time.monotonic() - started
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -209,6 +235,11 @@ class OutcomeRecorder:
             raise RuntimeError(msg)
         self._accepting = True
         self._task = asyncio.create_task(self._run(), name="outcome-recorder")
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task, once started (the service watches that it never ends)."""
+        return self._task
 
     async def stop(self, *, deadline: float | None = None) -> RecorderStats:
         """Write what is buffered within `deadline` seconds (default: the settings'), then close.
@@ -227,6 +258,8 @@ class OutcomeRecorder:
                 self._task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+            except Exception:  # noqa: BLE001, S110
+                pass  # a writer that died was logged by the service's task watch when it did
         self._accepting = False
         await self._close()
         stats = self.stats()
@@ -255,6 +288,7 @@ class OutcomeRecorder:
                 # Let a partial batch fill up for at most one flush interval.
                 await self._sleep(self._settings.flush_interval)
             batch = list(itertools.islice(self._buffer, self._settings.batch_size))
+            self._write_started = time.monotonic()
             try:
                 async with asyncio.timeout(WRITE_TIMEOUT):
                     await self._write(batch)
@@ -275,6 +309,8 @@ class OutcomeRecorder:
                 await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
                 continue
+            finally:
+                self._write_started = None
             self._discard(len(batch))
             self._written += len(batch)
             attempt = 0
@@ -322,22 +358,22 @@ class OutcomeRecorder:
         self._connected = False
         if self._outage.failed(first_line(exc)):
             self._dropped_at_outage_start = self._dropped
-            self._drop_logged = False
             log.warning(
                 "recorder cannot write to Postgres; buffering records in memory",
                 error=first_line(exc),
                 pending=len(self._buffer),
                 buffer_size=self._settings.buffer_size,
             )
-        if not self._drop_logged and self._dropped > self._dropped_at_outage_start:
-            self._drop_logged = True
-            log.error(
-                "recorder buffer full; dropping new records until Postgres is back",
-                buffer_size=self._settings.buffer_size,
-            )
 
     def _on_success(self) -> None:
         self._connected = True
+        if self._dropping_since is not None:
+            log.warning(
+                "recorder no longer dropping records",
+                dropped_in_episode=self._dropped - self._dropping_since,
+                pending=len(self._buffer),
+            )
+            self._dropping_since = None
         seconds = self._outage.recovered()
         if seconds is not None:
             log.warning(

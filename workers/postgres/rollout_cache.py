@@ -134,6 +134,11 @@ class RolloutCache:
         if self._task is None:
             self._task = asyncio.create_task(self._follow(), name="rollout-cache")
 
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The background task, once started (the service watches that it never ends)."""
+        return self._task
+
     async def wait_loaded(self, timeout: float) -> bool:  # noqa: ASYNC109
         """Wait up to `timeout` seconds for a first load; False if it did not come."""
         with contextlib.suppress(TimeoutError):
@@ -143,7 +148,8 @@ class RolloutCache:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A follower that died was logged by the service's task watch when it did.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         self._connected = False

@@ -62,6 +62,9 @@ class HistoryRow:
     subject: str | None
     old_version: int | None
     new_version: int | None
+    #: The database login that made the change (`session_user`), beside the declared actor
+    #: `changed_by`; None for rows written before migration 0004.
+    database_user: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in self.__slots__}
@@ -237,7 +240,8 @@ async def history(
     async with conn.cursor(row_factory=class_row(HistoryRow)) as cur:
         await cur.execute(
             "SELECT id, rollout, change, changed_at, changed_by, reason, old_rate, new_rate,"
-            " old_strategy, new_strategy, salt_changed, subject, old_version, new_version"
+            " old_strategy, new_strategy, salt_changed, subject, old_version, new_version,"
+            " database_user"
             " FROM canary.rollout_history WHERE rollout = %s ORDER BY id DESC LIMIT %s",
             (name, limit),
         )

@@ -31,7 +31,8 @@ class HealthServer:
         self._host = host
         self._port = port
         self._registry = registry
-        self._checks = dict(checks)
+        #: Replaceable: the service serves a "starting" check until its parts are up.
+        self.checks = dict(checks)
         self._runner: web.AppRunner | None = None
         self.stopping = False
         self.port = port
@@ -68,13 +69,14 @@ class HealthServer:
         return web.json_response({"status": "ok"})
 
     async def _readyz(self, _request: web.Request) -> web.Response:
-        results = await asyncio.gather(*(self._run(check) for check in self._checks.values()))
-        checks = {
+        checks = dict(self.checks)
+        results = await asyncio.gather(*(self._run(check) for check in checks.values()))
+        answers = {
             name: {"ok": ok, "detail": detail}
-            for name, (ok, detail) in zip(self._checks, results, strict=True)
+            for name, (ok, detail) in zip(checks, results, strict=True)
         }
         ready = not self.stopping and all(ok for ok, _ in results)
-        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        body = {"status": "ready" if ready else "not ready", "checks": answers}
         return web.json_response(body, status=200 if ready else 503)
 
     async def _metrics(self, _request: web.Request) -> web.Response:

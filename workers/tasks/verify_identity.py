@@ -75,7 +75,9 @@ def make_verify_task(
             started = time.perf_counter()
             try:
                 request = parse_verification_input(job.variables)
-                result = await client.verify(request, idempotency_key=idempotency_key(job))
+                result = await client.verify(
+                    request, idempotency_key=idempotency_key(job), deadline=answer_by(job)
+                )
             except Exception as exc:
                 elapsed = (time.perf_counter() - started) * 1000.0
                 verdict = policy.decide(exc, job)
@@ -97,6 +99,18 @@ def make_verify_task(
 
     verify_identity.__name__ = verify_identity.__qualname__ = f"verify_identity_v{version}"
     return verify_identity
+
+
+#: Time kept back from the job's deadline to send CompleteJob or FailJob.
+ANSWER_MARGIN_SECONDS = 1.0
+
+
+def answer_by(job: Job) -> float | None:
+    """When the provider's answer is needed by (epoch seconds): the job's deadline less the
+    margin to report it; None when the job carries no deadline."""
+    if not job.deadline:
+        return None
+    return job.deadline / 1000.0 - ANSWER_MARGIN_SECONDS
 
 
 def _log_verdict(verdict: FailJob | ThrowBpmnError, exc: Exception, *, elapsed_ms: float) -> None:

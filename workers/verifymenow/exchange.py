@@ -6,19 +6,34 @@ is still being processed), 425 and 429 are worth retrying; a 2xx whose body is n
 malformed (also transient: the provider may answer properly next time). Every other 4xx or
 3xx goes back to the version's module, which reads its error body and raises
 `InvalidRequestError`.
+
+A 409 with Retry-After means the provider is still working on our first request with this
+idempotency key (a retry after a timeout meets it): that is not a failure, the answer is on
+its way. Given the job's deadline, `_post` waits Retry-After and asks again, as often as the
+deadline allows; the provider then replays its stored answer. (Before, an 8 s provider and the
+5 s timeout ended in an incident "HTTP 409 (attempt 3 of 3)" although it approved.)
+
+Bodies are read as a stream, decompressed here with a byte limit (`MAX_BODY_BYTES`): a 200 MB
+gzip bomb once took a worker from 92 to 761 MB. A body over the limit, a Content-Encoding we
+did not ask for, JSON nested too deeply to parse or a Retry-After that is not ASCII is a
+malformed response, never a worker bug.
 """
 
 import asyncio
 import datetime as dt
 import email.utils
+import json
 import math
 import re
 import time
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
 import httpx
+import structlog
 
 from workers import __version__
 from workers.settings import VerifyMeNowSettings
@@ -35,6 +50,21 @@ from workers.verifymenow.idempotency import HEADER as IDEMPOTENCY_HEADER
 TRANSIENT_STATUSES = frozenset({408, 409, 425, 429})
 #: Never wait longer than this for a Retry-After, whatever the provider says.
 MAX_RETRY_AFTER = 300.0
+#: Largest response body read, after decompression (a verification answer is under 1 KB).
+MAX_BODY_BYTES = 1 << 20
+#: Shortest wait before asking again about a request still in progress.
+MIN_IN_PROGRESS_WAIT = 0.1
+#: An attempt after waiting needs at least this long before the deadline to be worth making.
+MIN_ATTEMPT_SECONDS = 0.5
+#: The encodings we accept (and decompress ourselves, with the byte limit).
+ACCEPT_ENCODING = "gzip, deflate"
+
+log = structlog.get_logger(__name__)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -72,7 +102,11 @@ class ProviderClient:
         if not math.isfinite(timeout) or timeout <= 0:
             msg = "timeout must be a positive number of seconds"
             raise ValueError(msg)
-        headers = {"Accept": "application/json", "User-Agent": f"camunda-canary/{__version__}"}
+        headers = {
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            "User-Agent": f"camunda-canary/{__version__}",
+        }
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self._timeout = timeout
@@ -117,10 +151,13 @@ class ProviderClient:
         *,
         idempotency_key: str,
         known_fields: frozenset[str],
+        deadline: float | None = None,
     ) -> tuple[Reply, dict[str, Any]]:
         """POST and return a 2xx JSON object; a 3xx/4xx becomes `InvalidRequestError` and
-        anything that is not an object `MalformedResponseError`."""
-        reply = await self._post(path, payload, idempotency_key=idempotency_key)
+        anything that is not an object `MalformedResponseError`. `deadline` (epoch seconds)
+        is when the answer is needed by: a request still in progress is waited out until
+        then."""
+        reply = await self._post(path, payload, idempotency_key=idempotency_key, deadline=deadline)
         body = reply.body
         if reply.status >= 300:
             code = body.get("code") if isinstance(body, dict) else None
@@ -130,38 +167,81 @@ class ProviderClient:
             raise self._malformed("body is not a JSON object")
         return reply, body
 
-    async def _post(self, path: str, payload: dict[str, Any], *, idempotency_key: str) -> Reply:
-        """POST `payload`; raise `TransientError` subclasses, return everything else."""
+    async def _post(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        idempotency_key: str,
+        deadline: float | None = None,
+    ) -> Reply:
+        """POST `payload`; raise `TransientError` subclasses, return everything else. A 409
+        with Retry-After is asked again after it, while `deadline` leaves room."""
+        timeout = self._timeout
+        waited = False
+        while True:
+            try:
+                return await self._post_once(
+                    path, payload, idempotency_key=idempotency_key, timeout=timeout
+                )
+            except ProviderStatusError as exc:
+                wait = _in_progress_wait(exc, deadline)
+                if wait is None:
+                    raise
+                if not waited:
+                    log.info(
+                        "provider still processing this request; asking again after it",
+                        retry_after_s=round(wait, 3),
+                        provider_version=self.version,
+                    )
+                    waited = True
+            await asyncio.sleep(wait)
+            if deadline is not None:
+                timeout = min(self._timeout, max(deadline - time.time(), MIN_ATTEMPT_SECONDS))
+
+    async def _post_once(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        idempotency_key: str,
+        timeout: float,  # noqa: ASYNC109  (one attempt's budget, shortened near the deadline)
+    ) -> Reply:
         name = f"VerifyMeNow v{self.version}"
         started = time.perf_counter()
         try:
             # httpx's timeout applies per phase (connect, each read...); this bounds the whole
             # exchange, so a provider that trickles bytes cannot hold the job past its timeout.
-            async with asyncio.timeout(self._timeout):
-                response = await self._http.post(
-                    path, json=payload, headers={IDEMPOTENCY_HEADER: idempotency_key}
-                )
+            async with (
+                asyncio.timeout(timeout),
+                self._http.stream(
+                    "POST", path, json=payload, headers={IDEMPOTENCY_HEADER: idempotency_key}
+                ) as response,
+            ):
+                status = response.status_code
+                if status >= 500 or status in TRANSIENT_STATUSES:
+                    msg = f"{name} returned HTTP {status}"
+                    raise ProviderStatusError(
+                        msg,
+                        version=self.version,
+                        status=status,
+                        retry_after=_retry_after(response),
+                    )
+                raw = await _read_limited(response, MAX_BODY_BYTES)
         except (TimeoutError, httpx.TimeoutException) as exc:
-            msg = f"{name} did not answer within {self._timeout:g} s"
+            msg = f"{name} did not answer within {timeout:g} s"
             raise ProviderTimeoutError(msg, version=self.version) from exc
         except httpx.TransportError as exc:
             msg = f"{name} could not be reached ({type(exc).__name__})"
             raise ProviderConnectionError(msg, version=self.version) from exc
-        except httpx.DecodingError as exc:
+        except (httpx.DecodingError, zlib.error) as exc:
             msg = f"{name} sent a body that could not be decoded"
             raise MalformedResponseError(msg, version=self.version) from exc
+        except _BodyTooLargeError as exc:
+            msg = f"{name} sent a malformed response: body over {MAX_BODY_BYTES:,} bytes"
+            raise MalformedResponseError(msg, version=self.version) from exc
         latency_ms = (time.perf_counter() - started) * 1000.0
-
-        status = response.status_code
-        if status >= 500 or status in TRANSIENT_STATUSES:
-            msg = f"{name} returned HTTP {status}"
-            raise ProviderStatusError(
-                msg, version=self.version, status=status, retry_after=_retry_after(response)
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        body = _json_or_none(raw)
         if 200 <= status < 300 and body is None:
             msg = f"{name} sent a malformed response: HTTP {status} body is not JSON"
             raise MalformedResponseError(msg, version=self.version)
@@ -193,17 +273,77 @@ class ProviderClient:
         )
 
 
+def _in_progress_wait(exc: ProviderStatusError, deadline: float | None) -> float | None:
+    """How long to wait before asking again about a request the provider is still processing
+    (409 with Retry-After), or None when this is not that case or the deadline is too near."""
+    if exc.status != 409 or exc.retry_after is None or deadline is None:
+        return None
+    wait = max(exc.retry_after, MIN_IN_PROGRESS_WAIT)
+    if time.time() + wait + MIN_ATTEMPT_SECONDS > deadline:
+        return None
+    return wait
+
+
+async def _read_limited(response: httpx.Response, limit: int) -> bytes:
+    """The body, decompressed here so the limit holds after decompression too."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    decoder: Any = None
+    if encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj()
+    elif encoding not in ("", "identity"):
+        msg = f"Content-Encoding {encoding[:20]!r} was not asked for"
+        raise httpx.DecodingError(msg)
+    body = bytearray()
+    async for chunk in _raw_chunks(response):
+        if decoder is None:
+            body += chunk
+        else:
+            # max_length bounds what one compressed chunk may expand to.
+            body += decoder.decompress(chunk, limit + 1 - len(body))
+            if decoder.unconsumed_tail:
+                raise _BodyTooLargeError
+        if len(body) > limit:
+            raise _BodyTooLargeError
+    if decoder is not None:
+        body += decoder.flush(limit + 1 - len(body))
+    if len(body) > limit:
+        raise _BodyTooLargeError
+    return bytes(body)
+
+
+async def _raw_chunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    if response.is_stream_consumed:
+        # Built with its content already there (a test's transport): nothing to stream.
+        yield response.content
+        return
+    async for chunk in response.aiter_raw():
+        yield chunk
+
+
+def _json_or_none(raw: bytes) -> Any:
+    """Parsed JSON, or None for a body that is not JSON (nested too deeply counts as not)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), capped; None if absent or bad."""
+    """Retry-After as seconds (delta-seconds or an HTTP date), capped; None if absent or bad
+    (ASCII only: a fullwidth or superscript digit is not a number of seconds)."""
     value = response.headers.get("Retry-After")
     if value is None:
         return None
     value = value.strip()
+    if not value.isascii():
+        return None
     if value.isdigit():
         return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)

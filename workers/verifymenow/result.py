@@ -49,5 +49,5 @@ class VerificationClient(Protocol):
     def version(self) -> int: ...
 
     async def verify(
-        self, request: VerificationRequest, *, idempotency_key: str
+        self, request: VerificationRequest, *, idempotency_key: str, deadline: float | None = None
     ) -> VerificationResult: ...

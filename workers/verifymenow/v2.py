@@ -98,11 +98,18 @@ class VerifyMeNowV2(ProviderClient):
     version: ClassVar[int] = 2
 
     async def verify(
-        self, request: VerificationRequest, *, idempotency_key: str
+        self, request: VerificationRequest, *, idempotency_key: str, deadline: float | None = None
     ) -> VerificationResult:
-        """Verified -> the result; rejected/unreadable -> `VerificationRefusedError`."""
+        """Verified -> the result; rejected/unreadable -> `VerificationRefusedError`.
+
+        `deadline` (epoch seconds): a request the provider is still processing is waited out
+        until then (see `exchange`)."""
         reply, body = await self._post_for_object(
-            PATH, request_body(request), idempotency_key=idempotency_key, known_fields=FIELDS
+            PATH,
+            request_body(request),
+            idempotency_key=idempotency_key,
+            known_fields=FIELDS,
+            deadline=deadline,
         )
         reference = safe_token(body.get("id"))
         if reference is None:

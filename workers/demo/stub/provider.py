@@ -156,7 +156,7 @@ class StandInProvider:
             return self._error(version, 401, "unauthorized", "Missing or wrong API key")
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deeply is not JSON we take either
             state.counts["invalid"] += 1
             return self._error(version, 400, "malformed_json", "Body is not JSON")
         problem = validate_v1(body) if version == 1 else validate_v2(body)

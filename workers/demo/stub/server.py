@@ -41,12 +41,32 @@ def _to_response(answer: Answer) -> web.Response:
     )
 
 
+#: Not sent (the client is gone); marks the access log of a request whose body never came.
+CLIENT_GONE = 499
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The request body, or None when the client went away while sending it (a worker killed
+    mid-request): nothing to answer, and no traceback in the stand-in's log."""
+    try:
+        return await request.read()
+    except ConnectionResetError:
+        return None
+
+
+async def _verify(provider: StandInProvider, version: int, request: web.Request) -> web.Response:
+    body = await _body(request)
+    if body is None:
+        return web.Response(status=CLIENT_GONE)
+    return _to_response(await provider.verify(version, request.headers, body))
+
+
 def build_app(provider: StandInProvider) -> web.Application:
     async def verify_v1(request: web.Request) -> web.Response:
-        return _to_response(await provider.verify(1, request.headers, await request.read()))
+        return await _verify(provider, 1, request)
 
     async def verify_v2(request: web.Request) -> web.Response:
-        return _to_response(await provider.verify(2, request.headers, await request.read()))
+        return await _verify(provider, 2, request)
 
     async def get_config(_request: web.Request) -> web.Response:
         return web.json_response(provider.config.as_json())
@@ -55,7 +75,7 @@ def build_app(provider: StandInProvider) -> web.Application:
         try:
             changes = json.loads(await request.read())
             config = provider.update_config(changes)
-        except ValueError as exc:  # StubConfigError, or a body that is not JSON
+        except (ValueError, RecursionError) as exc:  # StubConfigError, or not JSON we take
             message = str(exc) if isinstance(exc, StubConfigError) else "body is not JSON"
             return web.json_response({"error": message}, status=400)
         log.info("verifymenow stand-in reconfigured", config=config.as_json())
