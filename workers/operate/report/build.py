@@ -83,6 +83,7 @@ async def build_report(
         ),
         bucket_seconds=step_seconds * STEPS_PER_COLUMN,
         buckets=_buckets(steps_of, start=start, step_seconds=step_seconds, columns=knobs.columns),
+        rate_changes=list(changes),
     )
 
 
