@@ -6,7 +6,8 @@ ENV UV_PYTHON_DOWNLOADS=never \
     UV_LINK_MODE=copy
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
-# Dependencies first, from the lock file only, so code changes reuse this layer.
+# Dependencies first, from the lock file only, so code changes reuse this layer. The product
+# alone: no dev group and no `demo` extra, so the dev engine (zeebe-devengine) is not in it.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY workers ./workers

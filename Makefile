@@ -32,8 +32,9 @@ lint: env  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: env  ## mypy --strict on the package
+typecheck: env  ## mypy --strict on the product and the dev engine
 	$(BIN)/mypy
+	$(BIN)/mypy devengine/tests  # a run of its own: two conftest modules would clash in one
 
 test: env postgres node lint typecheck  ## everything CI runs: lint, types and the whole test suite
 	$(BIN)/pytest

@@ -1,44 +1,14 @@
-"""The dev engine: an in-memory Zeebe gateway double, over real gRPC, for tests and the demo.
+"""The dev engine: an in-memory Zeebe gateway double, over real gRPC, for tests and demos.
 
-A test and demo tool. It lets the workers be tested through the real client (pyzeebe) and
-the real wire protocol, and lets the offline demo run with nothing installed; production
-runs on a real Camunda 8 cluster. State lives in memory and is gone when it stops.
-
-Start it with ``canary dev-engine`` (gRPC on 26500, REST on 8080), with
+A test tool, not Zeebe: it lets workers be tested through their real client (pyzeebe) and the
+real wire protocol with nothing else installed. State lives in memory and is gone when it
+stops. Start it with ``zeebe-devengine`` (gRPC on 26500, REST on 8080), with
 ``async with DevEngine(port=0, rest_port=0) as dev:`` in the caller's event loop, or in tests
-with the fixtures of `zeebe_devengine.pytest_plugin` (``zeebe_target``, ``zeebe_channel``,
+with the fixtures of the pytest plugin (``zeebe_target``, ``zeebe_channel``,
 ``zeebe_client``), which target a real cluster instead when ``ZEEBE_ADDRESS`` is set.
 
-gRPC (``gateway_protocol.Gateway``, pyzeebe's stubs; standard health service SERVING):
-    Topology (one broker, one partition), DeployResource (BPMN, atomic, a new version per
-    changed process), CreateProcessInstance (by key or id and version, start instructions),
-    CreateProcessInstanceWithResult, CancelProcessInstance, ActivateJobs (long polling:
-    requestTimeout 0 = 10 s, negative = answer at once), StreamActivatedJobs, CompleteJob,
-    FailJob (retries, retryBackOff, variables; retries <= 0 -> incident JOB_NO_RETRIES),
-    ThrowError (boundary by error code, else catch-all, else incident UNHANDLED_ERROR_EVENT),
-    UpdateJobRetries, UpdateJobTimeout, ResolveIncident, SetVariables, PublishMessage
-    (message start events). Other calls answer UNIMPLEMENTED. Status codes as Zeebe's:
-    INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS, DEADLINE_EXCEEDED.
-
-BPMN subset (anything else with behaviour is refused at deploy time, naming the element):
-    none and message start events; service tasks (``zeebe:taskDefinition`` type and
-    retries, ``zeebe:taskHeaders``, ``zeebe:ioMapping``); exclusive gateways (conditions in
-    order, ``default`` flow, converging) and parallel gateways (fork, join); none and error
-    end events; interrupting error boundary events (by code, or catch-all); timer
-    intermediate catch events and timer boundary events (interrupting or not) with ISO-8601
-    ``timeDuration``. Diagrams, documentation, lanes and modeler attributes are ignored.
-
-FEEL subset (`feel`): literals, names and dotted paths, comparisons, ``and``/``or``,
-``not()``, arithmetic, parentheses, with FEEL's null semantics.
-
-REST v2 subset (`rest_api`), with Camunda's JSON shapes and string keys: topology,
-process-definition search/get/xml, element-instance statistics per definition,
-process-instance search (with variable filters)/get, incident search/get.
-
-Keys look like a fresh broker's (2251799813685249 upward). Finished instances beyond a cap
-(``retained_finished``, default 10 000) are pruned from memory; their element statistics are
-kept as counters (`history`). Jobs time out and return with retries unchanged; delivery is
-at-least-once, as with Zeebe.
+What it supports (gRPC calls, the BPMN, FEEL and REST subsets) and how it is laid out:
+the distribution's README.md.
 """
 
 from zeebe_devengine.server import DevEngine

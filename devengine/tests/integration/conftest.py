@@ -1,111 +1,31 @@
-"""The `zb` harness for gateway tests: deploy XML, raw stubs, REST, polling, unique names.
-
-Every test names its processes and job types with `zb.name(...)` (a unique suffix), so the
-same modules run against a shared real cluster (ZEEBE_ADDRESS set) as well as against a
-fresh dev engine.
-"""
+"""Fixtures for gateway tests: the `zb` harness (engine_harness.py), workers, error checks."""
 
 import asyncio
-import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import grpc
 import httpx
 import pytest
+from engine_harness import ExpectError, Harness, expect_status
 from pyzeebe import ZeebeClient, ZeebeWorker
-from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
-
-
-@dataclass
-class Harness:
-    client: ZeebeClient
-    stub: GatewayStub
-    rest: httpx.AsyncClient
-    target: Any
-    folder: Path
-    suffix: str
-
-    def name(self, base: str) -> str:
-        """`base` made unique to this test."""
-        return f"{base}-{self.suffix}"
-
-    async def deploy(self, *xml_texts: str, names: list[str] | None = None) -> Any:
-        """Deploy BPMN texts through pyzeebe (which deploys files)."""
-        paths = []
-        for index, xml in enumerate(xml_texts):
-            path = self.folder / (names[index] if names else f"model-{index}.bpmn")
-            path.write_text(xml)
-            paths.append(str(path))
-        return await self.client.deploy_resource(*paths)
-
-    async def activate(
-        self, job_type: str, count: int = 1, *, timeout=60_000, request_timeout=20_000, fetch=()
-    ) -> list[Any]:
-        """Activate `count` jobs of a type, long polling until they are there."""
-        jobs: list[Any] = []
-        async with asyncio.timeout(60):
-            while len(jobs) < count:
-                request = pb.ActivateJobsRequest(
-                    type=job_type,
-                    worker="gateway-test",
-                    timeout=timeout,
-                    maxJobsToActivate=count - len(jobs),
-                    requestTimeout=request_timeout,
-                    fetchVariable=list(fetch),
-                )
-                async for response in self.stub.ActivateJobs(request):
-                    jobs.extend(response.jobs)
-        return jobs
-
-    async def complete(self, job: Any, **variables: Any) -> None:
-        await self.stub.CompleteJob(
-            pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(variables))
-        )
-
-    async def eventually(self, check, *, timeout: float = 30.0) -> Any:
-        """Poll `check` until it returns something truthy (REST lags on a real cluster)."""
-        async with asyncio.timeout(timeout):
-            while True:
-                result = await check()
-                if result:
-                    return result
-                await asyncio.sleep(0.1)
-
-    async def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = await self.rest.post(path, json=body)
-        response.raise_for_status()
-        return response.json()
-
-    async def incidents(self, process_id: str, count: int = 1) -> list[dict[str, Any]]:
-        """The active incidents of a process, once `count` of them are visible."""
-
-        async def found() -> list[dict[str, Any]] | None:
-            body = {"filter": {"processDefinitionId": process_id, "state": "ACTIVE"}}
-            items = (await self.post("/v2/incidents/search", body))["items"]
-            return items if len(items) >= count else None
-
-        return await self.eventually(found)
-
-
-async def expect_status(code: Any, call: Any) -> str:
-    """Await a gRPC call that must fail with `code`; returns the details."""
-    with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call
-    assert caught.value.code() == code, caught.value.details()
-    return caught.value.details()
+from zeebe_devengine.pytest_plugin import ZeebeTarget
 
 
 @pytest.fixture
-def expect_error():
+def expect_error() -> ExpectError:
     return expect_status
 
 
 @pytest.fixture
-async def zb(zeebe_target, zeebe_client, zeebe_channel, tmp_path):
+async def zb(
+    zeebe_target: ZeebeTarget,
+    zeebe_client: ZeebeClient,
+    zeebe_channel: grpc.aio.Channel,
+    tmp_path: Path,
+) -> AsyncIterator[Harness]:
     async with httpx.AsyncClient(base_url=zeebe_target.rest_url, timeout=10) as rest:
         yield Harness(
             client=zeebe_client,
@@ -118,15 +38,15 @@ async def zb(zeebe_target, zeebe_client, zeebe_channel, tmp_path):
 
 
 @pytest.fixture
-def worker(zeebe_channel):
+def worker(zeebe_channel: grpc.aio.Channel) -> ZeebeWorker:
     """A pyzeebe worker: register tasks on it, then call `start_worker()`."""
     return ZeebeWorker(zeebe_channel, name="gateway-test", poll_retry_delay=1)
 
 
 @pytest.fixture
-async def start_worker(worker):
+async def start_worker(worker: ZeebeWorker) -> AsyncIterator[Callable[[], None]]:
     """Start `worker` in the background; it is stopped (SIGTERM-style) at teardown."""
-    tasks = []
+    tasks: list[asyncio.Task[None]] = []
     yield lambda: tasks.append(asyncio.create_task(worker.work()))
     await worker.stop()
     for task in tasks:

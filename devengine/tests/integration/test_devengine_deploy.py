@@ -3,9 +3,12 @@
 import asyncio
 import contextlib
 import threading
+from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyzeebe.errors import ProcessInvalidError
@@ -17,13 +20,15 @@ from zeebe_devengine.server import DevEngine
 pytestmark = pytest.mark.engine
 
 
-def deploy_request(*resources):
+def deploy_request(*resources: tuple[str, bytes]) -> Any:
     return pb.DeployResourceRequest(
         resources=[pb.Resource(name=name, content=content) for name, content in resources]
     )
 
 
-async def test_deploying_returns_the_process_metadata_and_versions_changes_only(zb):
+async def test_deploying_returns_the_process_metadata_and_versions_changes_only(
+    zb: Harness,
+) -> None:
     model = one_task_process(zb.name("p"), zb.name("t"))
     first = await zb.deploy(model)
     again = await zb.deploy(model)
@@ -39,7 +44,9 @@ async def test_deploying_returns_the_process_metadata_and_versions_changes_only(
     assert changed.deployments[0].version == 2
 
 
-async def test_a_deployment_with_one_broken_resource_deploys_nothing(zb, expect_error):
+async def test_a_deployment_with_one_broken_resource_deploys_nothing(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     good = ("good.bpmn", one_task_process(zb.name("good"), zb.name("t")).encode())
     broken = ("broken.bpmn", b"<bpmn:definitions")
     details = await expect_error(
@@ -52,12 +59,14 @@ async def test_a_deployment_with_one_broken_resource_deploys_nothing(zb, expect_
     assert body["items"] == []
 
 
-async def test_invalid_models_are_invalid_argument_through_pyzeebe(zb):
+async def test_invalid_models_are_invalid_argument_through_pyzeebe(zb: Harness) -> None:
     with pytest.raises(ProcessInvalidError):
         await zb.deploy("<definitions>not bpmn</definitions>")
 
 
-async def test_elements_outside_the_subset_are_refused_naming_them(zb, expect_error):
+async def test_elements_outside_the_subset_are_refused_naming_them(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     zb.target.require_dev_engine("a real cluster supports user tasks")
     model = one_task_process(zb.name("p"), "t", extra=['<bpmn:userTask id="approve-by-hand"/>'])
     details = await expect_error(
@@ -74,13 +83,13 @@ async def test_elements_outside_the_subset_are_refused_naming_them(zb, expect_er
 
 
 @pytest.fixture(scope="module")
-def engine_address():
+def engine_address() -> Iterator[str]:
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     address: list[str] = []
     stop = loop.create_future()
 
-    async def serve():
+    async def serve() -> None:
         async with DevEngine(port=0, rest_port=None) as engine:
             address.append(engine.grpc_address)
             ready.set()
@@ -96,12 +105,12 @@ def engine_address():
 
 
 @pytest.fixture(scope="module")
-def sync_stub(engine_address):
+def sync_stub(engine_address: str) -> Iterator[GatewayStub]:
     with grpc.insecure_channel(engine_address) as channel:
         yield GatewayStub(channel)
 
 
-def deploy_or_refusal(stub, content):
+def deploy_or_refusal(stub: GatewayStub, content: bytes) -> grpc.StatusCode:
     """Deploys, or the refusal's status code; anything else fails the test."""
     try:
         stub.DeployResource(deploy_request(("fuzz.bpmn", content)), timeout=10)
@@ -116,7 +125,9 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(Heal
 
 @FUZZ
 @given(content=st.binary(max_size=3000))
-def test_random_bytes_are_refused_as_invalid_argument(sync_stub, content):
+def test_random_bytes_are_refused_as_invalid_argument(
+    sync_stub: GatewayStub, content: bytes
+) -> None:
     assert deploy_or_refusal(sync_stub, content) == grpc.StatusCode.INVALID_ARGUMENT
 
 
@@ -132,7 +143,9 @@ def test_random_bytes_are_refused_as_invalid_argument(sync_stub, content):
         max_size=3,
     )
 )
-def test_mutated_models_deploy_or_are_invalid_argument_never_internal(sync_stub, mutations):
+def test_mutated_models_deploy_or_are_invalid_argument_never_internal(
+    sync_stub: GatewayStub, mutations: list[tuple[int, int, bytes]]
+) -> None:
     content = VALID
     for position, length, replacement in mutations:
         content = content[:position] + replacement + content[position + length :]
@@ -140,7 +153,7 @@ def test_mutated_models_deploy_or_are_invalid_argument_never_internal(sync_stub,
     assert code in {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT}
 
 
-def test_the_engine_still_serves_after_the_fuzzing(sync_stub):
+def test_the_engine_still_serves_after_the_fuzzing(sync_stub: GatewayStub) -> None:
     """Runs after the fuzz tests in this module: deploying and starting still work."""
     with contextlib.suppress(grpc.RpcError):
         sync_stub.DeployResource(deploy_request(("fuzz.bpmn", VALID)), timeout=10)

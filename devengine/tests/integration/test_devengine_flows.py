@@ -2,9 +2,13 @@
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
+from pyzeebe import ZeebeWorker
 from pyzeebe.errors import (
     ProcessDefinitionHasNoStartEventError,
     ProcessDefinitionNotFoundError,
@@ -31,7 +35,7 @@ from zeebe_devengine.bpmn.builder import (
 pytestmark = pytest.mark.engine
 
 
-def routed(zb):
+def routed(zb: Harness) -> str:
     """Our identity-verification shape: choose, route on useVersion, verify, join."""
     return definitions(
         process(
@@ -60,12 +64,12 @@ def routed(zb):
     )
 
 
-async def choose(zb, use_version):
+async def choose(zb: Harness, use_version: object) -> None:
     [job] = await zb.activate(zb.name("choose"))
     await zb.complete(job, useVersion=use_version)
 
 
-async def test_use_version_2_routes_to_v2_and_1_to_the_default(zb):
+async def test_use_version_2_routes_to_v2_and_1_to_the_default(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     first = await zb.client.run_process(zb.name("p"))
     await choose(zb, 2)
@@ -77,7 +81,7 @@ async def test_use_version_2_routes_to_v2_and_1_to_the_default(zb):
     assert v1_job.elementId == "verify-v1"
 
 
-async def test_a_string_use_version_is_an_incident_fixed_by_setting_a_number(zb):
+async def test_a_string_use_version_is_an_incident_fixed_by_setting_a_number(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     created = await zb.client.run_process(zb.name("p"))
     await choose(zb, "2")
@@ -98,7 +102,7 @@ async def test_a_string_use_version_is_an_incident_fixed_by_setting_a_number(zb)
     assert job.processInstanceKey == created.process_instance_key
 
 
-async def test_thrown_errors_take_the_matching_boundary_else_the_catch_all(zb):
+async def test_thrown_errors_take_the_matching_boundary_else_the_catch_all(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     for code in ("IDENTITY_REJECTED", "DOCUMENT_UNREADABLE"):
         await zb.client.run_process(zb.name("p"))
@@ -113,7 +117,7 @@ async def test_thrown_errors_take_the_matching_boundary_else_the_catch_all(zb):
         )
     )["items"]
 
-    async def both_ended():
+    async def both_ended() -> dict[str, Any] | None:
         body = await zb.post(
             f"/v2/process-definitions/{definition['processDefinitionKey']}"
             "/statistics/element-instances",
@@ -127,7 +131,9 @@ async def test_thrown_errors_take_the_matching_boundary_else_the_catch_all(zb):
     assert counts["verify-v2"]["canceled"] == 2
 
 
-async def test_an_uncaught_error_is_an_incident_and_resolving_it_releases_the_job(zb):
+async def test_an_uncaught_error_is_an_incident_and_resolving_it_releases_the_job(
+    zb: Harness,
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -147,7 +153,9 @@ async def test_an_uncaught_error_is_an_incident_and_resolving_it_releases_the_jo
     assert again.key == job.key
 
 
-async def test_parallel_branches_join_before_the_process_completes(zb, worker, start_worker):
+async def test_parallel_branches_join_before_the_process_completes(
+    zb: Harness, worker: ZeebeWorker, start_worker: Callable[[], None]
+) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -164,12 +172,12 @@ async def test_parallel_branches_join_before_the_process_completes(zb, worker, s
         )
     )
 
-    @worker.task(zb.name("a"))
-    async def branch_a() -> dict:
+    @worker.task(zb.name("a"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def branch_a() -> dict[str, Any]:
         return {"a": True}
 
-    @worker.task(zb.name("b"))
-    async def branch_b() -> dict:
+    @worker.task(zb.name("b"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def branch_b() -> dict[str, Any]:
         return {"b": True}
 
     start_worker()
@@ -177,7 +185,7 @@ async def test_parallel_branches_join_before_the_process_completes(zb, worker, s
     assert result.variables == {"a": True, "b": True}
 
 
-async def test_a_timer_catch_event_delays_the_process(zb):
+async def test_a_timer_catch_event_delays_the_process(zb: Harness) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -193,7 +201,9 @@ async def test_a_timer_catch_event_delays_the_process(zb):
     assert result.variables == {"x": 1}
 
 
-async def test_an_interrupting_timer_boundary_takes_over_a_job_nobody_completes(zb, expect_error):
+async def test_an_interrupting_timer_boundary_takes_over_a_job_nobody_completes(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -214,7 +224,9 @@ async def test_an_interrupting_timer_boundary_takes_over_a_job_nobody_completes(
     await expect_error(grpc.StatusCode.NOT_FOUND, zb.complete(job))
 
 
-async def test_a_message_starts_an_instance_with_its_variables(zb, worker, start_worker):
+async def test_a_message_starts_an_instance_with_its_variables(
+    zb: Harness, worker: ZeebeWorker, start_worker: Callable[[], None]
+) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -229,8 +241,8 @@ async def test_a_message_starts_an_instance_with_its_variables(zb, worker, start
     )
     seen = asyncio.get_running_loop().create_future()
 
-    @worker.task(zb.name("handle"))
-    async def handle(applicantId: str) -> dict:  # noqa: N803 - the process variable's name
+    @worker.task(zb.name("handle"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def handle(applicantId: str) -> dict[str, Any]:  # noqa: N803 - the process variable's name
         seen.set_result(applicantId)
         return {}
 
@@ -239,7 +251,7 @@ async def test_a_message_starts_an_instance_with_its_variables(zb, worker, start
     assert await asyncio.wait_for(seen, timeout=20) == "a9"
 
 
-async def test_a_process_without_a_none_start_event_cannot_be_started_directly(zb):
+async def test_a_process_without_a_none_start_event_cannot_be_started_directly(zb: Harness) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -256,8 +268,8 @@ async def test_a_process_without_a_none_start_event_cannot_be_started_directly(z
 
 
 async def test_cancelling_an_instance_ends_its_jobs_and_a_second_cancel_is_not_found(
-    zb, expect_error
-):
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     created = await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -267,13 +279,15 @@ async def test_cancelling_an_instance_ends_its_jobs_and_a_second_cancel_is_not_f
         await zb.client.cancel_process_instance(created.process_instance_key)
 
 
-async def test_waiting_for_a_result_times_out_with_deadline_exceeded(zb):
+async def test_waiting_for_a_result_times_out_with_deadline_exceeded(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("nobody-works-this")))
     with pytest.raises(ProcessTimeoutError):
         await zb.client.run_process_with_result(zb.name("p"), timeout=300)
 
 
-async def test_unknown_processes_and_bad_variables_are_refused(zb, expect_error):
+async def test_unknown_processes_and_bad_variables_are_refused(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     with pytest.raises(ProcessDefinitionNotFoundError):
         await zb.client.run_process(zb.name("missing"))
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
@@ -284,6 +298,8 @@ async def test_unknown_processes_and_bad_variables_are_refused(zb, expect_error)
         await expect_error(grpc.StatusCode.INVALID_ARGUMENT, zb.stub.CreateProcessInstance(request))
 
 
-async def test_set_variables_on_an_unknown_element_is_not_found(zb, expect_error):
+async def test_set_variables_on_an_unknown_element_is_not_found(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     request = pb.SetVariablesRequest(elementInstanceKey=12345, variables=json.dumps({"a": 1}))
     await expect_error(grpc.StatusCode.NOT_FOUND, zb.stub.SetVariables(request))

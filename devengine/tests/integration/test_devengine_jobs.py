@@ -1,9 +1,13 @@
 """Jobs through the gateway: pyzeebe workers, completion, failure, retries, timeouts."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
+from pyzeebe import ZeebeWorker
 from pyzeebe.errors import BusinessError
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import (
@@ -20,7 +24,7 @@ from zeebe_devengine.bpmn.builder import (
 pytestmark = pytest.mark.engine
 
 
-def task_process(process_id, job_type, **task_options):
+def task_process(process_id: str, job_type: str, **task_options: Any) -> str:
     return definitions(
         process(
             process_id,
@@ -32,11 +36,13 @@ def task_process(process_id, job_type, **task_options):
     )
 
 
-async def test_a_pyzeebe_worker_completes_a_process_end_to_end(zb, worker, start_worker):
+async def test_a_pyzeebe_worker_completes_a_process_end_to_end(
+    zb: Harness, worker: ZeebeWorker, start_worker: Callable[[], None]
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("greet")))
 
-    @worker.task(zb.name("greet"))
-    async def greet(name: str) -> dict:
+    @worker.task(zb.name("greet"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def greet(name: str) -> dict[str, Any]:
         return {"greeting": f"hello {name}"}
 
     start_worker()
@@ -44,7 +50,7 @@ async def test_a_pyzeebe_worker_completes_a_process_end_to_end(zb, worker, start
     assert result.variables == {"name": "Ann", "greeting": "hello Ann"}
 
 
-async def test_activated_jobs_carry_the_model_and_the_fetched_variables(zb):
+async def test_activated_jobs_carry_the_model_and_the_fetched_variables(zb: Harness) -> None:
     model = task_process(zb.name("p"), zb.name("choose"), retries=4, headers={"rollout": "vmn"})
     deployment = await zb.deploy(model)
     created = await zb.client.run_process(zb.name("p"), {"applicantId": "a1", "secret": "s"})
@@ -60,7 +66,9 @@ async def test_activated_jobs_carry_the_model_and_the_fetched_variables(zb):
     assert job.deadline > 0
 
 
-async def test_completing_twice_or_an_unknown_job_is_not_found(zb, expect_error):
+async def test_completing_twice_or_an_unknown_job_is_not_found(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -70,7 +78,9 @@ async def test_completing_twice_or_an_unknown_job_is_not_found(zb, expect_error)
     await expect_error(grpc.StatusCode.NOT_FOUND, zb.stub.CompleteJob(unknown))
 
 
-async def test_invalid_completion_variables_are_invalid_argument(zb, expect_error):
+async def test_invalid_completion_variables_are_invalid_argument(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -80,8 +90,8 @@ async def test_invalid_completion_variables_are_invalid_argument(zb, expect_erro
 
 
 async def test_a_timed_out_job_is_activated_again_and_the_late_completion_is_not_found(
-    zb, expect_error
-):
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(task_process(zb.name("p"), zb.name("t"), retries=2))
     await zb.client.run_process(zb.name("p"))
     [first] = await zb.activate(zb.name("t"), timeout=300)
@@ -93,8 +103,8 @@ async def test_a_timed_out_job_is_activated_again_and_the_late_completion_is_not
 
 
 async def test_failing_out_of_retries_raises_an_incident_resolved_after_raising_retries(
-    zb, expect_error
-):
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     created = await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -116,7 +126,7 @@ async def test_failing_out_of_retries_raises_an_incident_resolved_after_raising_
     await expect_error(grpc.StatusCode.NOT_FOUND, zb.stub.ResolveIncident(resolve))
 
 
-async def test_a_retry_backoff_holds_the_job_back(zb):
+async def test_a_retry_backoff_holds_the_job_back(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -132,7 +142,9 @@ async def test_a_retry_backoff_holds_the_job_back(zb):
     assert (again.key, again.retries) == (job.key, 2)
 
 
-async def test_update_job_retries_needs_a_positive_number_and_an_existing_job(zb, expect_error):
+async def test_update_job_retries_needs_a_positive_number_and_an_existing_job(
+    zb: Harness, expect_error: ExpectError
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     [job] = await zb.activate(zb.name("t"))
@@ -142,7 +154,9 @@ async def test_update_job_retries_needs_a_positive_number_and_an_existing_job(zb
     await expect_error(grpc.StatusCode.NOT_FOUND, zb.stub.UpdateJobRetries(unknown))
 
 
-async def test_pyzeebe_business_errors_follow_the_error_boundary(zb, worker, start_worker):
+async def test_pyzeebe_business_errors_follow_the_error_boundary(
+    zb: Harness, worker: ZeebeWorker, start_worker: Callable[[], None]
+) -> None:
     await zb.deploy(
         definitions(
             process(
@@ -159,8 +173,8 @@ async def test_pyzeebe_business_errors_follow_the_error_boundary(zb, worker, sta
         )
     )
 
-    @worker.task(zb.name("verify"))
-    async def verify() -> dict:
+    @worker.task(zb.name("verify"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def verify() -> dict[str, Any]:
         raise BusinessError("IDENTITY_REJECTED")
 
     start_worker()
@@ -168,12 +182,14 @@ async def test_pyzeebe_business_errors_follow_the_error_boundary(zb, worker, sta
     assert result.variables == {"n": 1}
 
 
-async def test_pyzeebe_failures_use_up_the_retries_into_an_incident(zb, worker, start_worker):
+async def test_pyzeebe_failures_use_up_the_retries_into_an_incident(
+    zb: Harness, worker: ZeebeWorker, start_worker: Callable[[], None]
+) -> None:
     await zb.deploy(task_process(zb.name("p"), zb.name("t"), retries=2))
     attempts = []
 
-    @worker.task(zb.name("t"))
-    async def flaky() -> dict:
+    @worker.task(zb.name("t"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def flaky() -> dict[str, Any]:
         attempts.append(1)
         raise RuntimeError("provider down")
 

@@ -2,10 +2,12 @@
 
 import asyncio
 import socket
+from typing import Any
 
 import grpc
 import httpx
 import pytest
+from engine_harness import ExpectError, Harness
 from pyzeebe import ZeebeClient, create_insecure_channel
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
@@ -15,7 +17,7 @@ from zeebe_devengine.errors import EngineStartError
 pytestmark = pytest.mark.engine
 
 
-async def test_topology_and_health_report_one_healthy_partition(zb):
+async def test_topology_and_health_report_one_healthy_partition(zb: Harness) -> None:
     topology = await zb.client.topology()
     assert topology.partitions_count >= 1
     assert topology.gateway_version
@@ -24,7 +26,7 @@ async def test_topology_and_health_report_one_healthy_partition(zb):
     assert health.status == 1  # SERVING
 
 
-async def test_calls_outside_the_subset_say_so(zb, expect_error):
+async def test_calls_outside_the_subset_say_so(zb: Harness, expect_error: ExpectError) -> None:
     zb.target.require_dev_engine("a real cluster implements every call")
     details = await expect_error(
         grpc.StatusCode.UNIMPLEMENTED,
@@ -33,7 +35,7 @@ async def test_calls_outside_the_subset_say_so(zb, expect_error):
     assert "dev engine" in details
 
 
-async def test_the_context_manager_serves_grpc_and_rest_and_stops():
+async def test_the_context_manager_serves_grpc_and_rest_and_stops() -> None:
     async with DevEngine(port=0, rest_port=0) as engine:
         channel = create_insecure_channel(grpc_address=engine.grpc_address)
         topology = await ZeebeClient(channel).topology()
@@ -49,7 +51,7 @@ async def test_the_context_manager_serves_grpc_and_rest_and_stops():
     assert address
 
 
-async def test_stopping_ends_open_long_polls_cleanly():
+async def test_stopping_ends_open_long_polls_cleanly() -> None:
     async with DevEngine(port=0, rest_port=None) as engine:
         channel = create_insecure_channel(grpc_address=engine.grpc_address)
         request = pb.ActivateJobsRequest(
@@ -65,11 +67,11 @@ async def test_stopping_ends_open_long_polls_cleanly():
     await channel.close()
 
 
-async def _jobs(call):
+async def _jobs(call: Any) -> list[Any]:
     return [job async for response in call for job in response.jobs]
 
 
-async def test_a_port_in_use_is_a_one_line_error():
+async def test_a_port_in_use_is_a_one_line_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -1,9 +1,11 @@
 """ActivateJobs long polling and StreamActivatedJobs: jobs reach waiting workers at once."""
 
 import asyncio
+from typing import Any
 
 import grpc
 import pytest
+from engine_harness import ExpectError, Harness
 from pyzeebe import ZeebeWorker
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import one_task_process
@@ -11,7 +13,14 @@ from zeebe_devengine.bpmn.builder import one_task_process
 pytestmark = pytest.mark.engine
 
 
-def poll_request(job_type, *, request_timeout, max_jobs=5, timeout=10_000, worker="poller"):
+def poll_request(
+    job_type: str,
+    *,
+    request_timeout: int,
+    max_jobs: int = 5,
+    timeout: int = 10_000,
+    worker: str = "poller",
+) -> Any:
     return pb.ActivateJobsRequest(
         type=job_type,
         worker=worker,
@@ -21,11 +30,11 @@ def poll_request(job_type, *, request_timeout, max_jobs=5, timeout=10_000, worke
     )
 
 
-async def collect(call):
+async def collect(call: Any) -> list[Any]:
     return [job async for response in call for job in response.jobs]
 
 
-async def poll_is_waiting(zb):
+async def poll_is_waiting(zb: Harness) -> None:
     """Until the poll is parked (dev engine), or a moment for a real cluster to register it."""
     if zb.target.engine is None:
         await asyncio.sleep(1)
@@ -35,7 +44,7 @@ async def poll_is_waiting(zb):
             await asyncio.sleep(0.005)
 
 
-async def test_an_open_long_poll_receives_a_job_created_after_it_started(zb):
+async def test_an_open_long_poll_receives_a_job_created_after_it_started(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     poll = asyncio.create_task(
         collect(zb.stub.ActivateJobs(poll_request(zb.name("t"), request_timeout=30_000)))
@@ -47,7 +56,7 @@ async def test_an_open_long_poll_receives_a_job_created_after_it_started(zb):
     assert [job.processInstanceKey for job in jobs] == [created.process_instance_key]
 
 
-async def test_one_poll_collects_jobs_created_together(zb):
+async def test_one_poll_collects_jobs_created_together(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     for _ in range(3):
         await zb.client.run_process(zb.name("p"))
@@ -56,12 +65,12 @@ async def test_one_poll_collects_jobs_created_together(zb):
     assert len({job.key for job in jobs}) == 3
 
 
-async def test_a_negative_request_timeout_answers_at_once_even_when_empty(zb):
+async def test_a_negative_request_timeout_answers_at_once_even_when_empty(zb: Harness) -> None:
     jobs = await collect(zb.stub.ActivateJobs(poll_request(zb.name("none"), request_timeout=-1)))
     assert jobs == []
 
 
-async def test_a_long_poll_without_jobs_ends_empty_at_its_request_timeout(zb):
+async def test_a_long_poll_without_jobs_ends_empty_at_its_request_timeout(zb: Harness) -> None:
     jobs = await collect(zb.stub.ActivateJobs(poll_request(zb.name("none"), request_timeout=200)))
     assert jobs == []
 
@@ -74,12 +83,14 @@ async def test_a_long_poll_without_jobs_ends_empty_at_its_request_timeout(zb):
         {"type": "t", "worker": "w", "timeout": 1000, "maxJobsToActivate": 0},
     ],
 )
-async def test_malformed_activation_requests_are_invalid_argument(zb, expect_error, request_fields):
+async def test_malformed_activation_requests_are_invalid_argument(
+    zb: Harness, expect_error: ExpectError, request_fields: dict[str, Any]
+) -> None:
     request = pb.ActivateJobsRequest(requestTimeout=-1, **request_fields)
     await expect_error(grpc.StatusCode.INVALID_ARGUMENT, collect(zb.stub.ActivateJobs(request)))
 
 
-async def test_absurd_numbers_are_handled_without_errors(zb):
+async def test_absurd_numbers_are_handled_without_errors(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     await zb.client.run_process(zb.name("p"))
     request = poll_request(zb.name("t"), request_timeout=2**62, max_jobs=2**31 - 1, timeout=2**62)
@@ -87,21 +98,21 @@ async def test_absurd_numbers_are_handled_without_errors(zb):
     assert len(jobs) == 1
 
 
-async def test_a_job_stream_receives_jobs_as_they_are_created(zb):
+async def test_a_job_stream_receives_jobs_as_they_are_created(zb: Harness) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     stream = zb.stub.StreamActivatedJobs(
         pb.StreamActivatedJobsRequest(type=zb.name("t"), worker="streamer", timeout=10_000)
     )
     received = []
 
-    async def read_two():
+    async def read_two() -> None:
         async for job in stream:
             received.append(job)
             if len(received) == 2:
                 return
 
     reader = asyncio.create_task(read_two())
-    created = []
+    created: list[int] = []
     async with asyncio.timeout(30):
         while len(received) < 2:
             if len(created) < 2:
@@ -113,12 +124,14 @@ async def test_a_job_stream_receives_jobs_as_they_are_created(zb):
     assert {job.worker for job in received} == {"streamer"}
 
 
-async def test_a_streaming_pyzeebe_worker_runs_processes(zb, zeebe_channel):
+async def test_a_streaming_pyzeebe_worker_runs_processes(
+    zb: Harness, zeebe_channel: grpc.aio.Channel
+) -> None:
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     worker = ZeebeWorker(zeebe_channel, name="streaming", stream_enabled=True)
 
-    @worker.task(zb.name("t"))
-    async def work(n: int) -> dict:
+    @worker.task(zb.name("t"))  # type: ignore[arg-type]  # pyzeebe's Function union
+    async def work(n: int) -> dict[str, Any]:
         return {"doubled": n * 2}
 
     running = asyncio.create_task(worker.work())
@@ -133,7 +146,7 @@ async def test_a_streaming_pyzeebe_worker_runs_processes(zb, zeebe_channel):
     assert [r.variables["doubled"] for r in results] == [0, 2, 4, 6, 8]
 
 
-async def test_a_poll_cancelled_by_its_client_is_forgotten(zb):
+async def test_a_poll_cancelled_by_its_client_is_forgotten(zb: Harness) -> None:
     engine = zb.target.require_dev_engine("counts parked polls to cancel one deterministically")
     await zb.deploy(one_task_process(zb.name("p"), zb.name("t")))
     call = zb.stub.ActivateJobs(poll_request(zb.name("t"), request_timeout=30_000))

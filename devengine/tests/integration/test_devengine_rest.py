@@ -1,6 +1,9 @@
 """The REST v2 subset: Camunda's JSON shapes for definitions, statistics, instances, incidents."""
 
+from typing import Any
+
 import pytest
+from engine_harness import Harness
 from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import (
     chain,
@@ -56,7 +59,7 @@ INCIDENT_FIELDS = {
 }
 
 
-def routed(zb):
+def routed(zb: Harness) -> str:
     return definitions(
         process(
             zb.name("p"),
@@ -74,14 +77,14 @@ def routed(zb):
     )
 
 
-async def definition_key(zb):
+async def definition_key(zb: Harness) -> str:
     body = await zb.post(
         "/v2/process-definitions/search", {"filter": {"processDefinitionId": zb.name("p")}}
     )
-    return body["items"][0]["processDefinitionKey"]
+    return str(body["items"][0]["processDefinitionKey"])
 
 
-async def drive(zb):
+async def drive(zb: Harness) -> None:
     """v1: completed, active, incident; v2: completed, cancelled."""
     for version in (1, 1, 1, 2, 2):
         await zb.client.run_process(zb.name("p"), {"useVersion": version, "applicant": "x"})
@@ -93,7 +96,7 @@ async def drive(zb):
     await zb.client.cancel_process_instance(v2_jobs[1].processInstanceKey)
 
 
-async def test_process_definitions_are_found_by_id_with_string_keys(zb):
+async def test_process_definitions_are_found_by_id_with_string_keys(zb: Harness) -> None:
     deployment = await zb.deploy(routed(zb), names=["routed.bpmn"])
     body = await zb.post(
         "/v2/process-definitions/search",
@@ -111,7 +114,7 @@ async def test_process_definitions_are_found_by_id_with_string_keys(zb):
     assert zb.name("p") in xml.text
 
 
-async def test_element_statistics_count_like_operate(zb):
+async def test_element_statistics_count_like_operate(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     await drive(zb)
     key = await definition_key(zb)
@@ -123,7 +126,7 @@ async def test_element_statistics_count_like_operate(zb):
         "start": (0, 0, 0, 5),
     }
 
-    async def settled():
+    async def settled() -> dict[str, tuple[int, int, int, int]] | None:
         body = await zb.post(f"/v2/process-definitions/{key}/statistics/element-instances", {})
         counts = {
             item["elementId"]: (
@@ -146,15 +149,15 @@ async def test_element_statistics_count_like_operate(zb):
     assert "v1" not in v2_only
 
 
-async def test_process_instances_are_searched_by_json_encoded_variable_values(zb):
+async def test_process_instances_are_searched_by_json_encoded_variable_values(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     await drive(zb)
 
-    async def search(filters):
+    async def search(filters: dict[str, Any]) -> Any:
         body = {"filter": {"processDefinitionId": zb.name("p"), **filters}}
         return await zb.post("/v2/process-instances/search", body)
 
-    async def settled():
+    async def settled() -> Any:
         body = await search({"variables": [{"name": "useVersion", "value": "2"}]})
         return body if body["page"]["totalItems"] == 2 else None
 
@@ -171,13 +174,13 @@ async def test_process_instances_are_searched_by_json_encoded_variable_values(zb
     assert active_v1["page"]["totalItems"] == 2
 
 
-async def test_search_pages_with_cursors(zb):
+async def test_search_pages_with_cursors(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     for _ in range(3):
         await zb.client.run_process(zb.name("p"), {"useVersion": 1})
     query = {"filter": {"processDefinitionId": zb.name("p")}}
 
-    async def all_three():
+    async def all_three() -> Any:
         body = await zb.post("/v2/process-instances/search", query)
         return body if body["page"]["totalItems"] == 3 else None
 
@@ -192,7 +195,7 @@ async def test_search_pages_with_cursors(zb):
     assert len(set(keys)) == 3
 
 
-async def test_incidents_are_searched_with_camundas_fields(zb):
+async def test_incidents_are_searched_with_camundas_fields(zb: Harness) -> None:
     await zb.deploy(routed(zb))
     await drive(zb)
     [incident] = await zb.incidents(zb.name("p"))
@@ -204,14 +207,14 @@ async def test_incidents_are_searched_with_camundas_fields(zb):
     assert single["errorMessage"] == "503"
 
 
-async def test_unknown_keys_are_404_problems(zb):
+async def test_unknown_keys_are_404_problems(zb: Harness) -> None:
     response = await zb.rest.get("/v2/process-instances/1")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["status"] == 404
 
 
-async def test_unsupported_filters_are_refused_not_ignored(zb):
+async def test_unsupported_filters_are_refused_not_ignored(zb: Harness) -> None:
     zb.target.require_dev_engine("Camunda may accept filters the dev engine lacks")
     response = await zb.rest.post(
         "/v2/process-instances/search", json={"filter": {"batchOperationId": "x"}}
@@ -222,7 +225,7 @@ async def test_unsupported_filters_are_refused_not_ignored(zb):
     assert malformed.status_code == 400
 
 
-async def test_statistics_of_pruned_instances_stay_right(zb):
+async def test_statistics_of_pruned_instances_stay_right(zb: Harness) -> None:
     zb.target.require_dev_engine("pruning is the dev engine's memory cap")
     zb.target.engine.engine.history._retained = 1
     await zb.deploy(routed(zb))

@@ -24,6 +24,7 @@ from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
     ExclusiveGateway,
     ParallelGateway,
+    Process,
     ServiceTask,
     TimerCatchEvent,
 )
@@ -33,7 +34,7 @@ from zeebe_devengine.errors import InvalidArgumentError
 BPMN_NS = 'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"'
 
 
-def parse(xml: str):
+def parse(xml: str) -> list[Process]:
     return parse_bpmn("model.bpmn", xml.encode())
 
 
@@ -80,14 +81,16 @@ def identity_like() -> str:
     )
 
 
-def test_identity_shaped_model_parses_with_its_routing_and_error_paths():
+def test_identity_shaped_model_parses_with_its_routing_and_error_paths() -> None:
     [model] = parse(identity_like())
     assert model.id == "identity"
     assert model.none_start is model.nodes["submitted"]
     which = model.nodes["which"]
     assert isinstance(which, ExclusiveGateway)
     assert which.default_flow is model.flows["to-v1"]
-    assert model.flows["to-v2"].condition.text == "useVersion = 2"
+    condition = model.flows["to-v2"].condition
+    assert condition is not None
+    assert condition.text == "useVersion = 2"
     verify = model.nodes["verify-v2"]
     assert isinstance(verify, ServiceTask)
     assert {b.error_code for b in verify.boundary_events} == {
@@ -95,11 +98,13 @@ def test_identity_shaped_model_parses_with_its_routing_and_error_paths():
         "DOCUMENT_UNREADABLE",
     }
     assert len(model.nodes["joined"].incoming) == 2  # the converging gateway
-    assert model.nodes["choose"].headers_json == '{"rollout": "vmn"}'
+    choose = model.nodes["choose"]
+    assert isinstance(choose, ServiceTask)
+    assert choose.headers_json == '{"rollout": "vmn"}'
     assert verify.inputs[0].target == ("subject",)
 
 
-def test_timers_parallel_gateways_and_catch_all_errors_parse():
+def test_timers_parallel_gateways_and_catch_all_errors_parse() -> None:
     [model] = parse(
         definitions(
             process(
@@ -126,14 +131,16 @@ def test_timers_parallel_gateways_and_catch_all_errors_parse():
     late = model.nodes["late"]
     assert isinstance(late, BoundaryEvent)
     assert not late.interrupting
+    assert late.timer is not None
     assert late.timer.static == 10_000
     catch_all = model.nodes["any-error"]
+    assert isinstance(catch_all, BoundaryEvent)
     assert catch_all.catches_errors
     assert catch_all.error_code is None
     assert isinstance(model.nodes["join"], ParallelGateway)
 
 
-def test_message_start_event_is_registered_by_message_name():
+def test_message_start_event_is_registered_by_message_name() -> None:
     [model] = parse(
         definitions(
             process("p", start_event("s", message_ref="m"), end_event("e"), *chain("s", "e")),
@@ -144,7 +151,7 @@ def test_message_start_event_is_registered_by_message_name():
     assert model.message_starts["application-received"].id == "s"
 
 
-def test_non_executable_processes_are_skipped():
+def test_non_executable_processes_are_skipped() -> None:
     xml = one_task_process("p", "t").replace('isExecutable="true"', 'isExecutable="false"')
     assert "Must contain at least one executable process" in refusal(xml)
 
@@ -171,13 +178,15 @@ def test_non_executable_processes_are_skipped():
         ),
     ],
 )
-def test_elements_outside_the_subset_are_refused_naming_the_element(element, expected):
+def test_elements_outside_the_subset_are_refused_naming_the_element(
+    element: str, expected: str
+) -> None:
     message = refusal(one_task_process("p", "t", extra=[element]))
     assert expected in message
     assert "Element:" in message
 
 
-def test_multi_instance_tasks_are_refused():
+def test_multi_instance_tasks_are_refused() -> None:
     xml = one_task_process("p", "t").replace(
         "</bpmn:extensionElements></bpmn:serviceTask>",
         "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics/></bpmn:serviceTask>",
@@ -185,7 +194,7 @@ def test_multi_instance_tasks_are_refused():
     assert "Multi-instance and loop markers are not supported" in refusal(xml)
 
 
-def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored():
+def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored() -> None:
     listeners = one_task_process("p", "t").replace(
         "</bpmn:extensionElements>",
         "<zeebe:executionListeners/></bpmn:extensionElements>",
@@ -253,26 +262,29 @@ def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored()
         ([flow("into-start", "end", "start")], "Must not have"),
     ],
 )
-def test_invalid_models_are_refused_with_the_reason(extra, expected):
+def test_invalid_models_are_refused_with_the_reason(extra: list[str], expected: str) -> None:
     assert expected in refusal(one_task_process("p", "t", extra=extra))
 
 
-def test_service_task_needs_exactly_one_task_definition():
+def test_service_task_needs_exactly_one_task_definition() -> None:
     xml = definitions(process("p", start_event("s"), '<bpmn:serviceTask id="bare"/>'))
     assert "Must have exactly one 'zeebe:taskDefinition'" in refusal(xml)
 
 
-def test_retries_must_be_a_number_or_an_expression():
+def test_retries_must_be_a_number_or_an_expression() -> None:
     assert "must be a whole number" in refusal(
         definitions(process("p", start_event("s"), service_task("t", "x", retries="many")))
     )
     [model] = parse(
         definitions(process("p", start_event("s"), service_task("t", "x", retries="=n")))
     )
-    assert model.nodes["t"].retries.expression.text == "n"
+    task = model.nodes["t"]
+    assert isinstance(task, ServiceTask)
+    assert task.retries.expression is not None
+    assert task.retries.expression.text == "n"
 
 
-def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused():
+def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused() -> None:
     xml = one_task_process(
         "p",
         "t",
@@ -291,7 +303,7 @@ def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused():
     )
 
 
-def test_all_problems_are_reported_together_in_zeebes_format():
+def test_all_problems_are_reported_together_in_zeebes_format() -> None:
     message = refusal(
         one_task_process("p", "t", extra=['<bpmn:userTask id="u1"/>', '<bpmn:scriptTask id="s1"/>'])
     )
@@ -316,7 +328,7 @@ def test_all_problems_are_reported_together_in_zeebes_format():
         (f"<bpmn:definitions {BPMN_NS}/>".encode(), "at least one executable process"),
     ],
 )
-def test_broken_documents_are_refused_with_one_line_reasons(content, expected):
+def test_broken_documents_are_refused_with_one_line_reasons(content: bytes, expected: str) -> None:
     with pytest.raises(InvalidArgumentError, match=expected):
         parse_bpmn("broken.bpmn", content)
 
@@ -326,7 +338,7 @@ VALID = identity_like().encode()
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=2000))
-def test_random_bytes_never_crash_the_parser(content):
+def test_random_bytes_never_crash_the_parser(content: bytes) -> None:
     with contextlib.suppress(InvalidArgumentError):
         parse_bpmn("fuzz.bpmn", content)
 
@@ -345,7 +357,9 @@ def test_random_bytes_never_crash_the_parser(content):
         max_size=4,
     )
 )
-def test_mutated_valid_models_parse_or_are_refused_never_crash(mutations):
+def test_mutated_valid_models_parse_or_are_refused_never_crash(
+    mutations: list[tuple[int, int, bytes]],
+) -> None:
     content = VALID
     for position, length, replacement in mutations:
         content = content[:position] + replacement + content[position + length :]

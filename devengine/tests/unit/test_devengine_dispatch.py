@@ -5,17 +5,19 @@ import asyncio
 from zeebe_devengine.bpmn.builder import one_task_process
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import AsyncioScheduler
-from zeebe_devengine.core.state import JobState
+from zeebe_devengine.core.state import JobActivation, JobState
 from zeebe_devengine.gateway.dispatch import JobDispatcher
 
 
-def setup_engine():
+def setup_engine() -> tuple[Engine, JobDispatcher]:
     engine = Engine(AsyncioScheduler(asyncio.get_running_loop()))
     engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
     return engine, JobDispatcher(engine)
 
 
-def poll(dispatcher, *, max_jobs=10, request_timeout_ms=30_000):
+def poll(
+    dispatcher: JobDispatcher, *, max_jobs: int = 10, request_timeout_ms: int = 30_000
+) -> asyncio.Task[list[JobActivation]]:
     return asyncio.create_task(
         dispatcher.poll(
             "work",
@@ -28,12 +30,12 @@ def poll(dispatcher, *, max_jobs=10, request_timeout_ms=30_000):
     )
 
 
-async def parked(dispatcher, count=1):
+async def parked(dispatcher: JobDispatcher, count: int = 1) -> None:
     while dispatcher.waiting < count:
         await asyncio.sleep(0)
 
 
-async def test_a_job_created_during_a_poll_is_handed_over_in_the_same_turn():
+async def test_a_job_created_during_a_poll_is_handed_over_in_the_same_turn() -> None:
     engine, dispatcher = setup_engine()
     waiting = poll(dispatcher)
     await parked(dispatcher)
@@ -44,7 +46,7 @@ async def test_a_job_created_during_a_poll_is_handed_over_in_the_same_turn():
     assert delivered.process_instance_key == instance.key
 
 
-async def test_jobs_made_together_fill_one_poll_up_to_its_maximum():
+async def test_jobs_made_together_fill_one_poll_up_to_its_maximum() -> None:
     engine, dispatcher = setup_engine()
     first = poll(dispatcher, max_jobs=2)
     second = poll(dispatcher, max_jobs=2)
@@ -54,7 +56,7 @@ async def test_jobs_made_together_fill_one_poll_up_to_its_maximum():
     assert (len(await first), len(await second)) == (2, 1)
 
 
-async def test_jobs_handed_to_a_poll_whose_client_left_become_activatable_again():
+async def test_jobs_handed_to_a_poll_whose_client_left_become_activatable_again() -> None:
     engine, dispatcher = setup_engine()
     waiting = poll(dispatcher)
     await parked(dispatcher)
@@ -66,7 +68,7 @@ async def test_jobs_handed_to_a_poll_whose_client_left_become_activatable_again(
     assert len(await poll(dispatcher)) == 1
 
 
-async def test_closing_answers_waiting_polls_and_ends_streams():
+async def test_closing_answers_waiting_polls_and_ends_streams() -> None:
     _, dispatcher = setup_engine()
     waiting = poll(dispatcher)
     await parked(dispatcher)
@@ -76,13 +78,14 @@ async def test_closing_answers_waiting_polls_and_ends_streams():
     assert await stream.queue.get() is None
 
 
-async def test_streams_get_new_jobs_before_polls():
+async def test_streams_get_new_jobs_before_polls() -> None:
     engine, dispatcher = setup_engine()
     waiting = poll(dispatcher)
     await parked(dispatcher)
     stream = dispatcher.open_stream("work", worker="s", timeout_ms=1000, fetch=[])
     engine.create_instance(bpmn_process_id="p")
     pushed = stream.queue.get_nowait()
+    assert pushed is not None
     assert pushed.worker == "s"
     assert not waiting.done()
     dispatcher.close()

@@ -18,7 +18,7 @@ from zeebe_devengine.errors import InvalidArgumentError
         (" PT1S ", 1_000),
     ],
 )
-def test_durations_in_milliseconds(text, ms):
+def test_durations_in_milliseconds(text: str, ms: int) -> None:
     assert parse_duration_ms(text) == ms
 
 
@@ -36,6 +36,6 @@ def test_durations_in_milliseconds(text, ms):
         ("PT999999999999H", "longer than"),
     ],
 )
-def test_invalid_or_calendar_durations_are_refused(text, reason):
+def test_invalid_or_calendar_durations_are_refused(text: str, reason: str) -> None:
     with pytest.raises(InvalidArgumentError, match=reason):
         parse_duration_ms(text)

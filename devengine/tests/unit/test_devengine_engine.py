@@ -1,5 +1,8 @@
 """The engine's state machine, driven directly with a clock that moves only when told to."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import pytest
 from zeebe_devengine.bpmn.builder import (
     chain,
@@ -18,7 +21,14 @@ from zeebe_devengine.bpmn.builder import (
 )
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
-from zeebe_devengine.core.state import ErrorType, IncidentState, InstanceState, JobState
+from zeebe_devengine.core.state import (
+    ErrorType,
+    IncidentState,
+    InstanceState,
+    JobActivation,
+    JobState,
+    ProcessDefinition,
+)
 from zeebe_devengine.errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -28,27 +38,41 @@ from zeebe_devengine.errors import (
 
 
 @pytest.fixture
-def clock():
+def clock() -> ManualScheduler:
     return ManualScheduler()
 
 
 @pytest.fixture
-def engine(clock):
+def engine(clock: ManualScheduler) -> Engine:
     return Engine(clock)
 
 
-def deploy(engine, *elements, errors=None, messages=None, process_id="p"):
+def deploy(
+    engine: Engine,
+    *elements: str,
+    errors: Mapping[str, str] | None = None,
+    messages: Mapping[str, str] | None = None,
+    process_id: str = "p",
+) -> ProcessDefinition:
     xml = definitions(process(process_id, *elements), errors=errors, messages=messages)
     return engine.deploy([(f"{process_id}.bpmn", xml.encode())]).definitions[0]
 
 
-def activate(engine, job_type, *, timeout=1_000, fetch=(), worker="w", max_jobs=10):
+def activate(
+    engine: Engine,
+    job_type: str,
+    *,
+    timeout: int = 1_000,
+    fetch: Sequence[str] = (),
+    worker: str = "w",
+    max_jobs: int = 10,
+) -> list[JobActivation]:
     return engine.activate_jobs(
         job_type, worker=worker, timeout_ms=timeout, max_jobs=max_jobs, fetch=list(fetch)
     )
 
 
-def single_task(engine, **task_options):
+def single_task(engine: Engine, **task_options: Any) -> ProcessDefinition:
     return deploy(
         engine,
         start_event("start"),
@@ -61,7 +85,9 @@ def single_task(engine, **task_options):
 # -- deployment ---------------------------------------------------------------------------------
 
 
-def test_redeploying_the_same_resource_keeps_the_version_and_a_change_adds_one(engine):
+def test_redeploying_the_same_resource_keeps_the_version_and_a_change_adds_one(
+    engine: Engine,
+) -> None:
     xml = one_task_process("p", "work").encode()
     first = engine.deploy([("p.bpmn", xml)]).definitions[0]
     again = engine.deploy([("p.bpmn", xml)]).definitions[0]
@@ -71,13 +97,13 @@ def test_redeploying_the_same_resource_keeps_the_version_and_a_change_adds_one(e
     assert changed.key != first.key
 
 
-def test_keys_look_like_a_fresh_brokers(engine):
+def test_keys_look_like_a_fresh_brokers(engine: Engine) -> None:
     deployment = engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
     assert deployment.key == 2251799813685249
     assert deployment.definitions[0].key == 2251799813685250
 
 
-def test_deployment_is_atomic(engine):
+def test_deployment_is_atomic(engine: Engine) -> None:
     good = ("good.bpmn", one_task_process("good", "work").encode())
     bad = ("bad.bpmn", b"<not-bpmn/>")
     with pytest.raises(InvalidArgumentError):
@@ -85,7 +111,9 @@ def test_deployment_is_atomic(engine):
     assert engine.definitions == {}
 
 
-def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refused(engine):
+def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refused(
+    engine: Engine,
+) -> None:
     xml = one_task_process("p", "work").encode()
     with pytest.raises(InvalidArgumentError, match="Duplicated process id"):
         engine.deploy([("a.bpmn", xml), ("b.bpmn", xml)])
@@ -93,7 +121,7 @@ def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refus
         engine.deploy([("decision.dmn", b"<definitions/>")])
 
 
-def test_instances_start_from_the_latest_or_the_requested_version(engine):
+def test_instances_start_from_the_latest_or_the_requested_version(engine: Engine) -> None:
     engine.deploy([("p.bpmn", one_task_process("p", "v1-work").encode())])
     engine.deploy([("p.bpmn", one_task_process("p", "v2-work").encode())])
     latest = engine.create_instance(bpmn_process_id="p")
@@ -106,7 +134,7 @@ def test_instances_start_from_the_latest_or_the_requested_version(engine):
         engine.create_instance(bpmn_process_id="nope")
 
 
-def test_a_process_without_none_start_event_cannot_be_created_directly(engine):
+def test_a_process_without_none_start_event_cannot_be_created_directly(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s", message_ref="m"),
@@ -121,7 +149,7 @@ def test_a_process_without_none_start_event_cannot_be_created_directly(engine):
 # -- jobs ---------------------------------------------------------------------------------------
 
 
-def test_completing_the_only_job_completes_the_instance(engine):
+def test_completing_the_only_job_completes_the_instance(engine: Engine) -> None:
     single_task(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables={"applicantId": "a1"})
     [job] = activate(engine, "work")
@@ -133,7 +161,7 @@ def test_completing_the_only_job_completes_the_instance(engine):
     assert instance.completed_ids == {"start", "task", "end"}
 
 
-def test_a_completed_job_is_gone(engine):
+def test_a_completed_job_is_gone(engine: Engine) -> None:
     single_task(engine)
     engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -144,7 +172,7 @@ def test_a_completed_job_is_gone(engine):
         engine.complete_job(123, {})
 
 
-def test_jobs_carry_headers_retries_and_only_the_fetched_variables(engine):
+def test_jobs_carry_headers_retries_and_only_the_fetched_variables(engine: Engine) -> None:
     single_task(engine, retries=5, headers={"rollout": "verifymenow"})
     engine.create_instance(bpmn_process_id="p", variables={"a": 1, "b": 2})
     [job] = activate(engine, "work", fetch=["b", "missing"])
@@ -153,7 +181,9 @@ def test_jobs_carry_headers_retries_and_only_the_fetched_variables(engine):
     assert job.variables == '{"b":2}'
 
 
-def test_a_timed_out_job_returns_with_the_same_key_and_retries(engine, clock):
+def test_a_timed_out_job_returns_with_the_same_key_and_retries(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     single_task(engine, retries=2)
     engine.create_instance(bpmn_process_id="p")
     [first] = activate(engine, "work", timeout=500, worker="slow")
@@ -166,7 +196,7 @@ def test_a_timed_out_job_returns_with_the_same_key_and_retries(engine, clock):
         engine.complete_job(first.key, {})
 
 
-def test_failing_with_a_backoff_delays_the_retry(engine, clock):
+def test_failing_with_a_backoff_delays_the_retry(engine: Engine, clock: ManualScheduler) -> None:
     single_task(engine, retries=3)
     engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -178,7 +208,9 @@ def test_failing_with_a_backoff_delays_the_retry(engine, clock):
     assert (again.key, again.retries) == (job.key, 2)
 
 
-def test_failing_without_retries_raises_an_incident_that_needs_retries_to_resolve(engine):
+def test_failing_without_retries_raises_an_incident_that_needs_retries_to_resolve(
+    engine: Engine,
+) -> None:
     single_task(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -188,6 +220,7 @@ def test_failing_without_retries_raises_an_incident_that_needs_retries_to_resolv
     [incident] = instance.incidents
     assert incident.error_type is ErrorType.JOB_NO_RETRIES
     assert incident.message == "v2 said 503"
+    assert incident.job is not None
     assert incident.job.key == job.key
     with pytest.raises(FailedPreconditionError, match="FAILED"):
         engine.complete_job(job.key, {})
@@ -198,7 +231,7 @@ def test_failing_without_retries_raises_an_incident_that_needs_retries_to_resolv
         engine.resolve_incident(incident.key)
 
 
-def test_raising_retries_then_resolving_makes_the_job_activatable(engine):
+def test_raising_retries_then_resolving_makes_the_job_activatable(engine: Engine) -> None:
     single_task(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -211,7 +244,7 @@ def test_raising_retries_then_resolving_makes_the_job_activatable(engine):
     assert instance.incidents[0].state is IncidentState.RESOLVED
 
 
-def test_update_retries_must_be_positive(engine):
+def test_update_retries_must_be_positive(engine: Engine) -> None:
     single_task(engine)
     engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -219,7 +252,7 @@ def test_update_retries_must_be_positive(engine):
         engine.update_job_retries(job.key, 0)
 
 
-def test_update_timeout_moves_the_deadline(engine, clock):
+def test_update_timeout_moves_the_deadline(engine: Engine, clock: ManualScheduler) -> None:
     single_task(engine)
     engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work", timeout=100)
@@ -230,7 +263,7 @@ def test_update_timeout_moves_the_deadline(engine, clock):
     assert [j.key for j in activate(engine, "work")] == [job.key]
 
 
-def test_only_an_activated_job_gets_a_new_timeout(engine):
+def test_only_an_activated_job_gets_a_new_timeout(engine: Engine) -> None:
     single_task(engine)
     engine.create_instance(bpmn_process_id="p")
     [job] = engine.jobs.jobs.values()
@@ -243,7 +276,7 @@ def test_only_an_activated_job_gets_a_new_timeout(engine):
 # -- variables ----------------------------------------------------------------------------------
 
 
-def test_input_mappings_are_local_and_outputs_write_to_the_process(engine):
+def test_input_mappings_are_local_and_outputs_write_to_the_process(engine: Engine) -> None:
     single_task(
         engine,
         inputs={"person": "=applicant", "channel": "web"},
@@ -261,7 +294,9 @@ def test_input_mappings_are_local_and_outputs_write_to_the_process(engine):
     }
 
 
-def test_job_variables_without_outputs_are_shadowed_by_a_local_input_of_the_same_name(engine):
+def test_job_variables_without_outputs_are_shadowed_by_a_local_input_of_the_same_name(
+    engine: Engine,
+) -> None:
     single_task(engine, inputs={"status": '="pending"'})
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -269,7 +304,7 @@ def test_job_variables_without_outputs_are_shadowed_by_a_local_input_of_the_same
     assert instance.root.variables == {"other": 1}  # as in Zeebe: the local one took it
 
 
-def test_set_variables_locally_or_propagated(engine):
+def test_set_variables_locally_or_propagated(engine: Engine) -> None:
     single_task(engine, inputs={"x": "=0"})
     instance = engine.create_instance(bpmn_process_id="p", variables={"y": 1})
     [job] = activate(engine, "work")
@@ -284,7 +319,7 @@ def test_set_variables_locally_or_propagated(engine):
 # -- gateways -----------------------------------------------------------------------------------
 
 
-def routed(engine):
+def routed(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
         start_event("start"),
@@ -307,8 +342,8 @@ def routed(engine):
     [({"useVersion": 2}, "verify-v2"), ({"useVersion": 1}, "verify-v1"), ({}, "verify-v1")],
 )
 def test_exclusive_gateway_takes_the_first_true_condition_else_the_default(
-    engine, variables, job_type
-):
+    engine: Engine, variables: dict[str, Any], job_type: str
+) -> None:
     routed(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables=variables)
     [job] = activate(engine, job_type)
@@ -317,7 +352,9 @@ def test_exclusive_gateway_takes_the_first_true_condition_else_the_default(
     assert "joined" in instance.completed_ids
 
 
-def test_a_string_where_a_number_is_compared_raises_an_incident_with_zeebes_message(engine):
+def test_a_string_where_a_number_is_compared_raises_an_incident_with_zeebes_message(
+    engine: Engine,
+) -> None:
     routed(engine)
     instance = engine.create_instance(bpmn_process_id="p", variables={"useVersion": "2"})
     [incident] = instance.incidents
@@ -333,7 +370,7 @@ def test_a_string_where_a_number_is_compared_raises_an_incident_with_zeebes_mess
     assert [j.element_id for j in activate(engine, "verify-v2")] == ["v2"]
 
 
-def test_no_true_condition_and_no_default_is_a_condition_error(engine):
+def test_no_true_condition_and_no_default_is_a_condition_error(engine: Engine) -> None:
     deploy(
         engine,
         start_event("start"),
@@ -354,7 +391,7 @@ def test_no_true_condition_and_no_default_is_a_condition_error(engine):
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_parallel_gateway_forks_and_joins(engine):
+def test_parallel_gateway_forks_and_joins(engine: Engine) -> None:
     deploy(
         engine,
         start_event("start"),
@@ -379,7 +416,7 @@ def test_parallel_gateway_forks_and_joins(engine):
     assert instance.state is InstanceState.COMPLETED
 
 
-def test_a_gateway_loop_does_not_block_the_engine(engine, clock):
+def test_a_gateway_loop_does_not_block_the_engine(engine: Engine, clock: ManualScheduler) -> None:
     deploy(
         engine,
         start_event("start"),
@@ -393,13 +430,13 @@ def test_a_gateway_loop_does_not_block_the_engine(engine, clock):
     assert clock.pending >= 1  # the rest continues on the next loop turn
     engine.cancel_instance(instance.key)
     clock.advance(0)
-    assert instance.state is InstanceState.TERMINATED
+    assert instance.state is InstanceState.TERMINATED  # type: ignore[comparison-overlap]  # changed by the call above; mypy keeps the narrowing
 
 
 # -- errors -------------------------------------------------------------------------------------
 
 
-def with_error_boundaries(engine):
+def with_error_boundaries(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
         start_event("start"),
@@ -416,7 +453,7 @@ def with_error_boundaries(engine):
     )
 
 
-def test_a_matching_error_code_wins_over_the_catch_all(engine):
+def test_a_matching_error_code_wins_over_the_catch_all(engine: Engine) -> None:
     with_error_boundaries(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "verify")
@@ -429,7 +466,7 @@ def test_a_matching_error_code_wins_over_the_catch_all(engine):
     assert instance.root.variables == {"reason": "x"}
 
 
-def test_other_codes_go_to_the_catch_all(engine):
+def test_other_codes_go_to_the_catch_all(engine: Engine) -> None:
     with_error_boundaries(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "verify")
@@ -438,8 +475,8 @@ def test_other_codes_go_to_the_catch_all(engine):
 
 
 def test_an_uncaught_error_is_an_incident_with_zeebes_message_and_resolving_retries_the_job(
-    engine,
-):
+    engine: Engine,
+) -> None:
     single_task(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -454,7 +491,7 @@ def test_an_uncaught_error_is_an_incident_with_zeebes_message_and_resolving_retr
     assert [j.key for j in activate(engine, "work")] == [job.key]
 
 
-def test_an_error_end_event_without_a_catcher_is_an_incident(engine):
+def test_an_error_end_event_without_a_catcher_is_an_incident(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -467,7 +504,7 @@ def test_an_error_end_event_without_a_catcher_is_an_incident(engine):
     assert "code 'FATAL'" in instance.incidents[0].message
 
 
-def test_throwing_an_empty_error_code_is_invalid(engine):
+def test_throwing_an_empty_error_code_is_invalid(engine: Engine) -> None:
     single_task(engine)
     engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -478,7 +515,7 @@ def test_throwing_an_empty_error_code_is_invalid(engine):
 # -- timers -------------------------------------------------------------------------------------
 
 
-def test_a_timer_catch_event_waits_for_its_duration(engine, clock):
+def test_a_timer_catch_event_waits_for_its_duration(engine: Engine, clock: ManualScheduler) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -490,10 +527,12 @@ def test_a_timer_catch_event_waits_for_its_duration(engine, clock):
     clock.advance(59_999)
     assert instance.state is InstanceState.ACTIVE
     clock.advance(1)
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above; mypy keeps the narrowing
 
 
-def test_an_interrupting_timer_boundary_cancels_the_job(engine, clock):
+def test_an_interrupting_timer_boundary_cancels_the_job(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -513,7 +552,9 @@ def test_an_interrupting_timer_boundary_cancels_the_job(engine, clock):
         engine.complete_job(job.key, {})
 
 
-def test_a_non_interrupting_timer_boundary_leaves_the_task_running(engine, clock):
+def test_a_non_interrupting_timer_boundary_leaves_the_task_running(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -532,10 +573,12 @@ def test_a_non_interrupting_timer_boundary_leaves_the_task_running(engine, clock
     engine.complete_job(job.key, {})
     assert instance.state is InstanceState.ACTIVE  # the reminder branch still runs
     engine.complete_job(reminder.key, {})
-    assert instance.state is InstanceState.COMPLETED
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above; mypy keeps the narrowing
 
 
-def test_completing_the_task_cancels_its_boundary_timer(engine, clock):
+def test_completing_the_task_cancels_its_boundary_timer(
+    engine: Engine, clock: ManualScheduler
+) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -556,7 +599,7 @@ def test_completing_the_task_cancels_its_boundary_timer(engine, clock):
 # -- cancellation and messages ------------------------------------------------------------------
 
 
-def test_cancelling_terminates_everything_and_resolves_incidents(engine):
+def test_cancelling_terminates_everything_and_resolves_incidents(engine: Engine) -> None:
     single_task(engine)
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -571,7 +614,7 @@ def test_cancelling_terminates_everything_and_resolves_incidents(engine):
         engine.cancel_instance(instance.key)
 
 
-def message_started(engine):
+def message_started(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
         start_event("s", message_ref="m"),
@@ -582,7 +625,7 @@ def message_started(engine):
     )
 
 
-def test_a_message_starts_an_instance_with_its_variables(engine):
+def test_a_message_starts_an_instance_with_its_variables(engine: Engine) -> None:
     definition = message_started(engine)
     engine.publish_message(
         "application-received",
@@ -595,7 +638,7 @@ def test_a_message_starts_an_instance_with_its_variables(engine):
     assert instance.root.variables == {"applicantId": "a7"}
 
 
-def test_one_instance_per_correlation_key_at_a_time_the_next_message_waits(engine):
+def test_one_instance_per_correlation_key_at_a_time_the_next_message_waits(engine: Engine) -> None:
     definition = message_started(engine)
     for _ in range(2):
         engine.publish_message(
@@ -611,9 +654,9 @@ def test_one_instance_per_correlation_key_at_a_time_the_next_message_waits(engin
     assert len(definition.instances) == 2
 
 
-def test_a_message_id_is_unique_while_buffered(engine):
+def test_a_message_id_is_unique_while_buffered(engine: Engine) -> None:
     message_started(engine)
-    publish = {
+    publish: dict[str, Any] = {
         "correlation_key": "k",
         "time_to_live_ms": 60_000,
         "message_id": "m-1",

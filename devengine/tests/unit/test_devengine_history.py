@@ -1,5 +1,7 @@
 """Element statistics as Operate counts them, and pruning that keeps them right."""
 
+from typing import Any
+
 from zeebe_devengine.bpmn.builder import (
     chain,
     definitions,
@@ -13,7 +15,7 @@ from zeebe_devengine.bpmn.builder import (
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.history import archived_buckets, element_statistics
 from zeebe_devengine.core.scheduler import ManualScheduler
-from zeebe_devengine.core.state import InstanceState
+from zeebe_devengine.core.state import InstanceState, ProcessDefinition, ProcessInstance
 
 ROUTED = definitions(
     process(
@@ -32,13 +34,13 @@ ROUTED = definitions(
 ).encode()
 
 
-def make_engine(retained):
+def make_engine(retained: int) -> tuple[Engine, ProcessDefinition]:
     engine = Engine(ManualScheduler(), retained_finished=retained)
     definition = engine.deploy([("p.bpmn", ROUTED)]).definitions[0]
     return engine, definition
 
 
-def run(engine, version, *, outcome="complete"):
+def run(engine: Engine, version: int, *, outcome: str = "complete") -> ProcessInstance:
     instance = engine.create_instance(bpmn_process_id="p", variables={"useVersion": version})
     [job] = engine.activate_jobs(
         f"verify-v{version}", worker="w", timeout_ms=1000, max_jobs=1, fetch=[]
@@ -52,7 +54,7 @@ def run(engine, version, *, outcome="complete"):
     return instance
 
 
-def stats(definition, **kwargs):
+def stats(definition: ProcessDefinition, **kwargs: Any) -> dict[str, tuple[int, int, int, int]]:
     kwargs.setdefault("matches", lambda _instance: True)
     return {
         entry.element_id: (entry.active, entry.canceled, entry.incidents, entry.completed)
@@ -60,7 +62,7 @@ def stats(definition, **kwargs):
     }
 
 
-def test_statistics_count_instances_per_element_and_state():
+def test_statistics_count_instances_per_element_and_state() -> None:
     engine, definition = make_engine(retained=100)
     run(engine, 1)
     run(engine, 2, outcome="incident")
@@ -74,7 +76,7 @@ def test_statistics_count_instances_per_element_and_state():
     assert counted["end"] == (0, 0, 0, 1)
 
 
-def test_pruned_instances_leave_memory_but_not_the_statistics():
+def test_pruned_instances_leave_memory_but_not_the_statistics() -> None:
     engine, definition = make_engine(retained=3)
     for i in range(10):
         run(engine, 1 + i % 2, outcome="cancel" if i == 0 else "complete")
@@ -88,7 +90,7 @@ def test_pruned_instances_leave_memory_but_not_the_statistics():
     assert counted["v2"][3] == 5
 
 
-def test_pruned_counts_can_still_be_split_by_a_small_variable():
+def test_pruned_counts_can_still_be_split_by_a_small_variable() -> None:
     engine, definition = make_engine(retained=0)
     for version in (1, 2, 2, 2):
         run(engine, version)
@@ -100,7 +102,7 @@ def test_pruned_counts_can_still_be_split_by_a_small_variable():
     assert "v1" not in counted
 
 
-def test_finished_instances_share_their_element_sets():
+def test_finished_instances_share_their_element_sets() -> None:
     engine, _ = make_engine(retained=100)
     first = run(engine, 1)
     second = run(engine, 1)
@@ -108,7 +110,7 @@ def test_finished_instances_share_their_element_sets():
     assert not first.active
 
 
-def test_many_valued_variables_are_not_kept_as_dimensions():
+def test_many_valued_variables_are_not_kept_as_dimensions() -> None:
     engine, definition = make_engine(retained=0)
     for i in range(40):
         instance = engine.create_instance(

@@ -1,4 +1,4 @@
-"""FEEL subset: parse an expression into a small tree (evaluation is in `feel_eval`).
+"""FEEL subset: parse an expression into a small tree (evaluation is in `feel.evaluate`).
 
 Supported: literals (numbers, "strings", true, false, null), names and dotted paths
 (``applicant.address.city``), comparisons (``= != < <= > >=``), ``and``, ``or``, ``not(x)``,
