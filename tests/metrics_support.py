@@ -23,9 +23,7 @@ def worker_metrics() -> WorkerMetrics:
     metrics = WorkerMetrics()
     cache = RolloutCache(UNUSED_URL, max_age=300, refresh_interval=30, fallback_version=1)
     # As if loaded from Postgres, so the per-rollout gauge has a sample.
-    cache._configs = {
-        "verifymenow": RolloutConfig("verifymenow", 0.25, Strategy.STICKY, "salt")
-    }
+    cache._configs = {"verifymenow": RolloutConfig("verifymenow", 0.25, Strategy.STICKY, "salt")}
     recorder = OutcomeRecorder(
         UNUSED_URL, settings=RecorderSettings.from_env({}), default_rollout="verifymenow"
     )
