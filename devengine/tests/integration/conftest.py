@@ -11,7 +11,7 @@ import pytest
 from engine_harness import ExpectError, Harness, expect_status
 from pyzeebe import ZeebeClient, ZeebeWorker
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
-from zeebe_devengine.pytest_plugin import ZeebeTarget
+from zeebe_devengine.fixtures import ZeebeTarget
 
 
 @pytest.fixture
