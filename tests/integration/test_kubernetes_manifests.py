@@ -292,3 +292,10 @@ def test_self_managed_reaches_the_helm_charts_gateway():
     settings = config(rendered("self-managed"))
     assert settings["ZEEBE_ADDRESS"].endswith(":26500")
     assert "CAMUNDA_CLUSTER_ID" not in settings
+
+
+def test_the_base_alone_needs_no_custom_resource_definitions():
+    """Clusters without the Prometheus operator or KEDA can apply the base as it is."""
+    docs = kustomize(KUBERNETES / "base")
+    assert not [doc for doc in docs if doc["kind"] in CUSTOM_KINDS]
+    assert len(workers(docs)) == 3
