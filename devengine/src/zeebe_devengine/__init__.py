@@ -5,7 +5,8 @@ real wire protocol with nothing else installed. State lives in memory and is gon
 stops. Start it with ``zeebe-devengine`` (gRPC on 26500, REST on 8080), with
 ``async with DevEngine(port=0, rest_port=0) as dev:`` in the caller's event loop, or in tests
 with the fixtures of the pytest plugin (``zeebe_target``, ``zeebe_channel``,
-``zeebe_client``), which target a real cluster instead when ``ZEEBE_ADDRESS`` is set.
+``zeebe_client``, ``zeebe_clock``), which target a real cluster instead when
+``ZEEBE_ADDRESS`` is set.
 
 What it supports (gRPC calls, the BPMN, FEEL and REST subsets) and how it is laid out:
 the distribution's README.md.

@@ -13,6 +13,11 @@ pytest-asyncio is installed, e.g. with ``pip install 'zeebe-devengine[pytest]'``
   why. ``rest_url`` is the base URL, without ``/v2``.
 - ``zeebe_channel``: a pyzeebe insecure channel to the target; ``zeebe_client``: a
   ``ZeebeClient`` on it.
+- ``zeebe_clock``: the engine clock (`ZeebeClock`): ``pin(epoch_ms)``, ``advance(ms)``,
+  ``reset()``, ``now_ms()``. Against the dev engine it calls the engine; against a real
+  cluster it uses Camunda's clock API (``PUT /v2/clock``, ``POST /v2/clock/reset``), which
+  the cluster must have enabled (``zeebe.clock.controlled: true``). Timers due under the
+  pinned clock fire at once; the fixture resets the clock after the test.
 
 Against a real cluster tests must not assume an empty engine: use unique process ids and job
 types, and poll REST reads (Camunda's secondary storage is eventually consistent), e.g.:
@@ -22,10 +27,12 @@ types, and poll REST reads (Camunda's secondary storage is eventually consistent
 
 import os
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from pyzeebe import ZeebeClient, create_insecure_channel
@@ -120,3 +127,54 @@ async def zeebe_channel(zeebe_target: ZeebeTarget) -> AsyncIterator[Any]:
 @pytest.fixture
 def zeebe_client(zeebe_channel: Any) -> ZeebeClient:
     return ZeebeClient(zeebe_channel)
+
+
+class ZeebeClock:
+    """The engine clock of a `ZeebeTarget`, as Camunda's clock API controls it."""
+
+    def __init__(self, target: ZeebeTarget) -> None:
+        self._target = target
+        #: The pinned time on a real cluster (which offers no read of its clock).
+        self._pinned: int | None = None
+
+    def now_ms(self) -> int:
+        if self._target.engine is not None:
+            return self._target.engine.engine.clock_ms()
+        return self._pinned if self._pinned is not None else int(time.time() * 1000)
+
+    async def pin(self, epoch_ms: int) -> None:
+        """Stop the clock at `epoch_ms`; timers due by then fire at once."""
+        if self._target.engine is not None:
+            self._target.engine.engine.pin_clock(epoch_ms)
+        else:
+            await self._rest("PUT", "/v2/clock", {"timestamp": epoch_ms})
+        self._pinned = epoch_ms
+
+    async def advance(self, ms: int) -> int:
+        """Pin the clock `ms` later than now; returns the new time."""
+        target = self.now_ms() + ms
+        await self.pin(target)
+        return target
+
+    async def reset(self) -> None:
+        """Follow system time again."""
+        if self._target.engine is not None:
+            self._target.engine.engine.reset_clock()
+        else:
+            await self._rest("POST", "/v2/clock/reset", None)
+        self._pinned = None
+
+    async def _rest(self, method: str, path: str, body: dict[str, Any] | None) -> None:
+        async with aiohttp.ClientSession() as session:
+            url = self._target.rest_url + path
+            async with session.request(method, url, json=body) as response:
+                if response.status >= 300:
+                    detail = await response.text()
+                    pytest.fail(f"{method} {path} answered {response.status}: {detail}")
+
+
+@pytest_asyncio.fixture
+async def zeebe_clock(zeebe_target: ZeebeTarget) -> AsyncIterator[ZeebeClock]:
+    clock = ZeebeClock(zeebe_target)
+    yield clock
+    await clock.reset()

@@ -1,6 +1,7 @@
 """The pytest plugin (the ``pytest11`` entry point ``zeebe_devengine``): the Zeebe fixtures.
 
-``zeebe_target``, ``zeebe_channel`` and ``zeebe_client`` (see `zeebe_devengine.fixtures`).
+``zeebe_target``, ``zeebe_channel``, ``zeebe_client`` and ``zeebe_clock`` (see
+`zeebe_devengine.fixtures`).
 They are async and need pytest-asyncio (the ``pytest`` extra). Where the engine is installed
 without it (e.g. only to run the demo), the plugin offers nothing rather than breaking every
 pytest run in that environment.
@@ -12,11 +13,21 @@ except ModuleNotFoundError:
     pass
 else:
     from zeebe_devengine.fixtures import (
+        ZeebeClock,
         ZeebeTarget,
         pytest_addoption,
         zeebe_channel,
         zeebe_client,
+        zeebe_clock,
         zeebe_target,
     )
 
-    __all__ = ["ZeebeTarget", "pytest_addoption", "zeebe_channel", "zeebe_client", "zeebe_target"]
+    __all__ = [
+        "ZeebeClock",
+        "ZeebeTarget",
+        "pytest_addoption",
+        "zeebe_channel",
+        "zeebe_client",
+        "zeebe_clock",
+        "zeebe_target",
+    ]

@@ -23,10 +23,10 @@ from zeebe_devengine.bpmn.builder import (
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
     ExclusiveGateway,
+    IntermediateCatchEvent,
     ParallelGateway,
     Process,
     ServiceTask,
-    TimerCatchEvent,
 )
 from zeebe_devengine.bpmn.parser import parse_bpmn
 from zeebe_devengine.errors import InvalidArgumentError
@@ -126,13 +126,16 @@ def test_timers_parallel_gateways_and_catch_all_errors_parse() -> None:
             )
         )
     )
-    assert isinstance(model.nodes["wait"], TimerCatchEvent)
-    assert model.nodes["wait"].duration.static == 90_000
+    wait = model.nodes["wait"]
+    assert isinstance(wait, IntermediateCatchEvent)
+    assert wait.trigger.timer is not None
+    assert wait.trigger.timer.value.static == "PT1M30S"
     late = model.nodes["late"]
     assert isinstance(late, BoundaryEvent)
     assert not late.interrupting
-    assert late.timer is not None
-    assert late.timer.static == 10_000
+    late_timer = late.trigger.timer
+    assert late_timer is not None
+    assert late_timer.value.static == "PT10S"
     catch_all = model.nodes["any-error"]
     assert isinstance(catch_all, BoundaryEvent)
     assert catch_all.catches_errors
@@ -159,22 +162,34 @@ def test_non_executable_processes_are_skipped() -> None:
 @pytest.mark.parametrize(
     ("element", "expected"),
     [
-        ('<bpmn:userTask id="approve"/>', "approve"),
-        ('<bpmn:subProcess id="sub"/>', "The element type 'subProcess' is not supported"),
-        ('<bpmn:callActivity id="call"/>', "callActivity"),
-        ('<bpmn:inclusiveGateway id="incl"/>', "inclusiveGateway"),
-        ('<bpmn:eventBasedGateway id="ebg"/>', "eventBasedGateway"),
+        (
+            (
+                '<bpmn:callActivity id="call"><bpmn:extensionElements>'
+                '<zeebe:calledElement processId="x" bindingType="deployment"/>'
+                "</bpmn:extensionElements></bpmn:callActivity>"
+            ),
+            "bindingType 'deployment' is not supported by the dev engine",
+        ),
+        ('<bpmn:complexGateway id="cg"/>', "complexGateway"),
+        ('<bpmn:transaction id="tx"/>', "transaction"),
         (
             '<bpmn:endEvent id="sig"><bpmn:signalEventDefinition/></bpmn:endEvent>',
-            "Signal end events are not supported",
+            "Signal end events are not supported by the dev engine",
         ),
         (
-            '<bpmn:startEvent id="timed"><bpmn:timerEventDefinition/></bpmn:startEvent>',
-            "Timer start events are not supported",
+            (
+                '<bpmn:intermediateThrowEvent id="msg"><bpmn:messageEventDefinition/>'
+                "</bpmn:intermediateThrowEvent>"
+            ),
+            "Message intermediate throw events are not supported by the dev engine",
         ),
         (
-            '<bpmn:intermediateThrowEvent id="throw"/>',
-            "The element type 'intermediateThrowEvent' is not supported",
+            (
+                '<bpmn:businessRuleTask id="rules"><bpmn:extensionElements>'
+                '<zeebe:calledDecision decisionId="d" resultVariable="r"/>'
+                "</bpmn:extensionElements></bpmn:businessRuleTask>"
+            ),
+            "zeebe:calledDecision are not supported by the dev engine",
         ),
     ],
 )
@@ -186,12 +201,17 @@ def test_elements_outside_the_subset_are_refused_naming_the_element(
     assert "Element:" in message
 
 
-def test_multi_instance_tasks_are_refused() -> None:
-    xml = one_task_process("p", "t").replace(
+def test_loops_and_multi_instance_without_a_collection_are_refused() -> None:
+    standard = one_task_process("p", "t").replace(
+        "</bpmn:extensionElements></bpmn:serviceTask>",
+        "</bpmn:extensionElements><bpmn:standardLoopCharacteristics/></bpmn:serviceTask>",
+    )
+    assert "standardLoopCharacteristics is not supported by the dev engine" in refusal(standard)
+    bare = one_task_process("p", "t").replace(
         "</bpmn:extensionElements></bpmn:serviceTask>",
         "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics/></bpmn:serviceTask>",
     )
-    assert "Multi-instance and loop markers are not supported" in refusal(xml)
+    assert "needs an inputCollection expression" in refusal(bare)
 
 
 def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored() -> None:
@@ -249,7 +269,7 @@ def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored()
         ([flow("cond", "task", "end", condition="= true")], "Conditions are only supported"),
         (
             [error_boundary_event("b", "start", error_ref=None)],
-            "can only be attached to service tasks",
+            "can only be attached to activities",
         ),
         ([timer_catch_event("t2", "R3/PT1M")], "not an ISO-8601 duration"),
         ([timer_catch_event("t3", "P1M")], "years or months"),
@@ -305,7 +325,9 @@ def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused() -> 
 
 def test_all_problems_are_reported_together_in_zeebes_format() -> None:
     message = refusal(
-        one_task_process("p", "t", extra=['<bpmn:userTask id="u1"/>', '<bpmn:scriptTask id="s1"/>'])
+        one_task_process(
+            "p", "t", extra=['<bpmn:callActivity id="u1"/>', '<bpmn:scriptTask id="s1"/>']
+        )
     )
     assert message.startswith(
         "Expected to deploy new resources, but encountered the following errors:\n'model.bpmn':"

@@ -134,6 +134,46 @@ def test_instances_start_from_the_latest_or_the_requested_version(engine: Engine
         engine.create_instance(bpmn_process_id="nope")
 
 
+def test_version_zero_is_an_exact_version_not_the_latest(engine: Engine) -> None:
+    # Zeebe: only -1 means latest; 0 names version 0, which never exists.
+    engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
+    with pytest.raises(NotFoundError) as refused:
+        engine.create_instance(bpmn_process_id="p", version=0)
+    assert str(refused.value) == (
+        "Expected to find process definition with process ID 'p' and version '0', but none found"
+    )
+
+
+def test_key_zero_without_an_id_is_looked_up_as_a_key_and_not_found(engine: Engine) -> None:
+    with pytest.raises(NotFoundError) as refused:
+        engine.create_instance(definition_key=0, bpmn_process_id="")
+    assert str(refused.value) == "Expected to find process definition with key '0', but none found"
+    with pytest.raises(InvalidArgumentError, match="greater than -1, but none given"):
+        engine.create_instance(definition_key=-1, bpmn_process_id="")
+
+
+def test_the_process_id_wins_over_the_key(engine: Engine) -> None:
+    first = engine.deploy([("a.bpmn", one_task_process("a", "work").encode())]).definitions[0]
+    engine.deploy([("b.bpmn", one_task_process("b", "work").encode())])
+    instance = engine.create_instance(definition_key=first.key, bpmn_process_id="b")
+    assert instance.definition.bpmn_process_id == "b"
+
+
+def test_deployment_errors_are_laid_out_as_zeebes(engine: Engine) -> None:
+    xml = definitions(
+        process("p", start_event("s"), '<bpmn:complexGateway id="t"/>', *chain("s", "t"))
+    )
+    with pytest.raises(InvalidArgumentError) as refused:
+        engine.deploy([("p.bpmn", xml.encode())])
+    text = str(refused.value)
+    assert text.startswith(
+        "Expected to deploy new resources, but encountered the following errors:\n"
+        "'p.bpmn': - Element: "
+    )
+    assert "\n    - ERROR: " in text
+    assert text.endswith("\n")
+
+
 def test_a_process_without_none_start_event_cannot_be_created_directly(engine: Engine) -> None:
     deploy(
         engine,
@@ -504,12 +544,38 @@ def test_an_error_end_event_without_a_catcher_is_an_incident(engine: Engine) -> 
     assert "code 'FATAL'" in instance.incidents[0].message
 
 
-def test_throwing_an_empty_error_code_is_invalid(engine: Engine) -> None:
-    single_task(engine)
-    engine.create_instance(bpmn_process_id="p")
+def test_an_empty_error_code_is_caught_by_a_catch_all_boundary(engine: Engine) -> None:
+    # pyzeebe's set_error_status(message) sends an empty code; Zeebe matches it like any code.
+    deploy(
+        engine,
+        start_event("s"),
+        service_task("task", "work"),
+        error_boundary_event("any", "task", error_ref=None),
+        end_event("end"),
+        end_event("caught"),
+        *chain("s", "task", "end"),
+        *chain("any", "caught"),
+    )
+    instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
-    with pytest.raises(InvalidArgumentError):
-        engine.throw_error(job.key, error_code=" ", error_message="", variables={})
+    engine.throw_error(job.key, error_code="", error_message="boom", variables={})
+    assert instance.state is InstanceState.COMPLETED
+    assert "caught" in instance.completed_ids
+
+
+def test_an_empty_error_code_without_a_catch_all_is_an_unhandled_error_incident(
+    engine: Engine,
+) -> None:
+    single_task(engine)
+    instance = engine.create_instance(bpmn_process_id="p")
+    [job] = activate(engine, "work")
+    engine.throw_error(job.key, error_code="", error_message="boom", variables={})
+    [incident] = instance.incidents
+    assert incident.error_type is ErrorType.UNHANDLED_ERROR_EVENT
+    assert incident.message.startswith(
+        "Expected to throw an error event with the code '' with message 'boom'"
+    )
+    assert activate(engine, "work") == []
 
 
 # -- timers -------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 Only what the engine executes is kept; diagram information and modeler attributes are dropped
 by the parser. Every expression is parsed at deploy time, so a model that reaches the engine
 can no longer fail to parse.
+
+Flow nodes live in a container: the process, or an (event) sub-process. Events carry an
+`EventTrigger` (none, timer, message, error, terminate); activities may carry boundary events.
 """
 
 from dataclasses import dataclass, field
@@ -18,10 +21,37 @@ class ElementType(StrEnum):
     START_EVENT = "START_EVENT"
     END_EVENT = "END_EVENT"
     SERVICE_TASK = "SERVICE_TASK"
+    SEND_TASK = "SEND_TASK"
+    SCRIPT_TASK = "SCRIPT_TASK"
+    BUSINESS_RULE_TASK = "BUSINESS_RULE_TASK"
+    USER_TASK = "USER_TASK"
+    RECEIVE_TASK = "RECEIVE_TASK"
+    MANUAL_TASK = "MANUAL_TASK"
+    TASK = "TASK"
+    SUB_PROCESS = "SUB_PROCESS"
+    CALL_ACTIVITY = "CALL_ACTIVITY"
+    EVENT_SUB_PROCESS = "EVENT_SUB_PROCESS"
     EXCLUSIVE_GATEWAY = "EXCLUSIVE_GATEWAY"
     PARALLEL_GATEWAY = "PARALLEL_GATEWAY"
+    INCLUSIVE_GATEWAY = "INCLUSIVE_GATEWAY"
+    EVENT_BASED_GATEWAY = "EVENT_BASED_GATEWAY"
     INTERMEDIATE_CATCH_EVENT = "INTERMEDIATE_CATCH_EVENT"
+    INTERMEDIATE_THROW_EVENT = "INTERMEDIATE_THROW_EVENT"
     BOUNDARY_EVENT = "BOUNDARY_EVENT"
+
+
+class TriggerKind(StrEnum):
+    NONE = "none"
+    TIMER = "timer"
+    MESSAGE = "message"
+    ERROR = "error"
+    TERMINATE = "terminate"
+
+
+class TimerKind(StrEnum):
+    DURATION = "timeDuration"
+    DATE = "timeDate"
+    CYCLE = "timeCycle"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +63,45 @@ class Value:
 
 
 @dataclass(frozen=True, slots=True)
+class Timer:
+    kind: TimerKind
+    #: The text (a date, duration or cycle), static or from an expression.
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class EventTrigger:
+    kind: TriggerKind = TriggerKind.NONE
+    timer: Timer | None = None
+    #: Message events: the message name and the subscription's correlation key.
+    message_name: Value | None = None
+    correlation_key: Value | None = None
+    #: Error events: the code (None on a catch event: catch-all).
+    error_code: str | None = None
+
+
+NONE_TRIGGER = EventTrigger()
+
+
+@dataclass(frozen=True, slots=True)
 class Mapping:
     """One ``zeebe:input``/``zeebe:output``: evaluate `source`, store it under `target`."""
 
     source: Value
     #: The target variable, split on dots (``a.b`` writes entry b of context a).
     target: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MultiInstance:
+    """``multiInstanceLoopCharacteristics`` with ``zeebe:loopCharacteristics``."""
+
+    sequential: bool
+    input_collection: Expression
+    input_element: str | None = None
+    output_collection: str | None = None
+    output_element: Expression | None = None
+    completion_condition: Expression | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -56,30 +119,93 @@ class FlowNode:
     type: ElementType
     incoming: list[SequenceFlow] = field(default_factory=list)
     outgoing: list[SequenceFlow] = field(default_factory=list)
-    #: Output mappings (tasks and catch events): applied when the element completes.
+    #: Input mappings (activities): evaluated on entry into the element's local scope.
+    inputs: tuple[Mapping, ...] = ()
+    #: Output mappings (activities and catch events): applied when the element completes.
     outputs: tuple[Mapping, ...] = ()
+    boundary_events: list["BoundaryEvent"] = field(default_factory=list)
+    #: The sub-process this node sits in (None: directly in the process).
+    container: "SubProcess | None" = None
+    #: Activities with a multi-instance marker.
+    loop: MultiInstance | None = None
 
 
 @dataclass(eq=False, slots=True)
 class StartEvent(FlowNode):
-    #: Name of the message that starts an instance here; None for the none start event.
-    message_name: str | None = None
+    trigger: EventTrigger = NONE_TRIGGER
+    #: Start events of event sub-processes: whether they interrupt their scope.
+    interrupting: bool = True
+
+    @property
+    def message_name(self) -> str | None:
+        """The static message name of a message start event of the process."""
+        name = self.trigger.message_name
+        return None if name is None else str(name.static)
 
 
 @dataclass(eq=False, slots=True)
 class EndEvent(FlowNode):
-    #: Error code thrown by an error end event; None for the none end event.
-    error_code: str | None = None
+    trigger: EventTrigger = NONE_TRIGGER
+
+    @property
+    def error_code(self) -> str | None:
+        return self.trigger.error_code if self.trigger.kind is TriggerKind.ERROR else None
+
+
+@dataclass(eq=False, slots=True)
+class IntermediateCatchEvent(FlowNode):
+    trigger: EventTrigger = NONE_TRIGGER
+
+
+@dataclass(eq=False, slots=True)
+class IntermediateThrowEvent(FlowNode):
+    pass
 
 
 @dataclass(eq=False, slots=True)
 class ServiceTask(FlowNode):
+    """A job-worker task: service, send, script or business-rule task with a job type."""
+
     job_type: Value = field(default_factory=Value)
     retries: Value = field(default_factory=lambda: Value(static=3))
     #: ``zeebe:taskHeaders`` serialized once, as the ActivatedJob carries them.
     headers_json: str = "{}"
-    inputs: tuple[Mapping, ...] = ()
-    boundary_events: list["BoundaryEvent"] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class UserTask(FlowNode):
+    """A Camunda user task (``zeebe:userTask``): waits for completion through the engine."""
+
+    assignee: Value | None = None
+    candidate_groups: Value | None = None
+    candidate_users: Value | None = None
+
+
+@dataclass(eq=False, slots=True)
+class ReceiveTask(FlowNode):
+    trigger: EventTrigger = NONE_TRIGGER
+
+
+@dataclass(eq=False, slots=True)
+class ScriptTask(FlowNode):
+    """A ``zeebe:script`` task: a FEEL expression whose result is stored in a variable."""
+
+    expression: Expression | None = None
+    result_variable: str = ""
+
+
+@dataclass(eq=False, slots=True)
+class PassThroughTask(FlowNode):
+    """Undefined and manual tasks, none intermediate throw events: completed at once."""
+
+
+@dataclass(eq=False, slots=True)
+class CallActivity(FlowNode):
+    """``zeebe:calledElement``: an instance of the latest version of another process."""
+
+    process_id: Value = field(default_factory=Value)
+    propagate_all_child_variables: bool = True
+    propagate_all_parent_variables: bool = True
 
 
 @dataclass(eq=False, slots=True)
@@ -88,24 +214,56 @@ class ExclusiveGateway(FlowNode):
 
 
 @dataclass(eq=False, slots=True)
+class InclusiveGateway(FlowNode):
+    default_flow: SequenceFlow | None = None
+    #: Ids of the nodes (in the same container) from which this gateway can be reached.
+    upstream: frozenset[str] = frozenset()
+
+
+@dataclass(eq=False, slots=True)
 class ParallelGateway(FlowNode):
     pass
 
 
 @dataclass(eq=False, slots=True)
-class TimerCatchEvent(FlowNode):
-    duration: Value = field(default_factory=Value)
+class EventBasedGateway(FlowNode):
+    pass
 
 
 @dataclass(eq=False, slots=True)
 class BoundaryEvent(FlowNode):
-    attached_to: ServiceTask | None = None
+    attached_to: FlowNode | None = None
     interrupting: bool = True
-    #: Error boundary: the code it catches; None with `catches_errors` means catch-all.
-    catches_errors: bool = False
-    error_code: str | None = None
-    #: Timer boundary: its duration.
-    timer: Value | None = None
+    trigger: EventTrigger = NONE_TRIGGER
+
+    @property
+    def catches_errors(self) -> bool:
+        return self.trigger.kind is TriggerKind.ERROR
+
+    @property
+    def error_code(self) -> str | None:
+        return self.trigger.error_code
+
+
+@dataclass(eq=False, slots=True)
+class Container:
+    """What a process and a sub-process share: their nodes, start and event sub-processes."""
+
+    nodes: dict[str, FlowNode] = field(default_factory=dict)
+    none_start: StartEvent | None = None
+    event_subprocesses: list["SubProcess"] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class SubProcess(FlowNode):
+    body: Container = field(default_factory=Container)
+    #: An event sub-process: started by its start event's trigger, never by a flow.
+    triggered_by_event: bool = False
+
+    @property
+    def start(self) -> StartEvent | None:
+        starts = [n for n in self.body.nodes.values() if isinstance(n, StartEvent)]
+        return starts[0] if starts else None
 
 
 @dataclass(eq=False, slots=True)
@@ -113,7 +271,11 @@ class Process:
     id: str
     name: str | None
     version_tag: str | None
+    #: Every flow node of the process, nested ones included, by id.
     nodes: dict[str, FlowNode]
     flows: dict[str, SequenceFlow]
     none_start: StartEvent | None
     message_starts: dict[str, StartEvent]
+    #: The top-level container (nodes directly in the process, its event sub-processes).
+    body: Container = field(default_factory=Container)
+    timer_starts: list[StartEvent] = field(default_factory=list)

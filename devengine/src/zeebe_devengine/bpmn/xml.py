@@ -12,6 +12,7 @@ from zeebe_devengine.errors import InvalidArgumentError
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"
 MAX_RESOURCE_BYTES = 4 * 1024 * 1024
+DEPLOY_ERRORS = "Expected to deploy new resources, but encountered the following errors:"
 
 
 def q(namespace: str, name: str) -> str:
@@ -41,30 +42,31 @@ class Problems:
     def raise_if_any(self) -> None:
         if not self.items:
             return
-        lines = [f"'{self.resource}':"]
-        for element, message in self.items:
-            lines.append(f"- Element: {element}")
-            lines.append(f"    - ERROR: {message}")
-        raise InvalidArgumentError(
-            "Expected to deploy new resources, but encountered the following errors:\n"
-            + "\n".join(lines)
+        # Zeebe's layout: "\n'<resource>': " then, per problem, "- Element: <id>\n
+        # - ERROR: <message>\n" (the validation report is appended after the name).
+        report = "".join(
+            f"- Element: {element}\n    - ERROR: {message}\n" for element, message in self.items
         )
+        raise deploy_error(f"'{self.resource}': {report}")
+
+
+def deploy_error(text: str) -> InvalidArgumentError:
+    """A refused deployment, worded as Zeebe's (each problem on a line after the preamble)."""
+    return InvalidArgumentError(f"{DEPLOY_ERRORS}\n{text}")
 
 
 def parse_xml(resource_name: str, content: bytes) -> ET.Element:
     if len(content) > MAX_RESOURCE_BYTES:
-        msg = f"'{resource_name}': the resource is larger than 4 MB"
-        raise InvalidArgumentError(msg)
+        raise deploy_error(f"'{resource_name}': the resource is larger than 4 MB")
     lowered = content.lower()
     if b"<!doctype" in lowered or b"<!entity" in lowered:
         # BPMN never needs a DTD, and refusing it rules out entity-expansion attacks.
-        msg = f"'{resource_name}': XML with a DOCTYPE or entity declarations is not accepted"
-        raise InvalidArgumentError(msg)
+        raise deploy_error(
+            f"'{resource_name}': XML with a DOCTYPE or entity declarations is not accepted"
+        )
     try:
         return ET.fromstring(content)  # noqa: S314 - no DTD can reach this point (see above)
     except ET.ParseError as exc:
-        msg = f"'{resource_name}': the XML is not well-formed: {exc}"
-        raise InvalidArgumentError(msg) from None
+        raise deploy_error(f"'{resource_name}': the XML is not well-formed: {exc}") from None
     except (ValueError, LookupError, RecursionError) as exc:  # encodings, deep nesting
-        msg = f"'{resource_name}': the XML cannot be read: {exc}"
-        raise InvalidArgumentError(msg) from None
+        raise deploy_error(f"'{resource_name}': the XML cannot be read: {exc}") from None

@@ -22,6 +22,8 @@ import structlog
 
 from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
 from zeebe_devengine.bpmn.parser import parse_bpmn
+from zeebe_devengine.bpmn.xml import deploy_error
+from zeebe_devengine.core.commands import RuntimeCommands
 from zeebe_devengine.core.flow import Flow
 from zeebe_devengine.core.history import History
 from zeebe_devengine.core.jobs import JobBook
@@ -33,11 +35,11 @@ from zeebe_devengine.core.state import (
     Incident,
     IncidentState,
     InstanceState,
-    JobActivation,
     ProcessDefinition,
     ProcessInstance,
     Scope,
 )
+from zeebe_devengine.core.usertasks import UserTaskBook
 from zeebe_devengine.core.variables import propagate, set_local, visible
 from zeebe_devengine.errors import (
     FailedPreconditionError,
@@ -60,7 +62,7 @@ class Deployment:
     definitions: list[ProcessDefinition]
 
 
-class Engine:
+class Engine(RuntimeCommands):
     def __init__(
         self, scheduler: Scheduler, *, retained_finished: int = DEFAULT_RETAINED_FINISHED
     ) -> None:
@@ -83,6 +85,9 @@ class Engine:
         self.flow = Flow(self)
         self.history = History(self, retained_finished)
         self.messages = MessageBook(self)
+        self.user_tasks = UserTaskBook(self)
+        #: Armed timer start events, per BPMN process id (of its latest version).
+        self._start_timers: dict[str, list[Cancellable]] = {}
         self._agenda: deque[Callable[[], None]] = deque()
         self._available: set[str] = set()
         self._in_step = False
@@ -169,16 +174,16 @@ class Engine:
         owners: dict[str, str] = {}
         for name, content in resources:
             if not name.lower().endswith(_RESOURCE_SUFFIXES):
-                msg = (
-                    f"Expected to deploy BPMN resources (.bpmn or .xml), but '{name}' is not one; "
+                raise deploy_error(
+                    f"'{name}': Expected to deploy BPMN resources (.bpmn or .xml); "
                     "the dev engine deploys BPMN only"
                 )
-                raise InvalidArgumentError(msg)
             processes = parse_bpmn(name, content)
             for process in processes:
                 if process.id in owners:
-                    msg = f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
-                    raise InvalidArgumentError(msg)
+                    raise deploy_error(
+                        f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
+                    )
                 owners[process.id] = name
             parsed.append((name, content, processes))
         deployment_key = self.keys.next()
@@ -203,6 +208,7 @@ class Engine:
                 versions.append(definition)
                 self.definitions[definition.key] = definition
                 deployed.append(definition)
+                self._arm_start_timers(definition)
                 log.info(
                     "process deployed",
                     bpmn_process_id=process.id,
@@ -211,6 +217,23 @@ class Engine:
                 )
         return Deployment(deployment_key, deployed)
 
+    def _arm_start_timers(self, definition: ProcessDefinition) -> None:
+        """Timer start events of the new version; those of the previous one are cancelled."""
+        for timer in self._start_timers.pop(definition.bpmn_process_id, []):
+            timer.cancel()
+        owner: list[Cancellable] = []
+        for start in definition.process.timer_starts:
+            assert start.trigger.timer is not None  # noqa: S101 - timer starts have one
+
+            def fire(_variables: dict[str, Any], start: FlowNode = start) -> bool:
+                self.flow.start_instance(definition, {}, [start])
+                return True
+
+            with self.step():
+                self.flow.arm_timer(owner, start.trigger.timer, Scope(0, None), fire)
+        if owner:
+            self._start_timers[definition.bpmn_process_id] = owner
+
     def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
         versions = self.versions.get(bpmn_process_id)
         return versions[-1] if versions else None
@@ -218,34 +241,32 @@ class Engine:
     def find_definition(
         self, *, definition_key: int = 0, bpmn_process_id: str = "", version: int = -1
     ) -> ProcessDefinition:
-        if definition_key > 0:
-            definition = self.definitions.get(definition_key)
-            if definition is None:
+        """Zeebe's lookup: the id wins over the key; version -1 is the latest, >= 0 exact."""
+        if bpmn_process_id:
+            versions = self.versions.get(bpmn_process_id, [])
+            if version < 0:
+                if not versions:
+                    msg = (
+                        f"Expected to find process definition with process ID "
+                        f"'{bpmn_process_id}', but none found"
+                    )
+                    raise NotFoundError(msg)
+                return versions[-1]
+            if not 1 <= version <= len(versions):
                 msg = (
-                    f"Expected to find process definition with key '{definition_key}', "
-                    "but none found"
+                    f"Expected to find process definition with process ID '{bpmn_process_id}' "
+                    f"and version '{version}', but none found"
                 )
                 raise NotFoundError(msg)
-            return definition
-        if not bpmn_process_id:
-            msg = "Expected either a process definition key or a BPMN process id, but got neither"
+            return versions[version - 1]
+        if definition_key < 0:
+            msg = "Expected at least a bpmnProcessId or a key greater than -1, but none given"
             raise InvalidArgumentError(msg)
-        versions = self.versions.get(bpmn_process_id, [])
-        if version < 1:
-            if not versions:
-                msg = (
-                    f"Expected to find process definition with process ID '{bpmn_process_id}', "
-                    "but none found"
-                )
-                raise NotFoundError(msg)
-            return versions[-1]
-        if version > len(versions):
-            msg = (
-                f"Expected to find process definition with process ID '{bpmn_process_id}' "
-                f"and version '{version}', but none found"
-            )
+        definition = self.definitions.get(definition_key)
+        if definition is None:
+            msg = f"Expected to find process definition with key '{definition_key}', but none found"
             raise NotFoundError(msg)
-        return versions[version - 1]
+        return definition
 
     # -- process instances --------------------------------------------------------------------
 
@@ -266,11 +287,11 @@ class Engine:
         start_nodes: list[FlowNode] = []
         for element_id in start_element_ids:
             node = process.nodes.get(element_id)
-            if node is None or isinstance(node, BoundaryEvent):
+            if node is None or isinstance(node, BoundaryEvent) or node.container is not None:
                 msg = (
                     "Expected to create instance of process with start instructions but the "
                     f"element with id '{element_id}' cannot be started "
-                    "(not found, or a boundary event)"
+                    "(not found, a boundary event, or inside a sub-process)"
                 )
                 raise InvalidArgumentError(msg)
             start_nodes.append(node)
@@ -295,6 +316,16 @@ class Engine:
                 "but no such process was found"
             )
             raise NotFoundError(msg)
+        if instance.parent_element is not None:
+            root = instance
+            while root.parent_element is not None:
+                root = root.parent_element.instance
+            msg = (
+                f"Expected to cancel a process instance with key '{key}', but it is created by "
+                f"a parent process instance. Cancel the root process instance '{root.key}' "
+                "instead."
+            )
+            raise FailedPreconditionError(msg)
         with self.step():
             self.flow.cancel_instance(instance)
 
@@ -337,92 +368,10 @@ class Engine:
         with self.step():
             self.flow.resolve_incident(incident)
 
-    # -- jobs (delegated; listed here so the gateway has one object to talk to) ---------------
-
-    def activate_jobs(
-        self, job_type: str, *, worker: str, timeout_ms: int, max_jobs: int, fetch: Sequence[str]
-    ) -> list[JobActivation]:
-        return self.jobs.activate(
-            job_type, worker=worker, timeout_ms=timeout_ms, max_jobs=max_jobs, fetch=fetch
-        )
-
-    def return_jobs(self, activations: Sequence[JobActivation]) -> None:
-        """Jobs handed to a worker that never received them: activatable again at once."""
-        with self.step():
-            self.jobs.return_undelivered(activations)
-
-    def complete_job(self, key: int, variables: dict[str, Any]) -> None:
-        job = self.jobs.for_command(key, "complete")
-        with self.step():
-            self.jobs.complete(job, variables)
-
-    def fail_job(
-        self,
-        key: int,
-        *,
-        retries: int,
-        error_message: str,
-        retry_backoff_ms: int,
-        variables: dict[str, Any],
-    ) -> None:
-        job = self.jobs.for_command(key, "fail")
-        with self.step():
-            self.jobs.fail(
-                job,
-                retries=retries,
-                error_message=error_message,
-                retry_backoff_ms=retry_backoff_ms,
-                variables=variables,
-            )
-
-    def throw_error(
-        self, key: int, *, error_code: str, error_message: str, variables: dict[str, Any]
-    ) -> None:
-        if not error_code.strip():
-            msg = "Expected to throw an error with a non-empty error code, but it was empty"
-            raise InvalidArgumentError(msg)
-        job = self.jobs.for_command(key, "throw an error for")
-        with self.step():
-            self.jobs.throw_error(
-                job, error_code=error_code, error_message=error_message, variables=variables
-            )
-
-    def update_job_retries(self, key: int, retries: int) -> None:
-        if retries < 1:
-            msg = (
-                f"Expected to update retries for job with key '{key}' with a positive amount of "
-                f"retries, but the amount given was '{retries}'"
-            )
-            raise InvalidArgumentError(msg)
-        job = self.jobs.get(key, "update retries of")
-        job.retries = retries
-
-    def update_job_timeout(self, key: int, timeout_ms: int) -> None:
-        job = self.jobs.get(key, "update the timeout of")
-        with self.step():
-            self.jobs.update_timeout(job, timeout_ms)
-
-    # -- messages -------------------------------------------------------------------------------
-
-    def publish_message(
-        self,
-        name: str,
-        *,
-        correlation_key: str,
-        time_to_live_ms: int,
-        message_id: str,
-        variables: dict[str, Any],
-    ) -> int:
-        with self.step():
-            return self.messages.publish(
-                name,
-                correlation_key=correlation_key,
-                time_to_live_ms=time_to_live_ms,
-                message_id=message_id,
-                variables=variables,
-            )
-
     # -- bookkeeping used by flow/jobs/history ------------------------------------------------
+
+    def forget_instance(self, instance_key: int) -> None:
+        self.user_tasks.forget_instance(instance_key)
 
     def instance_finished(self, instance: ProcessInstance) -> None:
         self.messages.instance_finished(instance)

@@ -70,6 +70,7 @@ class History:
         definition.instances.pop(instance.key, None)
         for incident in instance.incidents:
             self._host.incidents.pop(incident.key, None)
+        self._host.forget_instance(instance.key)
         _add(definition.archived.setdefault(instance.state, ArchivedCounts()), instance)
         for name, value in instance.root.variables.items():
             buckets = _dimension(definition, name, to_json_text(value))

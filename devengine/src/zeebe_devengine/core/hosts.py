@@ -20,6 +20,7 @@ from zeebe_devengine.core.state import (
     ProcessDefinition,
     ProcessInstance,
     Scope,
+    UserTask,
 )
 
 
@@ -102,6 +103,10 @@ class InstanceStarter(Protocol):
 class MessageHost(Clock, Protocol):
     """What the message book asks of the engine."""
 
+    def schedule(self, action: Callable[[], None]) -> None:
+        """Queue a token move within the current step."""
+        ...
+
     @property
     def flow(self) -> InstanceStarter: ...
 
@@ -122,6 +127,10 @@ class Retained(Protocol):
     @property
     def incidents(self) -> dict[int, Incident]: ...
 
+    def forget_instance(self, instance_key: int) -> None:
+        """A finished instance was pruned: drop what else refers to it (its user tasks)."""
+        ...
+
 
 class JobLifecycle(Protocol):
     """The job book's calls the flow makes (implemented by `JobBook`)."""
@@ -139,6 +148,41 @@ class JobLifecycle(Protocol):
         ...
 
 
+class Subscriptions(Protocol):
+    """Message subscriptions (implemented by `MessageBook`)."""
+
+    def subscribe(
+        self,
+        instance_key: int,
+        name: str,
+        correlation_key: str,
+        on_message: Callable[[dict[str, Any]], None],
+        *,
+        repeat: bool = False,
+    ) -> Cancellable:
+        """Open a subscription; a buffered matching message is correlated at once."""
+        ...
+
+
+class UserTaskCreation(Protocol):
+    """Creating user tasks (implemented by `UserTaskBook`)."""
+
+    def create(
+        self,
+        element: ElementInstance,
+        *,
+        assignee: str | None,
+        candidate_groups: list[str],
+        candidate_users: list[str],
+    ) -> UserTask:
+        """A new user task waiting on `element`."""
+        ...
+
+    def ended(self, task: UserTask) -> None:
+        """The task's element was left."""
+        ...
+
+
 class FlowHost(Clock, Retained, Protocol):
     """What the flow (the token interpreter) asks of the engine."""
 
@@ -147,6 +191,16 @@ class FlowHost(Clock, Retained, Protocol):
 
     @property
     def jobs(self) -> JobLifecycle: ...
+
+    @property
+    def messages(self) -> Subscriptions: ...
+
+    @property
+    def user_tasks(self) -> UserTaskCreation: ...
+
+    def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
+        """The newest deployed version of a process (call activities bind to it)."""
+        ...
 
     def schedule(self, action: Callable[[], None]) -> None:
         """Queue a token move within the current step."""

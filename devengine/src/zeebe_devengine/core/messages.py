@@ -1,4 +1,11 @@
-"""Published messages and message start events.
+"""Published messages: message start events, and subscriptions of running instances.
+
+A subscription is opened when an instance waits for a message (a catch event, a receive
+task, a message boundary event, an event-based gateway, an event sub-process) with the name
+and correlation key evaluated on entry, and closed when that element or its scope is left.
+A published message is correlated to every open subscription with its name and key, at most
+once per process instance; with a time to live it is buffered, and a subscription opened
+later takes it from the buffer. A message no subscription takes and with TTL 0 is dropped.
 
 A message starts an instance of the latest version of every process with a message start
 event of that name. With a correlation key, only one instance per process and key runs at a
@@ -7,6 +14,8 @@ the next instance when the active one ends, as Zeebe does. A message id may be u
 while the message is buffered; a second publish gets ALREADY_EXISTS.
 """
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +34,35 @@ class _Message:
     expires_ms: int
     #: Processes this message already started an instance of (once per process).
     started: set[str] = field(default_factory=set)
+    #: Process instances it was correlated to (once per instance).
+    correlated: set[int] = field(default_factory=set)
+
+
+class Subscription:
+    """An open subscription; `cancel` closes it (its element or scope was left)."""
+
+    __slots__ = ("book", "correlation_key", "instance_key", "name", "on_message", "repeat")
+
+    def __init__(
+        self,
+        book: "MessageBook",
+        instance_key: int,
+        name: str,
+        correlation_key: str,
+        on_message: Callable[[dict[str, Any]], None],
+        *,
+        repeat: bool,
+    ) -> None:
+        self.book = book
+        self.instance_key = instance_key
+        self.name = name
+        self.correlation_key = correlation_key
+        self.on_message = on_message
+        #: Stays open after a correlation (non-interrupting boundary and event sub-process).
+        self.repeat = repeat
+
+    def cancel(self) -> None:
+        self.book.close(self)
 
 
 class MessageBook:
@@ -33,6 +71,60 @@ class MessageBook:
         self._buffer: list[_Message] = []
         #: (bpmn process id, correlation key) -> the instance a message started and still runs.
         self._running: dict[tuple[str, str], int] = {}
+        #: (name, correlation key) -> open subscriptions, oldest first.
+        self._subscriptions: dict[tuple[str, str], list[Subscription]] = {}
+
+    def subscribe(
+        self,
+        instance_key: int,
+        name: str,
+        correlation_key: str,
+        on_message: Callable[[dict[str, Any]], None],
+        *,
+        repeat: bool = False,
+    ) -> Subscription:
+        """Open a subscription; a buffered message that matches is correlated at once."""
+        subscription = Subscription(
+            self, instance_key, name, correlation_key, on_message, repeat=repeat
+        )
+        now = self._host.scheduler.now_ms()
+        for message in self._buffer:
+            if (
+                message.expires_ms > now
+                and message.name == name
+                and message.correlation_key == correlation_key
+                and instance_key not in message.correlated
+            ):
+                message.correlated.add(instance_key)
+                variables = message.variables
+                self._host.schedule(functools.partial(on_message, variables))
+                if not repeat:
+                    return subscription
+        self._subscriptions.setdefault((name, correlation_key), []).append(subscription)
+        return subscription
+
+    def close(self, subscription: Subscription) -> None:
+        key = (subscription.name, subscription.correlation_key)
+        subscriptions = self._subscriptions.get(key)
+        if subscriptions is None:
+            return
+        try:
+            subscriptions.remove(subscription)
+        except ValueError:
+            return
+        if not subscriptions:
+            del self._subscriptions[key]
+
+    def _correlate(self, message: "_Message") -> None:
+        for subscription in list(
+            self._subscriptions.get((message.name, message.correlation_key), [])
+        ):
+            if subscription.instance_key in message.correlated:
+                continue
+            message.correlated.add(subscription.instance_key)
+            if not subscription.repeat:
+                self.close(subscription)
+            subscription.on_message(message.variables)
 
     def publish(
         self,
@@ -65,6 +157,7 @@ class MessageBook:
             variables=variables,
             expires_ms=now + max(time_to_live_ms, 0),
         )
+        self._correlate(message)
         for definition in self._definitions_starting_on(name):
             self._try_start(definition, message)
         if time_to_live_ms > 0:

@@ -42,6 +42,7 @@ class ErrorType(StrEnum):
     CONDITION_ERROR = "CONDITION_ERROR"
     EXTRACT_VALUE_ERROR = "EXTRACT_VALUE_ERROR"
     IO_MAPPING_ERROR = "IO_MAPPING_ERROR"
+    CALLED_ELEMENT_ERROR = "CALLED_ELEMENT_ERROR"
 
 
 @dataclass(eq=False, slots=True)
@@ -104,13 +105,35 @@ class ElementInstance:
     scope: Scope | None = None
     job: "Job | None" = None
     incident: "Incident | None" = None
-    #: Timers owned by this element (its own, or its boundary events').
+    #: Timers and message subscriptions owned by this element (its own, its boundary
+    #: events', and for a sub-process its event sub-processes').
     timers: list[Cancellable] = field(default_factory=list)
+    #: The sub-process element this element runs in (None: directly in the process).
+    parent: "ElementInstance | None" = None
+    #: Sub-processes: their active children, activations not run yet, and join tokens.
+    children: dict[int, "ElementInstance"] = field(default_factory=dict)
+    pending: int = 0
+    join_tokens: dict[str, Counter[str]] = field(default_factory=dict)
+    #: Sub-processes: subscriptions of their event sub-processes (closed when they end, or
+    #: when an interrupting one starts).
+    event_subscriptions: list[Cancellable] = field(default_factory=list)
+    #: A call activity's child instance, while it runs.
+    child_instance: "ProcessInstance | None" = None
+    #: Multi-instance: True for an inner instance (its body is `parent`), with its index;
+    #: a body keeps its input items and how many inner instances it started.
+    inner: bool = False
+    loop_index: int = 0
+    loop_items: list[Any] = field(default_factory=list)
+    loop_started: int = 0
+    #: A Camunda user task waiting on this element.
+    user_task: "UserTask | None" = None
 
     @property
     def variable_scope(self) -> Scope:
         """Where lookups from this element start."""
-        return self.scope if self.scope is not None else self.instance.root
+        if self.scope is not None:
+            return self.scope
+        return self.parent.variable_scope if self.parent is not None else self.instance.root
 
 
 @dataclass(eq=False, slots=True)
@@ -132,8 +155,12 @@ class ProcessInstance:
     pending_activations: int = 0
     incidents: list["Incident"] = field(default_factory=list)
     active_incidents: int = 0
+    #: The call activity that started this instance (None for a root instance).
+    parent_element: ElementInstance | None = None
     #: Set when a message start event created the instance with a correlation key.
     start_message: tuple[str, str] | None = None
+    #: Subscriptions of the process scope's event sub-processes (closed when it ends).
+    scope_timers: list[Cancellable] = field(default_factory=list)
     #: Called once when the instance completes (CreateProcessInstanceWithResult).
     on_completed: list[Callable[["ProcessInstance"], None]] = field(default_factory=list)
 
@@ -172,6 +199,26 @@ class Incident:
     state: IncidentState = IncidentState.ACTIVE
     #: What resolving retries when the incident is not about a job.
     retry: Callable[[], None] | None = None
+
+
+class UserTaskState(StrEnum):
+    CREATED = "CREATED"
+    COMPLETED = "COMPLETED"
+    CANCELED = "CANCELED"
+
+
+@dataclass(eq=False, slots=True)
+class UserTask:
+    """A Camunda user task (``zeebe:userTask``), as the REST API's user-task search shows it."""
+
+    key: int
+    element: ElementInstance
+    created_ms: int
+    assignee: str | None = None
+    candidate_groups: list[str] = field(default_factory=list)
+    candidate_users: list[str] = field(default_factory=list)
+    state: UserTaskState = UserTaskState.CREATED
+    completed_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from zeebe_devengine.core.state import Scope
-from zeebe_devengine.errors import InvalidArgumentError
+from zeebe_devengine.errors import MalformedRequestError
 
 
 def _reject_constant(name: str) -> float:
@@ -29,22 +29,40 @@ def parse_document(text: str | bytes, *, what: str = "variables") -> dict[str, A
             text = text.decode()
         except UnicodeDecodeError:
             msg = f"Property '{what}' is invalid: not UTF-8"
-            raise InvalidArgumentError(msg) from None
+            raise MalformedRequestError(msg) from None
     if not text.strip():
         return {}
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         msg = f"Property '{what}' is invalid: expected a JSON document ({first_line(exc)})"
-        raise InvalidArgumentError(msg) from None
+        raise MalformedRequestError(msg) from None
     if not isinstance(document, dict):
-        kind = type(document).__name__.replace("list", "ARRAY").upper()
         msg = (
             f"Property '{what}' is invalid: "
-            f"Expected document to be a root level object, but was '{kind}'"
+            f"Expected document to be a root level object, but was '{msgpack_type(document)}'"
         )
-        raise InvalidArgumentError(msg)
+        raise MalformedRequestError(msg)
     return document
+
+
+def msgpack_type(value: Any) -> str:
+    """The MessagePack type Zeebe names when a document is not an object (``MsgPackType``).
+
+    Zeebe converts the JSON to MessagePack and names the type of the first value: ``null``
+    is 'NIL', ``[]`` 'ARRAY', ``1`` 'INTEGER', ``1.5`` 'FLOAT', ``"x"`` 'STRING'.
+    """
+    if value is None:
+        return "NIL"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "INTEGER"
+    if isinstance(value, float):
+        return "FLOAT"
+    if isinstance(value, str):
+        return "STRING"
+    return "ARRAY"
 
 
 def first_line(exc: BaseException) -> str:

@@ -26,7 +26,9 @@ from zeebe_devengine.errors import (
     DevEngineError,
     FailedPreconditionError,
     InvalidArgumentError,
+    MalformedRequestError,
     NotFoundError,
+    rejection_text,
 )
 from zeebe_devengine.gateway.dispatch import JobDispatcher
 from zeebe_devengine.version import GATEWAY_VERSION
@@ -63,7 +65,7 @@ def _check_tenant(tenant_id: str) -> None:
             f"Expected to handle gRPC request with tenant identifier '{tenant_id}', "
             "but multi-tenancy is disabled"
         )
-        raise InvalidArgumentError(msg)
+        raise MalformedRequestError(msg)
 
 
 def _activated(job: JobActivation) -> Any:
@@ -92,11 +94,12 @@ class GatewayService(GatewayServicer):
         self._host = host
         self._port = port
 
-    async def _run(self, context: Any, operation: Callable[[], T]) -> T:
+    async def _run(self, context: Any, operation: Callable[[], T], intent: str = "") -> T:
+        """Run a command; a refusal is worded as Zeebe's rejection of `intent`."""
         try:
             return operation()
         except DevEngineError as exc:
-            await context.abort(status_for(exc), str(exc))
+            await context.abort(status_for(exc), rejection_text(exc, intent))
         except Exception as exc:
             log.exception("dev engine bug while handling a request")
             await context.abort(grpc.StatusCode.INTERNAL, f"dev engine bug: {exc!r}")
@@ -153,7 +156,7 @@ class GatewayService(GatewayServicer):
                 ],
             )
 
-        return await self._run(context, deploy)
+        return await self._run(context, deploy, "CREATE")
 
     def _create(
         self, request: Any, on_completed: Callable[[ProcessInstance], None] | None
@@ -170,7 +173,7 @@ class GatewayService(GatewayServicer):
         )
 
     async def CreateProcessInstance(self, request: Any, context: Any) -> Any:  # noqa: N802
-        instance = await self._run(context, lambda: self._create(request, None))
+        instance = await self._run(context, lambda: self._create(request, None), "CREATE")
         definition = instance.definition
         return pb.CreateProcessInstanceResponse(
             processDefinitionKey=definition.key,
@@ -187,7 +190,9 @@ class GatewayService(GatewayServicer):
             if not done.done():
                 done.set_result(instance)
 
-        instance = await self._run(context, lambda: self._create(request.request, completed))
+        instance = await self._run(
+            context, lambda: self._create(request.request, completed), "CREATE"
+        )
         timeout_ms = (
             request.requestTimeout if request.requestTimeout > 0 else DEFAULT_REQUEST_TIMEOUT_MS
         )
@@ -213,7 +218,9 @@ class GatewayService(GatewayServicer):
         )
 
     async def CancelProcessInstance(self, request: Any, context: Any) -> Any:  # noqa: N802
-        await self._run(context, lambda: self._engine.cancel_instance(request.processInstanceKey))
+        await self._run(
+            context, lambda: self._engine.cancel_instance(request.processInstanceKey), "CANCEL"
+        )
         return pb.CancelProcessInstanceResponse()
 
     async def SetVariables(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -223,11 +230,13 @@ class GatewayService(GatewayServicer):
                 request.elementInstanceKey, variables, local=request.local
             )
 
-        key = await self._run(context, set_variables)
+        key = await self._run(context, set_variables, "UPDATE")
         return pb.SetVariablesResponse(key=key)
 
     async def ResolveIncident(self, request: Any, context: Any) -> Any:  # noqa: N802
-        await self._run(context, lambda: self._engine.resolve_incident(request.incidentKey))
+        await self._run(
+            context, lambda: self._engine.resolve_incident(request.incidentKey), "RESOLVE"
+        )
         return pb.ResolveIncidentResponse()
 
     async def PublishMessage(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -242,7 +251,7 @@ class GatewayService(GatewayServicer):
                 variables=variables,
             )
 
-        key = await self._run(context, publish)
+        key = await self._run(context, publish, "PUBLISH")
         return pb.PublishMessageResponse(key=key, tenantId=DEFAULT_TENANT)
 
     # -- jobs -----------------------------------------------------------------------------------
@@ -312,7 +321,7 @@ class GatewayService(GatewayServicer):
         def complete() -> None:
             self._engine.complete_job(request.jobKey, parse_document(request.variables))
 
-        await self._run(context, complete)
+        await self._run(context, complete, "COMPLETE")
         return pb.CompleteJobResponse()
 
     async def FailJob(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -325,7 +334,7 @@ class GatewayService(GatewayServicer):
                 variables=parse_document(request.variables),
             )
 
-        await self._run(context, fail)
+        await self._run(context, fail, "FAIL")
         return pb.FailJobResponse()
 
     async def ThrowError(self, request: Any, context: Any) -> Any:  # noqa: N802
@@ -337,12 +346,14 @@ class GatewayService(GatewayServicer):
                 variables=parse_document(request.variables),
             )
 
-        await self._run(context, throw)
+        await self._run(context, throw, "THROW_ERROR")
         return pb.ThrowErrorResponse()
 
     async def UpdateJobRetries(self, request: Any, context: Any) -> Any:  # noqa: N802
         await self._run(
-            context, lambda: self._engine.update_job_retries(request.jobKey, request.retries)
+            context,
+            lambda: self._engine.update_job_retries(request.jobKey, request.retries),
+            "UPDATE_RETRIES",
         )
         return pb.UpdateJobRetriesResponse()
 
@@ -352,6 +363,7 @@ class GatewayService(GatewayServicer):
             lambda: self._engine.update_job_timeout(
                 request.jobKey, min(request.timeout, MAX_WAIT_MS)
             ),
+            "UPDATE_TIMEOUT",
         )
         return pb.UpdateJobTimeoutResponse()
 

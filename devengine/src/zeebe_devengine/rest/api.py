@@ -8,6 +8,8 @@ Endpoints (JSON shapes as in Camunda's OpenAPI spec; keys are strings):
 - ``POST /v2/process-definitions/{key}/statistics/element-instances``
 - ``POST /v2/process-instances/search`` and ``GET /v2/process-instances/{key}``
 - ``POST /v2/incidents/search`` and ``GET /v2/incidents/{key}``
+- ``PUT /v2/clock`` (``{"timestamp": <epoch ms>}``) and ``POST /v2/clock/reset``: Camunda's
+  clock API, pinning the engine clock for timer tests (both answer 204)
 
 Errors are ``application/problem+json`` (``type``, ``title``, ``status``, ``detail``,
 ``instance``). Filters the engine does not support are refused with 400 naming the field.
@@ -133,6 +135,8 @@ class RestApi:
                 web.get("/v2/process-instances/{key}", self.get_instance),
                 web.post("/v2/incidents/search", self.search_incidents),
                 web.get("/v2/incidents/{key}", self.get_incident),
+                web.put("/v2/clock", self.pin_clock),
+                web.post("/v2/clock/reset", self.reset_clock),
             ]
         )
         return app
@@ -182,6 +186,21 @@ class RestApi:
             msg = f"Process definition with key '{key}' not found"
             raise NotFoundError(msg)
         return definition
+
+    async def pin_clock(self, request: web.Request) -> web.Response:
+        """``PUT /v2/clock`` ``{"timestamp": <epoch ms>}``: pin the engine clock (204)."""
+        body = await self._body(request, {"timestamp"})
+        timestamp = body.get("timestamp")
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int) or timestamp < 0:
+            msg = "The property 'timestamp' must be the epoch time in milliseconds (an integer)"
+            raise InvalidArgumentError(msg)
+        self._engine.pin_clock(timestamp)
+        return web.Response(status=204)
+
+    async def reset_clock(self, _request: web.Request) -> web.Response:
+        """``POST /v2/clock/reset``: the engine clock follows system time again (204)."""
+        self._engine.reset_clock()
+        return web.Response(status=204)
 
     async def topology(self, _request: web.Request) -> web.Response:
         return web.json_response(
