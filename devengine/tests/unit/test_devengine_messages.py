@@ -1,7 +1,7 @@
 """Messages to running instances, as Zeebe correlates them (Camunda 8.9 "Messages").
 
 Subscriptions open on entry with the name and the correlation key evaluated then; a message
-correlates to each matching subscription once per process instance; with a TTL it waits in
+correlates to one matching subscription per process (BPMN process id); with a TTL it waits in
 the buffer for subscriptions opened later, with TTL 0 it is dropped; a message id is unique
 while buffered; event-based gateways take the first event and close the others.
 """
@@ -111,7 +111,7 @@ def test_a_buffered_message_is_taken_on_entry_and_a_ttl_zero_one_is_dropped(
     assert expired.state is InstanceState.ACTIVE
 
 
-def test_a_message_correlates_once_per_instance(engine: Engine) -> None:
+def test_a_message_correlates_once_per_process_even_within_one_instance(engine: Engine) -> None:
     deploy(
         engine,
         start_event("s"),
@@ -129,6 +129,19 @@ def test_a_message_correlates_once_per_instance(engine: Engine) -> None:
     assert len(instance.completed_ids & {"a", "b"}) == 1
     publish(engine)
     assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above
+
+
+def test_a_message_correlates_to_only_one_of_two_instances_waiting_with_its_key(
+    engine: Engine,
+) -> None:
+    # Zeebe's "message cardinality": once per BPMN process id, across its instances.
+    waiting_for_payment(engine)
+    first = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
+    second = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
+    publish(engine)
+    assert [first.state, second.state] == [InstanceState.COMPLETED, InstanceState.ACTIVE]
+    publish(engine)
+    assert second.state is InstanceState.COMPLETED
 
 
 def test_a_duplicate_message_id_is_refused_while_buffered(engine: Engine) -> None:

@@ -5,12 +5,14 @@ once; a pinned clock fires what is due by then; a cycle repeats its count; a tim
 starts an instance per tick and a new version cancels the old version's timers.
 """
 
+import asyncio
+
 import pytest
 from zeebe_devengine.bpmn.builder import chain, end_event, service_task, start_event
 from zeebe_devengine.bpmn.snippets import boundary, catch, model, start, timer
 from zeebe_devengine.bpmn.timers import parse_date_ms
 from zeebe_devengine.core.engine import Engine
-from zeebe_devengine.core.scheduler import ManualScheduler
+from zeebe_devengine.core.scheduler import AsyncioScheduler, ManualScheduler
 from zeebe_devengine.core.state import (
     ErrorType,
     InstanceState,
@@ -153,3 +155,22 @@ def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine: Engine
 def test_invalid_timers_are_refused_at_deploy(engine: Engine, definition: str, reason: str) -> None:
     with pytest.raises(InvalidArgumentError, match=reason):
         deploy(engine, start_event("s"), definition, end_event("e"), *chain("s", "e"))
+
+
+async def test_the_loop_scheduler_runs_what_a_pin_makes_due_and_holds_the_rest() -> None:
+    loop = asyncio.get_running_loop()
+    scheduler = AsyncioScheduler(loop)
+    fired: list[str] = []
+    scheduler.call_later(3_600_000, lambda: fired.append("hour"))
+    scheduler.call_later(7_200_000, lambda: fired.append("two hours"))
+    cancelled = scheduler.call_later(3_600_000, lambda: fired.append("cancelled"))
+    cancelled.cancel()
+    scheduler.pin(scheduler.now_ms() + 3_600_000)
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert fired == ["hour"]
+    frozen = scheduler.now_ms()
+    await asyncio.sleep(0.01)
+    assert scheduler.now_ms() == frozen  # a pinned clock stands still
+    scheduler.reset()
+    assert fired == ["hour"]  # two hours from the start are not due on the system clock

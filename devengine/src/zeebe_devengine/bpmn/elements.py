@@ -145,7 +145,8 @@ class NodeBuilders:
                 self._r.problems.add(node_id, "Only sequence flows can have a condition")
             elif tag != "subProcess":
                 self._r.problems.add(
-                    node_id, f"The child element '{name}' of a {tag} is not supported"
+                    node_id,
+                    f"The child element '{name}' of a {tag} is not supported by the dev engine",
                 )
 
     # -- activities -----------------------------------------------------------------------------

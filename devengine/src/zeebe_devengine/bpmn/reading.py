@@ -104,7 +104,10 @@ class ElementReader:
                 if namespace != ZEEBE or name not in {"input", "output"}:
                     continue
                 if name == "input" and not inputs_allowed:
-                    self.problems.add(node_id, "Input mappings are not supported on this element")
+                    self.problems.add(
+                        node_id,
+                        "Input mappings on this element are not supported by the dev engine",
+                    )
                     continue
                 mapping = self._mapping(child, node_id)
                 if mapping is not None:
@@ -134,7 +137,9 @@ class ElementReader:
             if split(child.tag)[0] == BPMN and split(child.tag)[1] in EVENT_DEFINITIONS
         ]
         if len(found) > 1:
-            self.problems.add(node_id, "Multiple event definitions are not supported")
+            self.problems.add(
+                node_id, "Multiple event definitions are not supported by the dev engine"
+            )
             return None
         if not found:
             if TriggerKind.NONE not in allowed:

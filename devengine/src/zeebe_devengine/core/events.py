@@ -113,7 +113,9 @@ class Events(Tokens):
             fire(variables)
 
         owner.append(
-            self._host.messages.subscribe(instance.key, name, key, on_message, repeat=repeat)
+            self._host.messages.subscribe(
+                instance.definition.bpmn_process_id, name, key, on_message, repeat=repeat
+            )
         )
 
     def _correlation_key(self, trigger: EventTrigger, scope: Scope) -> str:

@@ -153,7 +153,7 @@ class Subscriptions(Protocol):
 
     def subscribe(
         self,
-        instance_key: int,
+        process_id: str,
         name: str,
         correlation_key: str,
         on_message: Callable[[dict[str, Any]], None],

@@ -3,8 +3,9 @@
 A subscription is opened when an instance waits for a message (a catch event, a receive
 task, a message boundary event, an event-based gateway, an event sub-process) with the name
 and correlation key evaluated on entry, and closed when that element or its scope is left.
-A published message is correlated to every open subscription with its name and key, at most
-once per process instance; with a time to live it is buffered, and a subscription opened
+A published message is correlated to the open subscriptions with its name and key, at most
+once per process (BPMN process id, across versions and instances), as Zeebe documents under
+"message cardinality"; with a time to live it is buffered, and a subscription opened
 later takes it from the buffer. A message no subscription takes and with TTL 0 is dropped.
 
 A message starts an instance of the latest version of every process with a message start
@@ -32,21 +33,20 @@ class _Message:
     message_id: str
     variables: dict[str, Any]
     expires_ms: int
-    #: Processes this message already started an instance of (once per process).
-    started: set[str] = field(default_factory=set)
-    #: Process instances it was correlated to (once per instance).
-    correlated: set[int] = field(default_factory=set)
+    #: BPMN process ids it was correlated to, by a start event or a subscription: Zeebe
+    #: correlates a message once per process (across its versions and instances).
+    correlated: set[str] = field(default_factory=set)
 
 
 class Subscription:
     """An open subscription; `cancel` closes it (its element or scope was left)."""
 
-    __slots__ = ("book", "correlation_key", "instance_key", "name", "on_message", "repeat")
+    __slots__ = ("book", "correlation_key", "name", "on_message", "process_id", "repeat")
 
     def __init__(
         self,
         book: "MessageBook",
-        instance_key: int,
+        process_id: str,
         name: str,
         correlation_key: str,
         on_message: Callable[[dict[str, Any]], None],
@@ -54,7 +54,7 @@ class Subscription:
         repeat: bool,
     ) -> None:
         self.book = book
-        self.instance_key = instance_key
+        self.process_id = process_id
         self.name = name
         self.correlation_key = correlation_key
         self.on_message = on_message
@@ -76,7 +76,7 @@ class MessageBook:
 
     def subscribe(
         self,
-        instance_key: int,
+        process_id: str,
         name: str,
         correlation_key: str,
         on_message: Callable[[dict[str, Any]], None],
@@ -85,7 +85,7 @@ class MessageBook:
     ) -> Subscription:
         """Open a subscription; a buffered message that matches is correlated at once."""
         subscription = Subscription(
-            self, instance_key, name, correlation_key, on_message, repeat=repeat
+            self, process_id, name, correlation_key, on_message, repeat=repeat
         )
         now = self._host.scheduler.now_ms()
         for message in self._buffer:
@@ -93,9 +93,9 @@ class MessageBook:
                 message.expires_ms > now
                 and message.name == name
                 and message.correlation_key == correlation_key
-                and instance_key not in message.correlated
+                and process_id not in message.correlated
             ):
-                message.correlated.add(instance_key)
+                message.correlated.add(process_id)
                 variables = message.variables
                 self._host.schedule(functools.partial(on_message, variables))
                 if not repeat:
@@ -119,9 +119,9 @@ class MessageBook:
         for subscription in list(
             self._subscriptions.get((message.name, message.correlation_key), [])
         ):
-            if subscription.instance_key in message.correlated:
+            if subscription.process_id in message.correlated:
                 continue
-            message.correlated.add(subscription.instance_key)
+            message.correlated.add(subscription.process_id)
             if not subscription.repeat:
                 self.close(subscription)
             subscription.on_message(message.variables)
@@ -174,12 +174,12 @@ class MessageBook:
 
     def _try_start(self, definition: ProcessDefinition, message: _Message) -> None:
         process_id = definition.bpmn_process_id
-        if process_id in message.started:
+        if process_id in message.correlated:
             return
         running_key = (process_id, message.correlation_key)
         if message.correlation_key and running_key in self._running:
             return  # waits in the buffer until the running instance ends
-        message.started.add(process_id)
+        message.correlated.add(process_id)
         start = definition.process.message_starts[message.name]
         instance = self._host.flow.start_instance(
             definition,
@@ -209,7 +209,7 @@ class MessageBook:
                 message.expires_ms > now
                 and message.correlation_key == correlation_key
                 and message.name in definition.process.message_starts
-                and process_id not in message.started
+                and process_id not in message.correlated
             ):
                 self._try_start(definition, message)
                 return

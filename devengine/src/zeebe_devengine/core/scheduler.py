@@ -85,9 +85,14 @@ class AsyncioScheduler:
         delay = min(max(delay_ms, 0), MAX_DELAY_MS)
         if delay == 0:
             return self._loop.call_soon(callback)
-        timer = _Timer(self, self.now_ms() + delay, callback)
+        if self._pinned is None:
+            # The common path (no pinned clock): one loop timer, as before the clock API.
+            timer = _Timer(self, int(time.time() * 1000) + delay, callback)
+            timer.handle = self._loop.call_later(delay / 1000, self._fire, timer)
+        else:
+            timer = _Timer(self, self._pinned + delay, callback)
+            self._arm(timer)
         self._timers.add(timer)
-        self._arm(timer)
         return timer
 
     def _arm(self, timer: _Timer) -> None:

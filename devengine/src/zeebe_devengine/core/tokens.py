@@ -136,7 +136,8 @@ class Tokens:
                 then(element)
             else:
                 self._enter(element, variables)
-            self._check_inclusive_joins(instance, parent)
+            if parent.join_tokens if parent is not None else instance.join_tokens:
+                self._check_inclusive_joins(instance, parent)
 
         self._host.schedule(activate)
 
@@ -177,7 +178,8 @@ class Tokens:
         self.leave(element, InstanceState.COMPLETED)
         for flow in node.outgoing if taking is None else taking:
             self._take(instance, parent, flow)
-        self._check_inclusive_joins(instance, parent)
+        if parent.join_tokens if parent is not None else instance.join_tokens:
+            self._check_inclusive_joins(instance, parent)
         self._maybe_complete(instance, parent)
 
     def _collect_output(self, body: ElementInstance) -> None:
@@ -250,9 +252,10 @@ class Tokens:
     def leave(self, element: ElementInstance, state: InstanceState) -> None:
         """End the element (and, terminated, everything inside it)."""
         instance = element.instance
-        for child in list(element.children.values()):
-            self.leave(child, InstanceState.TERMINATED)
-        element.join_tokens.clear()
+        if element.children:
+            for child in list(element.children.values()):
+                self.leave(child, InstanceState.TERMINATED)
+            element.join_tokens.clear()
         element.state = state
         instance.active.pop(element.key, None)
         if element.parent is not None:
@@ -270,10 +273,14 @@ class Tokens:
 
     def _release(self, element: ElementInstance) -> None:
         """Close what the element waits on: timers, subscriptions, its job, task, child."""
-        for timer in (*element.timers, *element.event_subscriptions):
-            timer.cancel()
-        element.timers.clear()
-        element.event_subscriptions.clear()
+        if element.timers:
+            for timer in element.timers:
+                timer.cancel()
+            element.timers.clear()
+        if element.event_subscriptions:
+            for subscription in element.event_subscriptions:
+                subscription.cancel()
+            element.event_subscriptions.clear()
         if element.job is not None:
             self._host.jobs.discard(element.job)
             element.job = None
