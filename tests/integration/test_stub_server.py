@@ -146,10 +146,12 @@ async def test_a_call_that_timed_out_is_answered_from_the_record_when_retried():
 
 
 async def test_a_duplicate_in_flight_is_a_transient_409():
-    slow = StubConfig(v1=VersionBehaviour(latency_median_ms=300, latency_p95_ms=300))
-    async with VerifyMeNowStub(slow) as stub, client_for(1, stub.url) as client:
+    # The first request is held for 5 s so that the duplicate meets it in flight even on a
+    # loaded machine (a 300 ms hold flaked at load average 12).
+    held = StubConfig(v1=VersionBehaviour(latency_median_ms=5000, latency_p95_ms=5000))
+    async with VerifyMeNowStub(held) as stub, client_for(1, stub.url, timeout=30) as client:
         first = asyncio.create_task(client.verify(REQUEST, idempotency_key="k"))
-        for _ in range(200):  # until the stand-in has the first request in hand
+        for _ in range(2000):  # until the stand-in has the first request in hand
             if (await admin(stub, "GET", "/admin/stats")).json()["v1"]["calls"]:
                 break
             await asyncio.sleep(0.01)
