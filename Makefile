@@ -46,12 +46,13 @@ demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postg
 	$(BIN)/canary demo
 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
-	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end
+	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end \
+	guarded_rollout_simulation
 
 bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
-picture: node  ## re-render bpmn/identity-verification.svg and .png from the model
+picture: node  ## re-render every bpmn/*.bpmn model's .svg and .png
 	@[[ -x /usr/bin/chromium ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 	node bpmn/render.mjs
 

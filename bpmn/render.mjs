@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Render identity-verification.bpmn to identity-verification.svg and .png for the README.
+// Render BPMN models to <name>.svg and <name>.png beside them, for the README.
 //
 // bpmn-js's viewer runs in headless Chromium (Debian's /usr/bin/chromium, driven by
 // playwright-core) on a page built from local files only. Before writing anything the script
@@ -8,21 +8,19 @@
 // show (an SVG <metadata> element, a PNG tEXt chunk), so tests/unit/test_bpmn_model.py can tell
 // a stale picture from a current one.
 //
-// Usage: node bpmn/render.mjs      (CHROMIUM_PATH overrides /usr/bin/chromium)
+// Usage: node bpmn/render.mjs [MODEL.bpmn ...]   (default: every *.bpmn in bpmn/;
+//        CHROMIUM_PATH overrides /usr/bin/chromium)
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 
 import { chromium } from 'playwright-core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const MODEL = join(HERE, 'identity-verification.bpmn');
-const SVG_OUT = join(HERE, 'identity-verification.svg');
-const PNG_OUT = join(HERE, 'identity-verification.png');
 const BPMN_JS = join(HERE, 'node_modules', 'bpmn-js', 'dist');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Launch flags that keep Chromium quiet and offline in a container (CAMUNDA.md).
@@ -73,7 +71,16 @@ async function drawInPage({ xml, margin }) {
   canvas.resized();
   canvas.viewbox(box);
 
-  // Layout check on what was drawn: rendered text boxes, shape bounds, edge segments.
+  // Layout check on what was drawn: rendered text boxes, shape bounds, edge segments. What
+  // sits inside an expanded sub-process is checked against the sub-process's content, not
+  // against the sub-process's own box (`within`: the ids of the containers around it).
+  const within = (element) => {
+    const ids = [];
+    for (let parent = element.parent; parent && parent.parent; parent = parent.parent) {
+      ids.push(parent.id);
+    }
+    return ids;
+  };
   const texts = [];
   const shapes = [];
   const segments = [];
@@ -83,12 +90,13 @@ async function drawInPage({ xml, margin }) {
       if (text && text.textContent.trim()) {
         const b = text.getBBox();
         const [x, y] = [element.x + b.x, element.y + b.y]; // the text's box is label-relative
-        texts.push({ owner: element.labelTarget.id, x, y, width: b.width, height: b.height });
+        const owner = element.labelTarget;
+        texts.push({ owner: owner.id, within: within(owner), x, y, width: b.width, height: b.height });
       }
     } else if (element.waypoints) {
       element.waypoints.slice(1).forEach((end, i) => {
         const [from, to] = [element.source.id, element.target.id];
-        segments.push({ id: element.id, from, to, a: element.waypoints[i], b: end });
+        segments.push({ id: element.id, from, to, within: within(element), a: element.waypoints[i], b: end });
       });
     } else if (element.parent) {
       const { id, x, y, width, height } = element;
@@ -118,7 +126,7 @@ async function drawInPage({ xml, margin }) {
     for (const u of texts.slice(i + 1).filter((u) => overlap(t, u))) {
       problems.push(`label of ${t.owner} overlaps label of ${u.owner}`);
     }
-    for (const s of shapes.filter((s) => overlap(t, s))) {
+    for (const s of shapes.filter((s) => !t.within.includes(s.id) && overlap(t, s))) {
       problems.push(`label of ${t.owner} overlaps ${s.id}`);
     }
     for (const s of segments.filter((s) => segmentHitsBox(s, t))) {
@@ -126,7 +134,9 @@ async function drawInPage({ xml, margin }) {
     }
   });
   segments.forEach((s, i) => {
-    for (const shape of shapes.filter((shape) => !ownEnd(s, shape) && segmentHitsBox(s, shape))) {
+    const hits = (shape) =>
+      !ownEnd(s, shape) && !s.within.includes(shape.id) && segmentHitsBox(s, shape);
+    for (const shape of shapes.filter(hits)) {
       problems.push(`${s.id} runs through ${shape.id}`);
     }
     for (const t of segments.slice(i + 1).filter((t) => t.id !== s.id && segmentsCross(s, t))) {
@@ -172,6 +182,39 @@ function stampPng(png, sha256) {
   return Buffer.concat([png.subarray(0, ihdrEnd), length, body, crc, png.subarray(ihdrEnd)]);
 }
 
+/** The models named on the command line, else every *.bpmn beside this script. */
+async function models() {
+  const named = process.argv.slice(2);
+  if (named.length > 0) return named.map((path) => resolve(path));
+  const files = (await readdir(HERE)).filter((name) => name.endsWith('.bpmn')).sort();
+  return files.map((name) => join(HERE, name));
+}
+
+async function renderModel(page, model) {
+  const bytes = await readFile(model);
+  const sha256 = createHash('sha256').update(bytes).digest('hex'); // of the file, byte for byte
+  const xml = bytes.toString('utf8');
+  const stem = join(dirname(model), basename(model, '.bpmn'));
+
+  await page.setContent(
+    '<!doctype html><body style="margin:0;background:#fff"><div id="canvas"></div></body>',
+  );
+  for (const css of ['diagram-js.css', 'bpmn-js.css']) {
+    await page.addStyleTag({ path: join(BPMN_JS, 'assets', css) });
+  }
+  await page.addScriptTag({ path: join(BPMN_JS, 'bpmn-viewer.production.min.js') });
+
+  const { svg, box, problems } = await page.evaluate(drawInPage, { xml, margin: MARGIN });
+  if (problems.length > 0) {
+    throw new RenderError(`${basename(model)}: nothing written:\n  ${problems.join('\n  ')}`);
+  }
+  await page.setViewportSize({ width: box.width, height: box.height });
+  const png = await page.locator('#canvas').screenshot({ omitBackground: false });
+  await writeFile(`${stem}.svg`, stampSvg(svg, sha256, MARGIN));
+  await writeFile(`${stem}.png`, stampPng(png, sha256));
+  console.log(`render: wrote ${stem}.svg and .png (model sha256 ${sha256.slice(0, 12)})`);
+}
+
 async function render() {
   if (!existsSync(join(BPMN_JS, 'bpmn-viewer.production.min.js'))) {
     throw new RenderError('bpmn-js is not installed: run `make node` first');
@@ -181,34 +224,16 @@ async function render() {
       `no Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH`,
     );
   }
-  const bytes = await readFile(MODEL);
-  const sha256 = createHash('sha256').update(bytes).digest('hex'); // of the file, byte for byte
-  const xml = bytes.toString('utf8');
-
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ deviceScaleFactor: SCALE });
     await page.route('**/*', (route) => route.abort()); // a local page: nothing may be fetched
-    await page.setContent(
-      '<!doctype html><body style="margin:0;background:#fff"><div id="canvas"></div></body>',
-    );
-    for (const css of ['diagram-js.css', 'bpmn-js.css']) {
-      await page.addStyleTag({ path: join(BPMN_JS, 'assets', css) });
+    for (const model of await models()) {
+      await renderModel(page, model);
     }
-    await page.addScriptTag({ path: join(BPMN_JS, 'bpmn-viewer.production.min.js') });
-
-    const { svg, box, problems } = await page.evaluate(drawInPage, { xml, margin: MARGIN });
-    if (problems.length > 0) {
-      throw new RenderError(`nothing written:\n  ${problems.join('\n  ')}`);
-    }
-    await page.setViewportSize({ width: box.width, height: box.height });
-    const png = await page.locator('#canvas').screenshot({ omitBackground: false });
-    await writeFile(SVG_OUT, stampSvg(svg, sha256, MARGIN));
-    await writeFile(PNG_OUT, stampPng(png, sha256));
   } finally {
     await browser.close();
   }
-  console.log(`render: wrote ${SVG_OUT} and ${PNG_OUT} (model sha256 ${sha256.slice(0, 12)})`);
 }
 
 render().catch((error) => fail(error instanceof RenderError ? error.message : error.stack));

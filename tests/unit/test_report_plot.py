@@ -14,7 +14,7 @@ from workers.operate.report.model import (
     VersionStats,
 )
 from workers.operate.report.plot import build_figure, time_format, write_plot
-from workers.operate.report.stats import wilson
+from workers.stats import wilson
 
 START = datetime(2026, 11, 29, 12, 46, 20, tzinfo=UTC)
 #: What matplotlib's automatic date formatter printed on sparse data: fractions of a second.

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from workers.operate.report.stats import (
+from workers.stats import (
     Stratum,
     canary_failure_probability,
     failure_llr,

@@ -27,7 +27,7 @@ from workers.demo.stub.config import StubConfig
 from workers.demo.stub.server import VerifyMeNowStub
 from workers.demo.view import finished_count, print_summary, progress_view
 from workers.operate.camunda_rest import CamundaApiError, CamundaRestClient
-from workers.operate.deploy import BPMN_DIR, NEVER_GIVE_UP, deploy
+from workers.operate.deploy import NEVER_GIVE_UP, default_files, deploy
 from workers.operate.load import start_instances
 from workers.operate.report import build_report, render_report
 from workers.operate.status import Status, collect_status
@@ -198,7 +198,7 @@ async def _run(
     channel = create_channel(ZeebeSettings.from_env({"ZEEBE_ADDRESS": engine.grpc_address}))
     stack.push_async_callback(channel.close)
     client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
-    deployed = await deploy(client, sorted(BPMN_DIR.glob("*.bpmn")), address=engine.grpc_address)
+    deployed = await deploy(client, default_files(), address=engine.grpc_address)
     console.print("  deployed " + ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in deployed))
     console.print(
         f"  watch from another terminal: canary status --rest-address {engine.rest_url}"

@@ -33,8 +33,13 @@ class DeployedProcess:
     resource_name: str
 
 
+#: Models in bpmn/ left out of the default deployment until `canary worker` serves their jobs
+#: (the guarded rollout's, issue 12: its tasks exist, the worker wiring does not yet).
+NOT_YET_SERVED = frozenset({"guarded-rollout.bpmn"})
+
+
 def default_files() -> list[Path]:
-    files = sorted(BPMN_DIR.glob("*.bpmn"))
+    files = sorted(p for p in BPMN_DIR.glob("*.bpmn") if p.name not in NOT_YET_SERVED)
     if not files:
         raise InputError(f"no .bpmn files in {BPMN_DIR.name}/ to deploy")
     return files

@@ -178,10 +178,10 @@ def test_non_executable_processes_are_skipped() -> None:
         ),
         (
             (
-                '<bpmn:intermediateThrowEvent id="msg"><bpmn:messageEventDefinition/>'
+                '<bpmn:intermediateThrowEvent id="sig"><bpmn:signalEventDefinition/>'
                 "</bpmn:intermediateThrowEvent>"
             ),
-            "Message intermediate throw events are not supported by the dev engine",
+            "Signal intermediate throw events are not supported by the dev engine",
         ),
         (
             (

@@ -372,3 +372,19 @@ def test_user_tasks_of_pruned_instances_leave_memory_with_them(clock: ManualSche
     [task] = engine.user_tasks.tasks.values()
     engine.complete_user_task(task.key)
     assert engine.user_tasks.tasks == {}
+
+
+def test_message_throw_and_end_events_with_a_task_definition_are_jobs(engine: Engine) -> None:
+    job = '<bpmn:extensionElements><zeebe:taskDefinition type="notify"/></bpmn:extensionElements>'
+    deploy(
+        engine,
+        start_event("s"),
+        element("intermediateThrowEvent", "tell", job + "<bpmn:messageEventDefinition/>"),
+        element("endEvent", "done", job + "<bpmn:messageEventDefinition/>"),
+        *chain("s", "tell", "done"),
+    )
+    instance = engine.create_instance(bpmn_process_id="p")
+    run_job(engine, "notify")
+    assert instance.state is InstanceState.ACTIVE
+    run_job(engine, "notify")
+    assert instance.state is InstanceState.COMPLETED  # type: ignore[comparison-overlap]  # changed by the call above

@@ -1,6 +1,7 @@
 """`canary report`: recorded outcomes per version, the split, and a sequential verdict.
 
-- `stats`: the arithmetic (Wilson intervals, SPRT, sample-ratio test), pure.
+- the arithmetic (Wilson intervals, SPRT, sample-ratio test) is `workers.stats`, pure, shared
+  with the guarded rollout's analysis.
 - `model`: the report's dataclasses and their JSON form.
 - `queries`: the SQL that reads recorded decisions and outcomes.
 - `build`: `build_report(conn, rollout, since)`, the entry point for the CLI and the demo.

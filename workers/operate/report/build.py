@@ -24,9 +24,9 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.operate.report.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 from workers.postgres import rollout_store
 from workers.routing import VERSIONS, Rule, Version
+from workers.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 
 #: Resolution of the sequential test's path, in steps per chart column.
 STEPS_PER_COLUMN = 8

@@ -16,8 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from workers.operate.report.stats import Proportion
 from workers.routing import VERSIONS, Version
+from workers.stats import Proportion
 
 DEFINITIONS = {
     "attempt": "one verification job execution; a retried job counts once per attempt",

@@ -97,7 +97,7 @@ def build_figure(report: Report) -> "Figure":
 
 
 def _plot_version(axes: "Axes", report: Report, version: Version) -> None:
-    from workers.operate.report.stats import wilson  # noqa: PLC0415
+    from workers.stats import wilson  # noqa: PLC0415
 
     half = timedelta(seconds=report.bucket_seconds / 2)  # points sit mid-bucket
     x, rates, lows, highs = [], [], [], []

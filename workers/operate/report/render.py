@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from workers.operate.report.model import DEFINITIONS, Report, Verdict
-from workers.operate.report.stats import Proportion
 from workers.routing import VERSIONS, Version, format_rate
+from workers.stats import Proportion
 
 #: Rows of each version's chart; each row has 8 levels (Unicode eighth blocks).
 CHART_HEIGHT = 4

@@ -10,6 +10,7 @@ none start event, an event sub-process one start event with a trigger.
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
     Container,
+    ElementType,
     EndEvent,
     EventBasedGateway,
     ExclusiveGateway,
@@ -92,7 +93,7 @@ def check_structure(
     for node in nodes.values():
         if isinstance(node, StartEvent | BoundaryEvent) and node.incoming:
             problems.add(node.id, "Must not have incoming sequence flows")
-        if isinstance(node, EndEvent) and node.outgoing:
+        if (isinstance(node, EndEvent) or node.type is ElementType.END_EVENT) and node.outgoing:
             problems.add(node.id, "Must not have outgoing sequence flows")
         if isinstance(node, ExclusiveGateway | InclusiveGateway):
             _check_conditional_gateway(node, defaults, problems)

@@ -386,7 +386,28 @@ class NodeBuilders:
         _, node.outputs = self._r.io_mapping(extensions, node_id, inputs_allowed=False)
         return node
 
+    def _message_job(
+        self, element: ET.Element, node_id: str, name: str | None, element_type: ElementType
+    ) -> FlowNode | None:
+        """A message throw or end event: Zeebe runs it as a job of its zeebe:taskDefinition."""
+        extensions = self._r.extensions(
+            element, node_id, {"taskDefinition", "taskHeaders", "ioMapping"}
+        )
+        definitions = [e for e in extensions if split(e.tag)[1] == "taskDefinition"]
+        if len(definitions) != 1:
+            self._r.problems.add(
+                node_id, "Must have exactly one 'zeebe:taskDefinition' extension element"
+            )
+            return None
+        return self._job_node(node_id, name, element_type, extensions, definitions[0])
+
+    @staticmethod
+    def _sends_message(element: ET.Element) -> bool:
+        return any(split(c.tag) == (BPMN, "messageEventDefinition") for c in element)
+
     def _end_event(self, element: ET.Element, node_id: str, name: str | None) -> FlowNode | None:
+        if self._sends_message(element):
+            return self._message_job(element, node_id, name, ElementType.END_EVENT)
         self._r.extensions(element, node_id, set())
         allowed = {TriggerKind.NONE, _E, TriggerKind.TERMINATE}
         trigger = self._r.event_trigger(element, node_id, allowed, "end events")
@@ -417,6 +438,8 @@ class NodeBuilders:
         return True
 
     def _throw_event(self, element: ET.Element, node_id: str, name: str | None) -> FlowNode | None:
+        if self._sends_message(element):
+            return self._message_job(element, node_id, name, ElementType.INTERMEDIATE_THROW_EVENT)
         extensions = self._r.extensions(element, node_id, {"ioMapping"})
         trigger = self._r.event_trigger(
             element, node_id, {TriggerKind.NONE}, "intermediate throw events"

@@ -1,4 +1,4 @@
-"""The arithmetic behind `canary report`: pure functions, no I/O.
+"""The arithmetic behind `canary report` and the guarded rollout's analysis: pure, no I/O.
 
 Sequential test (from the team's guide, CANARY.md): look only at where technical failures
 land. With canary share s of the attempts, under H0 ("v2 fails as often as v1") each failure is

@@ -1,0 +1,119 @@
+"""The `notify` job against a real local HTTP server: delivered, and never failing the job."""
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+from rollout_jobs import in_step, rollout_job, started_variables
+from structlog.testing import capture_logs
+
+from workers.guarded.process import Element, Variable
+from workers.tasks.rollout_notify import make_notify
+
+STEP_1 = in_step(started_variables(steps="5%"), 1)
+
+
+class Webhook:
+    """A webhook receiver on 127.0.0.1, port 0; answers `status` (or hangs, for timeouts)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.status = 200
+        self.hang = False
+        self.release = asyncio.Event()
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append(json.loads(await request.text()))
+        if self.hang:
+            await self.release.wait()
+        return web.Response(status=self.status, text="ok")
+
+
+@pytest.fixture
+async def webhook() -> AsyncIterator[Webhook]:
+    hook = Webhook()
+    app = web.Application()
+    app.router.add_post("/hooks/secret-token", hook.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    hook.url = f"http://127.0.0.1:{port}/hooks/secret-token"
+    yield hook
+    hook.release.set()
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
+        yield http
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_the_event_is_posted_as_json_with_a_slack_text(webhook, client):
+    notify = make_notify(webhook_url=webhook.url, client=client)
+    result = await notify(rollout_job(Element.NOTIFY_STEP, STEP_1))
+    assert result == {}
+    [body] = webhook.received
+    assert body["text"] == "Guarded rollout verifymenow: step 1 of 2 (5%) begins"
+    assert body["event"] == "step"
+    assert body["rollout"] == "verifymenow"
+
+
+@pytest.mark.parametrize("status", [404, 500, 503])
+async def test_a_webhook_answering_an_error_does_not_fail_the_job(webhook, client, status):
+    webhook.status = status
+    with capture_logs() as logs:
+        result = await make_notify(webhook_url=webhook.url, client=client)(
+            rollout_job(Element.NOTIFY_ROLLED_BACK, STEP_1)
+        )
+    assert result == {}
+    [warning] = [e for e in logs if e["log_level"] == "warning"]
+    assert warning["event"] == "rollout event not delivered"
+    assert warning["status"] == status
+    assert "secret-token" not in repr(logs)  # webhook URLs are secrets
+
+
+async def test_a_webhook_that_hangs_times_out_and_the_job_completes(webhook, client):
+    webhook.hang = True
+    with capture_logs() as logs:
+        result = await make_notify(webhook_url=webhook.url, client=client)(
+            rollout_job(Element.NOTIFY_HOLD, STEP_1)
+        )
+    assert result == {}
+    assert [e["error"] for e in logs if e["log_level"] == "warning"] == ["ReadTimeout"]
+
+
+async def test_an_unreachable_webhook_does_not_fail_the_job(client):
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    with capture_logs() as logs:
+        result = await make_notify(webhook_url=url, client=client)(
+            rollout_job(Element.NOTIFY_PAUSED, STEP_1)
+        )
+    assert result == {}
+    assert [e["error"] for e in logs if e["log_level"] == "warning"] == ["ConnectError"]
+
+
+async def test_without_a_url_the_event_is_only_logged():
+    variables = STEP_1 | {Variable.ABORT_REASON: "release cancelled"}
+    with capture_logs() as logs:
+        result = await make_notify(webhook_url=None, client=None)(
+            rollout_job(Element.NOTIFY_ABORTED, variables)
+        )
+    assert result == {}
+    [line] = logs
+    assert line["delivered"] == "log only"
+    assert line["text"] == "Guarded rollout verifymenow aborted, rate 0%: release cancelled"

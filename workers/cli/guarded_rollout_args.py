@@ -1,0 +1,151 @@
+"""Arguments of the guarded-rollout commands: `canary rollout start|status|approve|pause|...`.
+
+Parsing and validation only: `add_guarded_actions` declares the actions on the `rollout`
+command's sub-parsers and `checked` turns parsed arguments into what each action needs (a
+validated `RolloutPlan` for `start`), refusing bad input with one line before anything talks
+to Camunda. Not yet registered on `canary rollout`: the handlers that publish the messages and
+read the process instances come with the worker wiring (issue 12's next step), and a command
+that parses but cannot run would only mislead.
+
+`status --wait` exits like `kubectl argo rollouts status`: 0 when the rollout was promoted,
+`EXIT_ROLLED_BACK` / `EXIT_ABORTED` otherwise, so a pipeline can gate on it.
+"""
+
+import argparse
+from dataclasses import dataclass
+from typing import Any, Final
+
+from workers.errors import ConfigError, InputError
+from workers.guarded.plan import (
+    DEFAULT_BAKE,
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_FAILURE_RATIO,
+    DEFAULT_MIN_ATTEMPTS,
+    DEFAULT_STEPS,
+    RolloutPlan,
+    plan_rollout,
+)
+from workers.guarded.process import EndEvent, Message
+from workers.postgres.rollout_store import check_reason
+from workers.settings import check_rollout_name
+
+#: Exit codes of `canary rollout status --wait` (1 and 2 are the CLI's error and usage codes).
+EXIT_PROMOTED: Final = 0
+EXIT_ROLLED_BACK: Final = 3
+EXIT_ABORTED: Final = 4
+EXIT_CODES: Final = {
+    EndEvent.PROMOTED: EXIT_PROMOTED,
+    EndEvent.ROLLED_BACK: EXIT_ROLLED_BACK,
+    EndEvent.ABORTED: EXIT_ABORTED,
+}
+
+ACTIONS: Final = ("start", "status", "approve", "pause", "resume", "abort", "promote", "list")
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedAction:
+    """A validated guarded-rollout command: what to do, to which rollout, with what."""
+
+    action: str
+    rollout: str | None
+    plan: RolloutPlan | None = None
+    #: The message the action publishes (correlation key: the rollout name), if any.
+    message: Message | None = None
+    reason: str | None = None
+
+
+def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
+    """Declare the guarded-rollout actions on `canary rollout`'s sub-parsers."""
+    start = commands.add_parser(
+        "start",
+        help="start a guarded rollout: ramp the rate step by step, roll back on its own",
+        description="Start the guarded-rollout process for NAME (one at a time per name).",
+    )
+    start.add_argument("name", metavar="NAME")
+    start.add_argument("--steps", default=DEFAULT_STEPS, help=f"rates (default {DEFAULT_STEPS})")
+    start.add_argument("--interval", default=DEFAULT_INTERVAL, help="how often a step is judged")
+    start.add_argument("--bake", default=DEFAULT_BAKE, help="how long each step runs at least")
+    start.add_argument("--approve-before", metavar="RATES", help="steps that wait for approval")
+    start.add_argument("--min-attempts", type=int, default=DEFAULT_MIN_ATTEMPTS)
+    start.add_argument("--max-failure-ratio", type=float, default=DEFAULT_MAX_FAILURE_RATIO)
+    start.add_argument("--baseline-version", type=int, default=1)
+    start.add_argument("--canary-version", type=int, default=2)
+    start.add_argument("--dry-run", action="store_true", help="judge and notify, never set")
+    start.add_argument("--json", action="store_true")
+
+    status = commands.add_parser("status", help="the step, the bake, the last verdict")
+    status.add_argument("name", metavar="NAME")
+    status.add_argument("--watch", action="store_true", help="keep the view live")
+    status.add_argument("--wait", action="store_true", help="block until the rollout ends")
+    status.add_argument("--json", action="store_true")
+
+    for action, text in (
+        ("approve", "complete the approval the rollout waits for"),
+        ("pause", "pause at the next look"),
+        ("resume", "resume a paused rollout"),
+    ):
+        parser = commands.add_parser(action, help=text)
+        parser.add_argument("name", metavar="NAME")
+
+    abort = commands.add_parser("abort", help="set the rate to 0 and end the rollout")
+    abort.add_argument("name", metavar="NAME")
+    abort.add_argument("--reason", required=True, help="why (recorded with the rate change)")
+
+    promote = commands.add_parser("promote", help="skip the remaining steps: 100 %% now")
+    promote.add_argument("name", metavar="NAME")
+    promote.add_argument("--full", action="store_true", help="required: skip to 100 %%")
+
+    listing = commands.add_parser("list", help="guarded rollouts, running and ended")
+    listing.add_argument("--json", action="store_true")
+
+    for action in ACTIONS:
+        commands.choices[action].set_defaults(guarded_action=action)
+
+
+def _name(text: str) -> str:
+    try:
+        return check_rollout_name(text)
+    except ConfigError as exc:
+        raise InputError(str(exc)) from None
+
+
+#: Actions that only publish their message to the running rollout.
+_MESSAGES: Final = {"pause": Message.PAUSE, "resume": Message.RESUME}
+
+
+def _start(args: argparse.Namespace, name: str) -> GuardedAction:
+    plan = plan_rollout(
+        rollout=name,
+        steps=args.steps,
+        interval=args.interval,
+        bake=args.bake,
+        approve_before=args.approve_before,
+        min_attempts=args.min_attempts,
+        max_failure_ratio=args.max_failure_ratio,
+        baseline_version=args.baseline_version,
+        canary_version=args.canary_version,
+        dry_run=args.dry_run,
+    )
+    return GuardedAction("start", name, plan=plan, message=Message.START)
+
+
+def checked(args: argparse.Namespace) -> GuardedAction:
+    """Validate one parsed action; `InputError` with one line on the first fault."""
+    action = str(args.guarded_action)
+    if action == "list":
+        return GuardedAction(action, None)
+    name = _name(args.name)
+    if action == "start":
+        return _start(args, name)
+    message, reason = _MESSAGES.get(action), None
+    if action == "status" and args.watch and args.json:
+        raise InputError("--watch draws a live view; use --json without it")
+    if action == "abort":
+        message, reason = Message.ABORT, check_reason(args.reason)
+    if action == "promote":
+        if not args.full:
+            raise InputError(
+                "promote needs --full (skip every remaining step and approval: 100 % now)"
+            )
+        message = Message.PROMOTE_FULL
+    return GuardedAction(action, name, message=message, reason=reason)

@@ -1,0 +1,98 @@
+"""The guarded rollout's `set rate` job: write the step's rate (or 0, or 100 %) to the store.
+
+Thin glue over `workers.guarded.rate_step`. The task header ``action`` says which rate (only
+``step`` checks for a change by hand; ``resume`` sets the step's rate after the person who
+paused the rollout resumed it; ``promote``, ``rollback`` and ``abort`` just act); the
+change is audited as ``rollout:<process instance key>`` with a reason naming the step and the
+last verdict. In a dry run nothing is written: the job only reports what it would have set.
+
+Variables it returns (process.Variable): ``rateSet`` (what happened), ``expectedRate`` (what
+the rollout left, for the next check), ``rateChangedByHand`` and ``manualRate`` (the process
+pauses on a hand change), and at the start of a step ``stepStartedAt`` (the database's clock,
+where the step's figures start), ``stepLooks`` = 0, ``figures`` = null, ``holdStarted`` = false.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import psycopg
+import structlog
+from pyzeebe import Job
+
+from workers.guarded.process import ACTION_HEADER, SetRateAction, Variable
+from workers.guarded.rate_step import RateStep, apply_rate, change_reason, target_rate
+from workers.tasks.job_context import job_fields
+from workers.tasks.rollout_failures import RolloutTask
+
+log = structlog.get_logger(__name__)
+
+Connector = Callable[[], AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]]
+
+
+def rollout_actor(job: Job) -> str:
+    return f"rollout:{job.process_instance_key}"
+
+
+def rate_variables(action: SetRateAction, step: RateStep, *, target: float) -> dict[str, Any]:
+    variables: dict[str, Any] = {
+        Variable.RATE_SET: {
+            "action": action.value,
+            "target": target,
+            "before": step.before,
+            "after": step.after,
+            "written": step.written,
+        },
+        Variable.RATE_CHANGED_BY_HAND: step.changed_by_hand,
+        Variable.MANUAL_RATE: step.before if step.changed_by_hand else None,
+    }
+    if step.changed_by_hand:
+        return variables
+    variables[Variable.EXPECTED_RATE] = step.after
+    if action in (SetRateAction.STEP, SetRateAction.RESUME):
+        variables |= {
+            Variable.STEP_STARTED_AT: step.at.isoformat(),
+            Variable.STEP_LOOKS: 0,
+            Variable.FIGURES: None,
+            Variable.HOLD_STARTED: False,
+        }
+    return variables
+
+
+def make_set_rate(connect: Connector) -> RolloutTask:
+    """The task function, closed over how it gets a connection; callable without a worker."""
+
+    async def set_rate(job: Job, **_variables: Any) -> dict[str, Any]:
+        variables = job.variables
+        action = SetRateAction(str(job.custom_headers.get(ACTION_HEADER, "")))
+        rollout = str(variables[Variable.ROLLOUT_NAME])
+        target = target_rate(action, variables.get(Variable.STEP))
+        expected = variables.get(Variable.EXPECTED_RATE)
+        if action is not SetRateAction.STEP or not isinstance(expected, int | float):
+            expected = None  # only a step checks for a hand change; the others just act
+        dry_run = bool(variables.get(Variable.DRY_RUN))
+        async with connect() as conn:
+            step = await apply_rate(
+                conn,
+                rollout,
+                target=target,
+                expected=None if expected is None else float(expected),
+                actor=rollout_actor(job),
+                reason=change_reason(action, variables),
+                dry_run=dry_run,
+            )
+        log.info(
+            "rollout rate",
+            **job_fields(job),
+            rollout=rollout,
+            action=action.value,
+            target=target,
+            before=step.before,
+            after=step.after,
+            written=step.written,
+            changed_by_hand=step.changed_by_hand,
+            dry_run=dry_run,
+        )
+        return rate_variables(action, step, target=target)
+
+    return set_rate
