@@ -237,7 +237,174 @@ class RecorderSettings:
         )
 
 
-CamundaAuth = Literal["none", "basic", "oauth"]
+AuthStrategy = Literal["none", "basic", "oauth"]
+AUTH_STRATEGIES: tuple[AuthStrategy, ...] = ("none", "basic", "oauth")
+DEFAULT_ZEEBE_ADDRESS = "localhost:26500"
+DEFAULT_REST_ADDRESS = "http://localhost:8080"
+SAAS_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
+SAAS_AUDIENCE = "zeebe.camunda.io"
+DEFAULT_SAAS_REGION = "bru-2"
+# Camunda's tenant ids: letters, digits, '_', '.', '-', at most 31 characters, or <default>.
+_TENANT_ID = re.compile(r"^(?:<default>|[\w.-]{1,31})$")
+
+
+def _first(environ: Mapping[str, str], *names: str) -> str | None:
+    """The first of several alias variables that is set: CAMUNDA_* names come before ZEEBE_*
+    ones everywhere, the order pyzeebe and Camunda's Python SDK use."""
+    for name in names:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _name_of(environ: Mapping[str, str], *names: str) -> str:
+    """Which alias the user set (for messages), else the first one."""
+    return next((n for n in names if environ.get(n, "").strip()), names[0])
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class CamundaAuth:
+    """How a client proves who it is to Camunda, the same for gRPC and REST.
+
+    `none` (a local cluster with the unprotected API), `basic` (self-managed default since
+    8.8: user and password on every call) or `oauth` (client credentials: a bearer token from
+    the token endpoint, SaaS and self-managed with Keycloak or another identity provider).
+    """
+
+    strategy: AuthStrategy = "none"
+    username: str | None = None
+    password: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    #: Token endpoint for the client-credentials grant.
+    oauth_url: str | None = None
+    audience: str | None = None
+    scope: str | None = None
+
+    def __repr__(self) -> str:  # secrets never appear in logs or tracebacks
+        return (
+            f"CamundaAuth(strategy={self.strategy!r}, username={self.username!r},"
+            f" client_id={self.client_id!r}, oauth_url={self.oauth_url!r},"
+            f" audience={self.audience!r})"
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The values that must never be shown (for scrubbing messages)."""
+        return tuple(s for s in (self.password, self.client_secret) if s)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, saas: bool = False) -> "CamundaAuth":
+        client_id = _first(environ, "CAMUNDA_CLIENT_ID", "ZEEBE_CLIENT_ID")
+        client_secret = _first(environ, "CAMUNDA_CLIENT_SECRET", "ZEEBE_CLIENT_SECRET")
+        username = _first(environ, "CAMUNDA_BASIC_AUTH_USERNAME")
+        password = environ.get("CAMUNDA_BASIC_AUTH_PASSWORD") or None
+        oauth_names = ("CAMUNDA_OAUTH_URL", "ZEEBE_AUTHORIZATION_SERVER_URL")
+        oauth_url = _first(environ, *oauth_names)
+        strategy = _auth_strategy(
+            environ, oauth=bool(client_id or client_secret), basic=bool(username or password),
+            saas=saas,
+        )  # fmt: skip
+        if strategy == "basic" and not (username and password):
+            msg = "basic auth needs CAMUNDA_BASIC_AUTH_USERNAME and CAMUNDA_BASIC_AUTH_PASSWORD"
+            raise ConfigError(msg)
+        if strategy == "oauth":
+            if not (client_id and client_secret):
+                msg = "OAuth needs CAMUNDA_CLIENT_ID and CAMUNDA_CLIENT_SECRET (or ZEEBE_*), both"
+                raise ConfigError(msg)
+            oauth_url = oauth_url or (SAAS_OAUTH_URL if saas else None)
+            if not oauth_url:
+                msg = "OAuth needs a token URL: set CAMUNDA_OAUTH_URL"
+                raise ConfigError(msg)
+            if not oauth_url.startswith(("http://", "https://")):
+                msg = f"{_name_of(environ, *oauth_names)} must be an http:// or https:// URL"
+                raise ConfigError(msg)
+        audience = _first(environ, "CAMUNDA_TOKEN_AUDIENCE", "ZEEBE_TOKEN_AUDIENCE")
+        return cls(
+            strategy=strategy,
+            username=username,
+            password=password,
+            client_id=client_id if strategy == "oauth" else None,
+            client_secret=client_secret if strategy == "oauth" else None,
+            oauth_url=oauth_url if strategy == "oauth" else None,
+            audience=audience or (SAAS_AUDIENCE if saas else None),
+            scope=_first(environ, "CAMUNDA_TOKEN_SCOPE"),
+        )
+
+
+def _auth_strategy(
+    environ: Mapping[str, str], *, oauth: bool, basic: bool, saas: bool
+) -> AuthStrategy:
+    """CAMUNDA_AUTH_STRATEGY, else what the credentials present say; contradictions refused."""
+    explicit = (_first(environ, "CAMUNDA_AUTH_STRATEGY") or "").lower()
+    if explicit and explicit not in AUTH_STRATEGIES:
+        msg = f"CAMUNDA_AUTH_STRATEGY={explicit!r} must be NONE, BASIC or OAUTH"
+        raise ConfigError(msg)
+    if not explicit and oauth and basic:
+        msg = (
+            "both OAuth client credentials and a basic-auth user are set:"
+            " choose one with CAMUNDA_AUTH_STRATEGY=oauth or basic"
+        )
+        raise ConfigError(msg)
+    strategy: AuthStrategy = "oauth" if oauth or saas else "basic" if basic else "none"
+    for known in AUTH_STRATEGIES:
+        if explicit == known:
+            strategy = known
+    if saas and (strategy != "oauth" or basic):
+        used = "basic auth" if basic else f"CAMUNDA_AUTH_STRATEGY={strategy}"
+        msg = f"Camunda SaaS (CAMUNDA_CLUSTER_ID) needs OAuth client credentials, not {used}"
+        raise ConfigError(msg)
+    clash = None
+    if strategy != "oauth" and oauth:
+        clash = _name_of(environ, "CAMUNDA_CLIENT_ID", "ZEEBE_CLIENT_ID", "CAMUNDA_CLIENT_SECRET")
+    if strategy != "basic" and basic:
+        clash = _name_of(environ, "CAMUNDA_BASIC_AUTH_USERNAME", "CAMUNDA_BASIC_AUTH_PASSWORD")
+    if clash:
+        msg = f"CAMUNDA_AUTH_STRATEGY={strategy} contradicts {clash}: unset one of them"
+        raise ConfigError(msg)
+    return strategy
+
+
+def _tenant_id(value: str, *, name: str) -> str:
+    if not _TENANT_ID.match(value):
+        msg = f"{name}={value!r} is not a tenant id (letters, digits, '_', '.', '-'; 31 at most)"
+        raise ConfigError(msg)
+    return value
+
+
+def _ca_certificate_path(environ: Mapping[str, str]) -> str | None:
+    return _first(environ, "CAMUNDA_CUSTOM_ROOT_CERT_PATH", "ZEEBE_CA_CERTIFICATE_PATH")
+
+
+@dataclass(frozen=True, slots=True)
+class SaasCluster:
+    """A Camunda SaaS cluster, as Console's credentials file names it."""
+
+    cluster_id: str
+    region: str = DEFAULT_SAAS_REGION
+
+    @property
+    def grpc_address(self) -> str:
+        return f"{self.cluster_id}.{self.region}.zeebe.camunda.io:443"
+
+    @property
+    def rest_address(self) -> str:
+        return f"https://{self.region}.zeebe.camunda.io/{self.cluster_id}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "SaasCluster | None":
+        cluster_id = _first(environ, "CAMUNDA_CLUSTER_ID")
+        if cluster_id is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", cluster_id):
+            msg = f"CAMUNDA_CLUSTER_ID={cluster_id!r} is not a cluster id"
+            raise ConfigError(msg)
+        region = _first(environ, "CAMUNDA_CLUSTER_REGION") or DEFAULT_SAAS_REGION
+        if not re.fullmatch(r"[a-z0-9-]{1,32}", region):
+            msg = f"CAMUNDA_CLUSTER_REGION={region!r} is not a region (e.g. bru-2)"
+            raise ConfigError(msg)
+        return cls(cluster_id=cluster_id, region=region)
 
 
 def camunda_rest_address(url: str, *, name: str = "CAMUNDA_REST_ADDRESS") -> str:
@@ -249,174 +416,135 @@ def camunda_rest_address(url: str, *, name: str = "CAMUNDA_REST_ADDRESS") -> str
     return text if text.endswith("/v2") else f"{text}/v2"
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(frozen=True, slots=True)
 class CamundaRestSettings:
     """How to reach the Camunda 8 REST API (v2): a real cluster or the dev engine alike.
 
-    Auth is inferred when CAMUNDA_AUTH_STRATEGY is not set: a client id and secret mean OAuth
-    client credentials, a basic-auth user means basic, nothing means none (a local cluster with
-    the unprotected API). Camunda's own variable names are read, including the ZEEBE_* ones
-    its Console puts in a client's credentials file.
+    The same variables as the gRPC side (`ZeebeSettings`), read the same way: with Console's
+    SaaS variables the address, token URL and audience default to the cluster's.
+    The URL's scheme decides TLS here; a private CA comes from CAMUNDA_CUSTOM_ROOT_CERT_PATH
+    (or ZEEBE_CA_CERTIFICATE_PATH).
     """
 
     #: Base URL ending in /v2, e.g. http://localhost:8080/v2.
-    address: str
-    auth: CamundaAuth
-    username: str | None
-    password: str | None
-    client_id: str | None
-    client_secret: str | None
-    #: Token endpoint for the client-credentials grant.
-    oauth_url: str | None
-    audience: str | None
-    scope: str | None
+    address: str = f"{DEFAULT_REST_ADDRESS}/v2"
+    auth: CamundaAuth = CamundaAuth()
+    ca_certificate_path: str | None = None
+    #: Set: every search is filtered to this tenant.
+    tenant_id: str | None = None
     #: Whole-request timeout in seconds.
-    timeout: float
-
-    def __repr__(self) -> str:  # secrets never appear in logs or tracebacks
-        return (
-            f"CamundaRestSettings(address={self.address!r}, auth={self.auth!r},"
-            f" username={self.username!r}, client_id={self.client_id!r},"
-            f" oauth_url={self.oauth_url!r})"
-        )
+    timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "CamundaRestSettings":
-        def first(*names: str) -> str | None:
-            return _first(environ, *names)
-
-        address = camunda_rest_address(
-            first("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS") or "http://localhost:8080"
-        )
-        username = first("CAMUNDA_BASIC_AUTH_USERNAME")
-        password = environ.get("CAMUNDA_BASIC_AUTH_PASSWORD") or None
-        client_id = first("CAMUNDA_CLIENT_ID", "ZEEBE_CLIENT_ID")
-        client_secret = first("CAMUNDA_CLIENT_SECRET", "ZEEBE_CLIENT_SECRET")
-        oauth_url = first("CAMUNDA_OAUTH_URL", "ZEEBE_AUTHORIZATION_SERVER_URL")
-        strategy = (first("CAMUNDA_AUTH_STRATEGY") or "").lower()
-        if not strategy:
-            strategy = "oauth" if client_id or client_secret else "basic" if username else "none"
-        if strategy not in ("none", "basic", "oauth"):
-            msg = f"CAMUNDA_AUTH_STRATEGY={strategy!r} must be NONE, BASIC or OAUTH"
+        saas = SaasCluster.from_env(environ)
+        names = ("CAMUNDA_REST_ADDRESS", "ZEEBE_REST_ADDRESS")
+        raw = _first(environ, *names) or (saas.rest_address if saas else DEFAULT_REST_ADDRESS)
+        address = camunda_rest_address(raw, name=_name_of(environ, *names))
+        ca_path = _ca_certificate_path(environ)
+        if ca_path and not address.startswith("https://"):
+            msg = "a private CA (CAMUNDA_CUSTOM_ROOT_CERT_PATH) needs an https:// REST address"
             raise ConfigError(msg)
-        if strategy == "basic" and not (username and password):
-            msg = "basic auth needs CAMUNDA_BASIC_AUTH_USERNAME and CAMUNDA_BASIC_AUTH_PASSWORD"
-            raise ConfigError(msg)
-        if strategy == "oauth":
-            if not (client_id and client_secret and oauth_url):
-                msg = (
-                    "OAuth needs a client id, a client secret and a token URL"
-                    " (ZEEBE_CLIENT_ID, ZEEBE_CLIENT_SECRET, CAMUNDA_OAUTH_URL)"
-                )
-                raise ConfigError(msg)
-            if not oauth_url.startswith(("http://", "https://")):
-                msg = "CAMUNDA_OAUTH_URL must be an http:// or https:// URL"
-                raise ConfigError(msg)
+        tenant = _first(environ, "CAMUNDA_TENANT_ID")
         return cls(
             address=address,
-            auth=strategy,  # type: ignore[arg-type]
-            username=username,
-            password=password,
-            client_id=client_id,
-            client_secret=client_secret,
-            oauth_url=oauth_url,
-            audience=first("CAMUNDA_TOKEN_AUDIENCE", "ZEEBE_TOKEN_AUDIENCE"),
-            scope=first("CAMUNDA_TOKEN_SCOPE"),
+            auth=CamundaAuth.from_env(environ, saas=saas is not None),
+            ca_certificate_path=ca_path,
+            tenant_id=_tenant_id(tenant, name="CAMUNDA_TENANT_ID") if tenant else None,
             timeout=_positive_duration(environ, "CAMUNDA_REST_TIMEOUT", "10s"),
         )
 
 
-ZeebeMode = Literal["plaintext", "tls", "oauth", "saas"]
-DEFAULT_ZEEBE_ADDRESS = "localhost:26500"
-SAAS_OAUTH_URL = "https://login.cloud.camunda.io/oauth/token"
-SAAS_AUDIENCE = "zeebe.camunda.io"
-
-
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(frozen=True, slots=True)
 class ZeebeSettings:
-    """How the workers and `canary deploy` reach the Zeebe gateway over gRPC.
+    """How the workers, `canary deploy` and `canary load` reach the Zeebe gateway over gRPC.
 
-    - Self-managed, plaintext: ``ZEEBE_ADDRESS=localhost:26500`` (or ``http://host:port``).
-    - Self-managed, TLS: ``ZEEBE_ADDRESS=https://host:port`` (or ``grpcs://``); a private CA
-      via ``ZEEBE_CA_CERTIFICATE_PATH``.
-    - Self-managed with OAuth: add ``ZEEBE_CLIENT_ID``, ``ZEEBE_CLIENT_SECRET`` and the token
-      URL ``ZEEBE_AUTHORIZATION_SERVER_URL`` (or ``CAMUNDA_OAUTH_URL``); TLS is implied.
+    - Plaintext, no auth: ``ZEEBE_ADDRESS=localhost:26500`` (or ``ZEEBE_GRPC_ADDRESS``).
+    - TLS: ``https://host:port`` or ``grpcs://``; a private CA via
+      ``CAMUNDA_CUSTOM_ROOT_CERT_PATH`` (or ``ZEEBE_CA_CERTIFICATE_PATH``).
+    - Basic or OAuth (see `CamundaAuth`): sent as call credentials, over TLS; an address
+      without a scheme means TLS then. Over plaintext only with CAMUNDA_SECURE_CONNECTION=false,
+      so a secret never crosses the network in clear by accident.
     - Camunda SaaS: ``CAMUNDA_CLUSTER_ID`` (+ ``CAMUNDA_CLUSTER_REGION``, default bru-2) with
       the client id and secret, as in the credentials file Console hands out.
     """
 
-    mode: ZeebeMode
     #: host:port of the gateway (for SaaS: derived from cluster id and region).
-    address: str
-    client_id: str | None = None
-    client_secret: str | None = None
-    oauth_url: str | None = None
-    audience: str | None = None
-    cluster_id: str | None = None
-    region: str | None = None
+    address: str = DEFAULT_ZEEBE_ADDRESS
+    tls: bool = False
+    auth: CamundaAuth = CamundaAuth()
     ca_certificate_path: str | None = None
-
-    def __repr__(self) -> str:
-        # The secret must never reach a log line or a traceback.
-        return (
-            f"ZeebeSettings(mode={self.mode!r}, address={self.address!r}, "
-            f"client_id={self.client_id!r}, client_secret={'***' if self.client_secret else None})"
-        )
+    saas: SaasCluster | None = None
+    #: Set: deployments and new instances belong to this tenant.
+    tenant_id: str | None = None
+    #: The tenants the workers activate jobs for (empty: the gateway's default).
+    worker_tenant_ids: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "ZeebeSettings":
-        client_id = _first(environ, "ZEEBE_CLIENT_ID", "CAMUNDA_CLIENT_ID")
-        client_secret = _first(environ, "ZEEBE_CLIENT_SECRET", "CAMUNDA_CLIENT_SECRET")
-        oauth_url = _first(environ, "ZEEBE_AUTHORIZATION_SERVER_URL", "CAMUNDA_OAUTH_URL")
-        ca_path = _first(environ, "ZEEBE_CA_CERTIFICATE_PATH")
-        if bool(client_id) != bool(client_secret):
-            msg = "ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET must be set together"
-            raise ConfigError(msg)
-        if oauth_url and not oauth_url.startswith(("http://", "https://")):
-            msg = "ZEEBE_AUTHORIZATION_SERVER_URL must be an http:// or https:// URL"
-            raise ConfigError(msg)
-        credentials = {
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "audience": _first(environ, "ZEEBE_TOKEN_AUDIENCE", "CAMUNDA_TOKEN_AUDIENCE"),
-            "ca_certificate_path": ca_path,
-        }
-        cluster_id = _first(environ, "CAMUNDA_CLUSTER_ID")
-        if cluster_id:
-            if not client_id:
-                msg = "CAMUNDA_CLUSTER_ID needs ZEEBE_CLIENT_ID and ZEEBE_CLIENT_SECRET"
+        saas = SaasCluster.from_env(environ)
+        auth = CamundaAuth.from_env(environ, saas=saas is not None)
+        secure_text = _first(environ, "CAMUNDA_SECURE_CONNECTION")
+        secure = None
+        if secure_text is not None:
+            secure = parse_bool(secure_text, name="CAMUNDA_SECURE_CONNECTION")
+        raw = _grpc_address(environ)
+        if saas is not None:
+            address, tls = saas.grpc_address, True
+            if raw is not None and _parse_grpc_address(raw)[0].rsplit(":", 1)[0] != address[:-4]:
+                msg = f"ZEEBE_ADDRESS={raw!r} is not CAMUNDA_CLUSTER_ID's gateway ({address})"
                 raise ConfigError(msg)
-            region = _first(environ, "CAMUNDA_CLUSTER_REGION") or "bru-2"
-            credentials["audience"] = credentials["audience"] or SAAS_AUDIENCE
-            return cls(
-                mode="saas",
-                address=f"{cluster_id}.{region}.zeebe.camunda.io:443",
-                oauth_url=oauth_url or SAAS_OAUTH_URL,
-                cluster_id=cluster_id,
-                region=region,
-                **credentials,
-            )
-        address, tls = _parse_grpc_address(
-            _first(environ, "ZEEBE_ADDRESS") or DEFAULT_ZEEBE_ADDRESS
-        )
-        if client_id:
-            if not oauth_url:
-                msg = "OAuth needs a token URL: set ZEEBE_AUTHORIZATION_SERVER_URL"
+            if secure is False:
+                msg = "Camunda SaaS (CAMUNDA_CLUSTER_ID) needs TLS: unset CAMUNDA_SECURE_CONNECTION"
                 raise ConfigError(msg)
-            return cls(mode="oauth", address=address, oauth_url=oauth_url, **credentials)
+        else:
+            address, scheme_tls = _parse_grpc_address(raw or DEFAULT_ZEEBE_ADDRESS)
+            if scheme_tls is not None and secure is not None and scheme_tls != secure:
+                msg = f"ZEEBE_ADDRESS={raw!r} contradicts CAMUNDA_SECURE_CONNECTION={secure_text}"
+                raise ConfigError(msg)
+            tls = next(t for t in (scheme_tls, secure, auth.strategy != "none") if t is not None)
+            if not tls and auth.strategy != "none" and secure is not False:
+                msg = (
+                    f"{auth.strategy} auth over plaintext ({raw}) would send the credentials in"
+                    " clear: use https://, or set CAMUNDA_SECURE_CONNECTION=false to allow it"
+                )
+                raise ConfigError(msg)
+        ca_path = _ca_certificate_path(environ)
         if ca_path and not tls:
-            msg = "ZEEBE_CA_CERTIFICATE_PATH needs a TLS address (https://host:port)"
+            msg = "a private CA (CAMUNDA_CUSTOM_ROOT_CERT_PATH) needs a TLS address (https://host:port)"
             raise ConfigError(msg)
-        return cls(mode="tls" if tls else "plaintext", address=address, ca_certificate_path=ca_path)
+        tenant = _first(environ, "CAMUNDA_TENANT_ID")
+        tenant = _tenant_id(tenant, name="CAMUNDA_TENANT_ID") if tenant else None
+        listed = _first(environ, "CANARY_WORKER_TENANT_IDS")
+        workers = (
+            tuple(
+                _tenant_id(t.strip(), name="CANARY_WORKER_TENANT_IDS")
+                for t in listed.split(",")
+                if t.strip()
+            )
+            if listed
+            else ((tenant,) if tenant else ())
+        )
+        return cls(
+            address=address,
+            tls=tls,
+            auth=auth,
+            ca_certificate_path=ca_path,
+            saas=saas,
+            tenant_id=tenant,
+            worker_tenant_ids=workers,
+        )
 
 
-def _first(environ: Mapping[str, str], *names: str) -> str | None:
-    """The first of several equivalent variables that is set (Camunda has aliases)."""
-    for name in names:
-        value = environ.get(name, "").strip()
-        if value:
-            return value
-    return None
+def _grpc_address(environ: Mapping[str, str]) -> str | None:
+    """ZEEBE_ADDRESS (pyzeebe, zbctl) or ZEEBE_GRPC_ADDRESS (Camunda's Node SDK); two
+    different values are refused rather than one silently winning."""
+    plain = _first(environ, "ZEEBE_ADDRESS")
+    node = _first(environ, "ZEEBE_GRPC_ADDRESS")
+    if plain and node and plain != node:
+        msg = f"ZEEBE_ADDRESS={plain!r} and ZEEBE_GRPC_ADDRESS={node!r} disagree: set one"
+        raise ConfigError(msg)
+    return plain or node
 
 
 _GRPC_ADDRESS = re.compile(
@@ -424,8 +552,8 @@ _GRPC_ADDRESS = re.compile(
 )
 
 
-def _parse_grpc_address(raw: str) -> tuple[str, bool]:
-    """``host:port`` plus whether to use TLS, from the forms zbctl and Camunda's docs use."""
+def _parse_grpc_address(raw: str) -> tuple[str, bool | None]:
+    """``host:port`` and whether the scheme asks for TLS (None: no scheme given)."""
     match = _GRPC_ADDRESS.match(raw)
     if match is None:
         msg = f"ZEEBE_ADDRESS={raw!r} is not host:port (or http(s)://host:port)"
@@ -434,7 +562,7 @@ def _parse_grpc_address(raw: str) -> tuple[str, bool]:
     if scheme not in (None, "http", "grpc", "https", "grpcs"):
         msg = f"ZEEBE_ADDRESS scheme {scheme!r} is not http, https, grpc or grpcs"
         raise ConfigError(msg)
-    tls = scheme in ("https", "grpcs")
+    tls = None if scheme is None else scheme in ("https", "grpcs")
     port = match.group("port") or ("443" if tls else "26500")
     if not 0 < int(port) < 65536:
         msg = f"ZEEBE_ADDRESS port {port} is out of range"

@@ -15,18 +15,22 @@ NOTHING_LISTENS = "postgresql://postgres@127.0.0.1:1/postgres"
 
 async def test_database_url_server_gets_a_fresh_demo_database(database_url):
     server = database_url.rsplit("/", 1)[0] + "/postgres"
-    async with demo_database.demo_database(server) as database:
+    # A name of this test's own: other test runs and `make demo` share the server.
+    name = database_url.rsplit("/", 1)[1] + "_demo"
+    async with demo_database.demo_database(server, name=name) as database:
         assert database.origin == "DATABASE_URL"
-        assert database.url.endswith("/canary_demo")
+        assert database.url.endswith(f"/{name}")
         async with await psycopg.AsyncConnection.connect(database.url) as conn:
             await conn.execute("CREATE TABLE leftover (a int)")
     # A second run recreates it empty.
     async with (
-        demo_database.demo_database(server) as database,
+        demo_database.demo_database(server, name=name) as database,
         await psycopg.AsyncConnection.connect(database.url) as conn,
     ):
         row = await (await conn.execute("SELECT to_regclass('leftover')")).fetchone()
     assert row == (None,)
+    async with await psycopg.AsyncConnection.connect(server, autocommit=True) as admin:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 async def test_an_unreachable_database_url_is_one_clear_error():

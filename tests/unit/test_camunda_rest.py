@@ -278,15 +278,15 @@ def test_rest_address_gets_v2_appended_once():
 
 
 def test_auth_is_inferred_from_the_variables_present():
-    assert settings().auth == "none"
+    assert settings().auth.strategy == "none"
     basic = settings(CAMUNDA_BASIC_AUTH_USERNAME="demo", CAMUNDA_BASIC_AUTH_PASSWORD="demo")  # noqa: S106 - test value
-    assert basic.auth == "basic"
+    assert basic.auth.strategy == "basic"
     oauth = settings(
         ZEEBE_CLIENT_ID="id",
         ZEEBE_CLIENT_SECRET="s",  # noqa: S106 - test value
         CAMUNDA_OAUTH_URL="https://l/oauth/token",
     )
-    assert oauth.auth == "oauth"
+    assert oauth.auth.strategy == "oauth"
     assert "secret" not in repr(
         settings(
             ZEEBE_CLIENT_ID="id",
@@ -308,3 +308,54 @@ def test_auth_is_inferred_from_the_variables_present():
 def test_incomplete_auth_settings_are_refused(env, message):
     with pytest.raises(ConfigError, match=message):
         CamundaRestSettings.from_env(env)
+
+
+async def test_status_works_with_exactly_the_readmes_saas_variables():
+    """README "Run it against Camunda SaaS": the same variables as the workers, nothing more."""
+    seen: list[httpx.Request] = []
+    api = camunda()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.host == "login.cloud.camunda.io":
+            return httpx.Response(200, json={"access_token": "saas-tok", "expires_in": 300})
+        assert request.url.host == "bru-2.zeebe.camunda.io"
+        assert request.headers["Authorization"] == "Bearer saas-tok"
+        prefix = "/c0ffee-1"
+        assert request.url.path.startswith(prefix)
+        return api(httpx.Request(request.method, request.url.path.removeprefix(prefix)))
+
+    readme = {
+        "ZEEBE_CLIENT_ID": "canary",
+        "ZEEBE_CLIENT_SECRET": "secret",
+        "CAMUNDA_CLUSTER_ID": "c0ffee-1",
+        "CAMUNDA_CLUSTER_REGION": "bru-2",
+        "CAMUNDA_REST_ADDRESS": "https://bru-2.zeebe.camunda.io/c0ffee-1",
+    }
+    rest_settings = CamundaRestSettings.from_env(readme)
+    async with CamundaRestClient(rest_settings, transport=httpx.MockTransport(handle)) as rest:
+        status = await collect_status(rest, rollout="verifymenow", rate=0.1, strategy="sticky")
+    assert status.versions
+    form = dict(httpx.QueryParams(seen[0].content.decode()))
+    assert form["audience"] == "zeebe.camunda.io"
+    # Without CAMUNDA_REST_ADDRESS the cluster's own address is the default.
+    del readme["CAMUNDA_REST_ADDRESS"]
+    assert CamundaRestSettings.from_env(readme).address == (
+        "https://bru-2.zeebe.camunda.io/c0ffee-1/v2"
+    )
+
+
+async def test_a_tenant_narrows_every_search():
+    seen: list[httpx.Request] = []
+    async with client(camunda(seen), CAMUNDA_TENANT_ID="team-a") as rest:
+        await collect_status(rest, rollout="verifymenow", rate=0.1, strategy="sticky")
+    bodies = [json.loads(r.content) for r in seen]
+    assert bodies
+    assert all(body["filter"]["tenantId"] == "team-a" for body in bodies)
+
+
+async def test_no_tenant_sends_no_tenant_filter():
+    seen: list[httpx.Request] = []
+    async with client(camunda(seen)) as rest:
+        await collect_status(rest, rollout="verifymenow", rate=0.1, strategy="sticky")
+    assert all("tenantId" not in json.loads(r.content)["filter"] for r in seen)

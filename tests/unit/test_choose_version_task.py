@@ -139,8 +139,8 @@ async def test_log_line_names_the_job_and_version_but_not_the_subject():
     with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
         await task(make_job({"applicantId": "applicant-secret-77"}))
     (line,) = [e for e in logs if e["event"] == "version chosen"]
-    assert line["process_instance_key"] == 2251799813685300
-    assert line["job_key"] == 2251799813685400
+    assert line["process_instance_key"] == "2251799813685300"  # strings: 64-bit keys
+    assert line["job_key"] == "2251799813685400"
     assert line["element_id"] == "choose-version"
     assert line["task_type"] == "choose-version"
     assert line["version"] == 2

@@ -112,7 +112,8 @@ def test_long_running_services_have_healthchecks_and_images_are_pinned():
         assert not image.endswith(":latest"), name
         if "profiles" not in service and service.get("restart") != "no":
             assert "healthcheck" in service, f"{name} has no healthcheck"
-    assert re.fullmatch(r"camunda/camunda:8\.9\.\d+", COMPOSE["services"]["camunda"]["image"])
+    camunda = COMPOSE["services"]["camunda"]["image"]
+    assert re.fullmatch(r"camunda/camunda:\$\{CAMUNDA_VERSION:-8\.9\.\d+\}", camunda)
 
 
 def test_workers_scale_as_separate_services_without_fixed_names_or_ports():

@@ -11,7 +11,6 @@ from workers.settings import (
     RoutingSettings,
     VerifyMeNowSettings,
     WorkerSettings,
-    ZeebeSettings,
     default_actor,
     parse_duration,
 )
@@ -90,74 +89,6 @@ def test_default_actor_prefers_canary_actor_then_user():
     assert default_actor({"CANARY_ACTOR": "ci-bot"}, login="root", hostname="h") == "ci-bot"
     assert default_actor({"USER": "alice"}, login="root", hostname="h") == "alice@h"
     assert default_actor({}, login="root", hostname="h") == "root@h"
-
-
-@pytest.mark.parametrize(
-    ("environ", "mode", "address"),
-    [
-        ({}, "plaintext", "localhost:26500"),
-        ({"ZEEBE_ADDRESS": "camunda:26500"}, "plaintext", "camunda:26500"),
-        ({"ZEEBE_ADDRESS": "http://camunda:26500"}, "plaintext", "camunda:26500"),
-        ({"ZEEBE_ADDRESS": "https://zeebe.example.com"}, "tls", "zeebe.example.com:443"),
-        ({"ZEEBE_ADDRESS": "grpcs://zeebe.example.com:8443"}, "tls", "zeebe.example.com:8443"),
-        (
-            {
-                "ZEEBE_ADDRESS": "https://zeebe.example.com:443",
-                "ZEEBE_CLIENT_ID": "id",
-                "ZEEBE_CLIENT_SECRET": "secret",
-                "ZEEBE_AUTHORIZATION_SERVER_URL": "https://login.example.com/token",
-            },
-            "oauth",
-            "zeebe.example.com:443",
-        ),
-        (
-            {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s", "CAMUNDA_CLUSTER_ID": "abc-123"},
-            "saas",
-            "abc-123.bru-2.zeebe.camunda.io:443",
-        ),
-    ],
-)
-def test_zeebe_connection_modes(environ, mode, address):
-    settings = ZeebeSettings.from_env(environ)
-    assert (settings.mode, settings.address) == (mode, address)
-
-
-def test_saas_defaults_follow_camundas_credentials_file():
-    settings = ZeebeSettings.from_env(
-        {
-            "ZEEBE_CLIENT_ID": "id",
-            "ZEEBE_CLIENT_SECRET": "s",
-            "CAMUNDA_CLUSTER_ID": "c",
-            "CAMUNDA_CLUSTER_REGION": "jfk-1",
-        }
-    )
-    assert settings.address == "c.jfk-1.zeebe.camunda.io:443"
-    assert settings.oauth_url == "https://login.cloud.camunda.io/oauth/token"
-    assert settings.audience == "zeebe.camunda.io"
-
-
-@pytest.mark.parametrize(
-    ("environ", "message"),
-    [
-        ({"ZEEBE_ADDRESS": "ftp://x:1"}, "scheme 'ftp'"),
-        ({"ZEEBE_ADDRESS": "host:99999"}, "port 99999 is out of range"),
-        ({"ZEEBE_ADDRESS": "a b"}, "is not host:port"),
-        ({"ZEEBE_CLIENT_ID": "id"}, "must be set together"),
-        ({"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "s"}, "OAuth needs a token URL"),
-        ({"CAMUNDA_CLUSTER_ID": "c"}, "CAMUNDA_CLUSTER_ID needs ZEEBE_CLIENT_ID"),
-        ({"ZEEBE_CA_CERTIFICATE_PATH": "/x.pem"}, "needs a TLS address"),
-    ],
-)
-def test_zeebe_settings_refuse_bad_values(environ, message):
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        ZeebeSettings.from_env(environ)
-
-
-def test_the_client_secret_never_shows_in_repr():
-    settings = ZeebeSettings.from_env(
-        {"ZEEBE_CLIENT_ID": "id", "ZEEBE_CLIENT_SECRET": "hunter2", "CAMUNDA_CLUSTER_ID": "c"}
-    )
-    assert "hunter2" not in repr(settings)
 
 
 @pytest.mark.parametrize(

@@ -170,7 +170,7 @@ async def test_every_log_line_of_a_job_names_the_job_and_the_version(version):
     assert [e["event"] for e in logs] == ["identity verified", "verification failed"]
     for event in logs:
         assert event["version"] == version
-        assert event["process_instance_key"] == PROCESS_INSTANCE_KEY
+        assert event["process_instance_key"] == str(PROCESS_INSTANCE_KEY)
         assert event["element_id"] == f"verify-identity-v{version}"
         assert event["task_type"] == f"verify-identity-v{version}"
         assert "job_key" in event

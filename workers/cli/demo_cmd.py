@@ -2,6 +2,7 @@
 
 import argparse
 import os
+import re
 from typing import Any
 
 from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
@@ -53,6 +54,12 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     parser.add_argument("--v2-error-rate", type=_rate, default=0.0, help="v2 HTTP 503 share (0)")
     parser.add_argument("--seed", type=int, help="seed for reproducible runs")
+    parser.add_argument(
+        "--database",
+        default="canary_demo",
+        metavar="NAME",
+        help="database the demo (re)creates on the Postgres server (default %(default)s)",
+    )
     parser.add_argument("--port", type=int, default=0, help="dev engine gRPC port (0: any free)")
     parser.add_argument("--rest-port", type=int, default=0, help="dev engine REST port (0: any)")
     # Retries of the flaky v1 are the point of the demo, not warnings to print over the table.
@@ -65,6 +72,8 @@ async def run(args: argparse.Namespace) -> int:
     with dev_engine_required():  # the demo runs the dev engine, an optional extra
         from workers.demo.run import DemoOptions, run_demo  # noqa: PLC0415
 
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
+        raise InputError("--database must be a lowercase name (letters, digits, '_')")
     if args.instances < 1:
         raise InputError("--instances must be at least 1")
     if not args.per_second > 0:
@@ -82,6 +91,7 @@ async def run(args: argparse.Namespace) -> int:
         grpc_port=args.port,
         rest_port=args.rest_port,
         database_url=os.environ.get("DATABASE_URL") or None,
+        database_name=args.database,
     )
     with engine_errors_as_input():
         result = await run_demo(options, Console())

@@ -40,7 +40,9 @@ async def run(args: argparse.Namespace) -> int:
     settings = ZeebeSettings.from_env(environ)
     channel = create_channel(settings)
     try:
-        deployed = await deploy(ZeebeClient(channel), paths, address=settings.address)
+        deployed = await deploy(
+            ZeebeClient(channel), paths, address=settings.address, tenant_id=settings.tenant_id
+        )
     finally:
         await channel.close()
     if args.json:

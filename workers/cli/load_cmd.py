@@ -57,6 +57,7 @@ async def run(args: argparse.Namespace) -> int:
             per_second=args.per_second,
             seed=args.seed,
             stop=stop,
+            tenant_id=settings.tenant_id,
         )
     finally:
         await channel.close()

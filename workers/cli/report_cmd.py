@@ -7,6 +7,10 @@ from typing import Any
 from workers.cli.common import add_database_option, add_json_option, database, print_json
 from workers.settings import DEFAULT_ROLLOUT
 
+#: `--fail-on worse` and the verdict is "v2 worse": distinct from 1 (an error) and 2 (usage),
+#: so a pipeline step can tell "v2 is worse" from "the report could not be made".
+EXIT_V2_WORSE = 3
+
 _DEFAULTS: dict[str, Any] = {
     "ratio": 2.0,
     "alpha": 0.05,
@@ -38,6 +42,11 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         help="only the last DURATION, e.g. 30m, 6h, 7d (default: all)",
     )
     parser.add_argument("--plot", metavar="FILE", help="also write the chart to FILE (.svg, .png)")
+    parser.add_argument(
+        "--fail-on",
+        choices=["worse"],
+        help=f"exit {EXIT_V2_WORSE} when the verdict is 'v2 worse' (a pipeline step gates on it)",
+    )
     test = parser.add_argument_group("sequential test")
     test.add_argument(
         "--ratio", type=float, default=_DEFAULTS["ratio"],
@@ -71,6 +80,7 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 async def run(args: argparse.Namespace) -> int:
     from workers.errors import InputError  # noqa: PLC0415
     from workers.operate.report import ReportSettings, build_report  # noqa: PLC0415
+    from workers.operate.report.model import Verdict  # noqa: PLC0415
     from workers.operate.report.plot import check_plot_path, write_plot  # noqa: PLC0415
     from workers.operate.report.render import print_report  # noqa: PLC0415
     from workers.time_spans import parse_span  # noqa: PLC0415
@@ -103,4 +113,6 @@ async def run(args: argparse.Namespace) -> int:
         print_report(report)
         if plot is not None:
             print(f"chart written to {plot}")
+    if args.fail_on == "worse" and report.test.verdict is Verdict.WORSE:
+        return EXIT_V2_WORSE
     return 0

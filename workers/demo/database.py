@@ -55,25 +55,27 @@ async def _reachable(url: str) -> bool:
     return True
 
 
-async def _fresh_database(server_url: str) -> str:
+async def _fresh_database(server_url: str, name: str) -> str:
     async with await psycopg.AsyncConnection.connect(server_url, autocommit=True) as admin:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DEMO_DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {DEMO_DATABASE}")
-    return _with_database(server_url, DEMO_DATABASE)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    return _with_database(server_url, name)
 
 
 @contextlib.asynccontextmanager
-async def demo_database(database_url: str | None) -> AsyncIterator[DemoDatabase]:
-    """Yield the demo's database; a throwaway cluster is stopped and removed on exit."""
+async def demo_database(
+    database_url: str | None, *, name: str = DEMO_DATABASE
+) -> AsyncIterator[DemoDatabase]:
+    """Yield the demo's database `name`; a throwaway cluster is stopped and removed on exit."""
     for url, origin in ((database_url, "DATABASE_URL"), (LOCAL_SERVER, "local server")):
         if url and await _reachable(url):
-            yield DemoDatabase(await _fresh_database(url), origin)
+            yield DemoDatabase(await _fresh_database(url, name), origin)
             return
         if url and origin == "DATABASE_URL":
             msg = "DATABASE_URL does not answer; unset it to let the demo find or start Postgres"
             raise DatabaseUnavailableError(msg)
     async with _throwaway_cluster() as server_url:
-        yield DemoDatabase(await _fresh_database(server_url), "throwaway cluster")
+        yield DemoDatabase(await _fresh_database(server_url, name), "throwaway cluster")
 
 
 def _postgres_binaries() -> Path | None:

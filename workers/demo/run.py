@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.live import Live
 from zeebe_devengine import DevEngine
 
-from workers.demo.database import DemoDatabase, demo_database
+from workers.demo.database import DEMO_DATABASE, DemoDatabase, demo_database
 from workers.demo.stub.config import StubConfig
 from workers.demo.stub.server import VerifyMeNowStub
 from workers.demo.view import finished_count, print_summary, progress_view
@@ -57,6 +57,8 @@ class DemoOptions:
     rest_port: int = 0
     stub_port: int = 0
     database_url: str | None = None
+    #: The database the demo (re)creates on that server.
+    database_name: str = DEMO_DATABASE
     #: The whole run may take at most this long once every instance was started.
     settle_timeout: float = 120.0
 
@@ -145,7 +147,10 @@ def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
 async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
     result = DemoResult()
     began = time.monotonic()
-    async with _interruptible() as stop, demo_database(options.database_url) as database:
+    async with (
+        _interruptible() as stop,
+        demo_database(options.database_url, name=options.database_name) as database,
+    ):
         async with await psycopg.AsyncConnection.connect(database.url, autocommit=True) as conn:
             await migrate(conn)
         points = ramp_points(options)

@@ -12,21 +12,19 @@ httpx errors never leave this module: they become one of ours, with one readable
      └── CamundaResponseError       the request was refused (4xx) or the answer made no sense
 """
 
-import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self
 
 import httpx
 
+from workers.camunda_auth import CredentialsError, OAuthTokens, tls_context
 from workers.errors import CanaryError
 from workers.settings import CamundaRestSettings
 
 #: Items asked for per search page, and the most pages followed (a safety net).
 PAGE_LIMIT: Final = 100
 MAX_PAGES: Final = 100
-#: A token is renewed this long before it expires.
-_TOKEN_MARGIN: Final = 30.0
 
 
 class CamundaApiError(CanaryError):
@@ -85,18 +83,27 @@ class CamundaRestClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._settings = settings
-        auth = None
-        if settings.auth == "basic" and settings.username and settings.password:
-            auth = httpx.BasicAuth(settings.username, settings.password)
+        auth = settings.auth
+        basic = None
+        if auth.strategy == "basic" and auth.username and auth.password:
+            basic = httpx.BasicAuth(auth.username, auth.password)
+        self._tokens = None
+        if auth.strategy == "oauth":
+            self._tokens = OAuthTokens(
+                auth, ca_certificate_path=settings.ca_certificate_path, async_transport=transport
+            )
+        try:
+            verify = tls_context(settings.ca_certificate_path)
+        except CredentialsError as exc:
+            raise CamundaAuthError(str(exc)) from None
         self._http = httpx.AsyncClient(
             base_url=settings.address,
             timeout=settings.timeout,
             transport=transport,
-            auth=auth,
+            auth=basic,
+            verify=verify,
             headers={"Accept": "application/json"},
         )
-        self._token: str | None = None
-        self._token_expires = 0.0
 
     @property
     def address(self) -> str:
@@ -123,7 +130,7 @@ class CamundaRestClient:
         items = await self._search(
             "/process-definitions/search",
             {
-                "filter": {"processDefinitionId": process_definition_id},
+                "filter": self._filter(processDefinitionId=process_definition_id),
                 "sort": [{"field": "version", "order": "ASC"}],
             },
             key="processDefinitionKey",
@@ -149,7 +156,7 @@ class CamundaRestClient:
         """Per element of one definition: active, canceled, incidents and completed counts."""
         body = await self._post(
             f"/process-definitions/{definition_key}/statistics/element-instances",
-            {"filter": {}},
+            {"filter": self._filter()},
         )
         try:
             return [
@@ -172,7 +179,7 @@ class CamundaRestClient:
         body = await self._post(
             "/incidents/search",
             {
-                "filter": {"processDefinitionId": process_definition_id, "state": "ACTIVE"},
+                "filter": self._filter(processDefinitionId=process_definition_id, state="ACTIVE"),
                 "sort": [{"field": "creationTime", "order": "DESC"}],
                 "page": {"limit": limit},
             },
@@ -219,14 +226,14 @@ class CamundaRestClient:
 
     async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         response = await self._send(path, payload)
-        if response.status_code == 401 and self._settings.auth == "oauth":
-            self._token = None  # expired early or revoked: one fresh token, one retry
+        if response.status_code == 401 and self._tokens is not None:
+            self._tokens.invalidate()  # expired early or revoked: one fresh token, one retry
             response = await self._send(path, payload)
         where = f"{self.address}{path}"
         if response.status_code in (401, 403):
             raise CamundaAuthError(
                 f"{where}: {response.status_code} {response.reason_phrase}"
-                f" (auth: {self._settings.auth}); check the credentials"
+                f" (auth: {self._settings.auth.strategy}); check the credentials"
             )
         if response.status_code >= 500:
             raise CamundaUnavailableError(
@@ -246,8 +253,11 @@ class CamundaRestClient:
 
     async def _send(self, path: str, payload: dict[str, Any]) -> httpx.Response:
         headers = {}
-        if self._settings.auth == "oauth":
-            headers["Authorization"] = f"Bearer {await self._bearer()}"
+        if self._tokens is not None:
+            try:
+                headers["Authorization"] = await self._tokens.aauthorization()
+            except CredentialsError as exc:
+                raise CamundaAuthError(str(exc)) from None
         try:
             return await self._http.post(path, json=payload, headers=headers)
         except httpx.TimeoutException:
@@ -260,39 +270,11 @@ class CamundaRestClient:
                 f"cannot reach the Camunda REST API at {self.address}: {_reason(exc)}"
             ) from None
 
-    async def _bearer(self) -> str:
-        if self._token is not None and time.monotonic() < self._token_expires:
-            return self._token
-        url = self._settings.oauth_url or ""
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": self._settings.client_id or "",
-            "client_secret": self._settings.client_secret or "",
-        }
-        if self._settings.audience:
-            form["audience"] = self._settings.audience
-        if self._settings.scope:
-            form["scope"] = self._settings.scope
-        try:
-            response = await self._http.post(url, data=form)
-        except httpx.HTTPError as exc:
-            raise CamundaAuthError(
-                f"cannot reach the token endpoint {url}: {_reason(exc)}"
-            ) from None
-        if response.status_code != 200:
-            raise CamundaAuthError(
-                f"the token endpoint {url} refused the client credentials:"
-                f" {response.status_code} {response.reason_phrase}"
-            )
-        try:
-            answer = response.json()
-            token = str(answer["access_token"])
-            lifetime = float(answer.get("expires_in", 300))
-        except (ValueError, KeyError, TypeError):
-            raise CamundaAuthError(f"the token endpoint {url} gave no access_token") from None
-        self._token = token
-        self._token_expires = time.monotonic() + max(lifetime - _TOKEN_MARGIN, 1.0)
-        return token
+    def _filter(self, **fields: Any) -> dict[str, Any]:
+        """A search filter, narrowed to the configured tenant when there is one."""
+        if self._settings.tenant_id:
+            fields["tenantId"] = self._settings.tenant_id
+        return fields
 
     def _shape(self, what: str, exc: Exception) -> CamundaResponseError:
         return CamundaResponseError(

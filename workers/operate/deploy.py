@@ -68,11 +68,13 @@ def _gateway_detail(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
-async def deploy(client: ZeebeClient, paths: list[Path], *, address: str) -> list[DeployedProcess]:
+async def deploy(
+    client: ZeebeClient, paths: list[Path], *, address: str, tenant_id: str | None = None
+) -> list[DeployedProcess]:
     """Deploy `paths` atomically; one readable error if the gateway refuses or is away."""
     try:
         response: DeployResourceResponse = await asyncio.wait_for(
-            client.deploy_resource(*paths), timeout=DEPLOY_TIMEOUT
+            client.deploy_resource(*paths, tenant_id=tenant_id), timeout=DEPLOY_TIMEOUT
         )
     except ProcessInvalidError as exc:
         names = ", ".join(p.name for p in paths)

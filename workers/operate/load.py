@@ -63,6 +63,7 @@ async def start_instances(
     process_id: str = process.PROCESS_ID,
     on_started: Callable[[int, dict[str, Any]], None] | None = None,
     stop: asyncio.Event | None = None,
+    tenant_id: str | None = None,
 ) -> LoadStats:
     """Start `count` instances (None: until `stop` is set) at `per_second`, paced evenly.
 
@@ -81,7 +82,9 @@ async def start_instances(
         number += 1
         variables = synthetic_applicant(rng, number, prefix=prefix)
         try:
-            response = await client.run_process(process_id, variables=variables)
+            response = await client.run_process(
+                process_id, variables=variables, tenant_id=tenant_id
+            )
         except PyZeebeError as exc:
             stats.failed += 1
             log.warning("could not start an instance", error=type(exc).__name__)

@@ -123,6 +123,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             # Seconds the poller pauses while a task runs its maximum of jobs (pyzeebe: 5).
             poll_retry_delay=1,
             stream_enabled=settings.worker.job_streaming,
+            tenant_ids=list(settings.zeebe.worker_tenant_ids) or None,
         )
         worker.include_router(router)
 

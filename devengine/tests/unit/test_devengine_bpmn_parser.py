@@ -235,11 +235,11 @@ def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored()
         (
             [
                 exclusive_gateway("g"),
-                flow("g1", "g", "end", condition="= x in [1, 2]"),
+                flow("g1", "g", "end", condition="= x in [1, 2"),
                 flow("g2", "g", "end", condition="= x > 1"),
                 flow("t-g", "task", "g"),
             ],
-            "lists and filters",
+            "expected ']'",
         ),
         (
             [
@@ -353,6 +353,22 @@ def test_all_problems_are_reported_together_in_zeebes_format() -> None:
 def test_broken_documents_are_refused_with_one_line_reasons(content: bytes, expected: str) -> None:
     with pytest.raises(InvalidArgumentError, match=expected):
         parse_bpmn("broken.bpmn", content)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
+def test_a_dtd_is_refused_in_any_encoding_not_only_utf_8(encoding: str) -> None:
+    # A byte filter for '<!DOCTYPE' misses UTF-16: its bytes are '<\0!\0D\0...'. The parser
+    # refuses the DTD after decoding, so the entity never expands.
+    declared = encoding.split("-le", maxsplit=1)[0].upper()
+    model = identity_like().replace('<?xml version="1.0" encoding="UTF-8"?>', "")
+    document = (
+        f'<?xml version="1.0" encoding="{declared}"?>'
+        '<!DOCTYPE bpmn:definitions [<!ENTITY boom "boomboomboomboom">]>' + model
+    ).encode(encoding)
+    with pytest.raises(InvalidArgumentError, match="DOCTYPE or entity declarations"):
+        parse_bpmn("encoded.bpmn", document)
+    plain = (f'<?xml version="1.0" encoding="{declared}"?>' + model).encode(encoding)
+    assert parse_bpmn("encoded.bpmn", plain)
 
 
 VALID = identity_like().encode()

@@ -117,8 +117,8 @@ def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refus
     xml = one_task_process("p", "work").encode()
     with pytest.raises(InvalidArgumentError, match="Duplicated process id"):
         engine.deploy([("a.bpmn", xml), ("b.bpmn", xml)])
-    with pytest.raises(InvalidArgumentError, match="BPMN resources"):
-        engine.deploy([("decision.dmn", b"<definitions/>")])
+    with pytest.raises(InvalidArgumentError, match=r"BPMN \(.bpmn or .xml\) or DMN \(.dmn\)"):
+        engine.deploy([("notes.txt", b"<definitions/>")])
 
 
 def test_instances_start_from_the_latest_or_the_requested_version(engine: Engine) -> None:

@@ -1,6 +1,5 @@
-"""The dev engine's FEEL subset: what it evaluates, its null semantics, and what it refuses."""
+"""FEEL's core: literals, operators, names and paths, null semantics, and what it refuses."""
 
-import re
 from typing import Any
 
 import pytest
@@ -110,30 +109,21 @@ def test_lists_and_contexts_compare_by_content() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "construct"),
+    "text",
     [
-        ("[1, 2]", "lists"),
-        ("{a: 1}", "context literals"),
-        ("if x then 1 else 2", "if-then-else"),
-        ("for x in y return x", "for loops"),
-        ("some x in y satisfies x", "quantified"),
-        ("x in y", "the 'in' operator"),
-        ("(x in y)", "the 'in' operator"),
-        ("x between 1 and 2", "between"),
-        ("now()", "function 'now()'"),
-        ('date("2024-01-01")', "function 'date()'"),
-        ("`first name`", "backtick names"),
-        ('@"2024-01-01"', "temporal literals"),
-        ("function(x) x", "function definitions"),
+        "",
+        "   ",
+        "1 +",
+        "(1",
+        "1 < 2 < 3",
+        "a..b",
+        '"open',
+        "and x",
+        "[1, 2",
+        "{a 1}",
+        "if x then 1",
+        "x instance of foo",
     ],
-)
-def test_constructs_outside_the_subset_are_refused_by_name(text: str, construct: str) -> None:
-    with pytest.raises(FeelSyntaxError, match=re.escape(construct)):
-        parse(text)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "   ", "1 +", "(1", "1 < 2 < 3", "a..b", '"open', "and x", "not(1, 2)"]
 )
 def test_malformed_expressions_are_refused(text: str) -> None:
     with pytest.raises(FeelSyntaxError):

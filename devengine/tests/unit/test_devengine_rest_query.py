@@ -1,5 +1,6 @@
 """Camunda REST v2 filter properties, sorting and pagination, as the dev engine applies them."""
 
+import re
 from typing import Any
 
 import pytest
@@ -95,3 +96,28 @@ def test_sorting_by_several_fields_puts_nulls_last() -> None:
 def test_dates_are_iso_with_milliseconds_in_utc() -> None:
     assert iso_date(1_700_000_000_123) == "2023-11-14T22:13:20.123Z"
     assert iso_date(None) is None
+
+
+# The spec's StartCursor/EndCursor pattern: standard base64 with its padding.
+_SPEC_CURSOR = re.compile(r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+
+@pytest.mark.parametrize("offset", [0, 1, 99, 12_345])
+def test_cursors_are_standard_padded_base64(offset: int) -> None:
+    _, info = paginate(list(range(20_000)), parse_page({"from": offset, "limit": 7}))
+    for cursor in (info["startCursor"], info["endCursor"]):
+        assert _SPEC_CURSOR.fullmatch(cursor), cursor
+        assert len(cursor) % 4 == 0
+
+
+@pytest.mark.parametrize(
+    "cursor", ["b2Zmc2V0OjA", "b2Zmc2V0OjA=x", "not base64!", "", "aGVsbG8=", 17, None, ["x"]]
+)
+def test_malformed_or_foreign_cursors_are_bad_requests(cursor: Any) -> None:
+    with pytest.raises(InvalidArgumentError, match="cursor"):
+        parse_page({"after": cursor})
+
+
+def test_a_sort_field_of_the_wrong_type_is_a_bad_request() -> None:
+    with pytest.raises(InvalidArgumentError, match="sort"):
+        sort_items([1, 2], [{"field": ["version"]}], {"version": lambda item: item})

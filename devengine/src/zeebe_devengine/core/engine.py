@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -24,6 +24,7 @@ from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
 from zeebe_devengine.bpmn.parser import parse_bpmn
 from zeebe_devengine.bpmn.xml import deploy_error
 from zeebe_devengine.core.commands import RuntimeCommands
+from zeebe_devengine.core.decisions import DecisionBook, DeployedDecision, DeployedGraph, is_dmn
 from zeebe_devengine.core.flow import Flow
 from zeebe_devengine.core.history import History
 from zeebe_devengine.core.jobs import JobBook
@@ -46,6 +47,7 @@ from zeebe_devengine.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from zeebe_devengine.feel.evaluate import epoch_clock
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +62,8 @@ _RESOURCE_SUFFIXES = (".bpmn", ".xml")
 class Deployment:
     key: int
     definitions: list[ProcessDefinition]
+    decisions: list[DeployedDecision] = field(default_factory=list)
+    requirements: list[DeployedGraph] = field(default_factory=list)
 
 
 class Engine(RuntimeCommands):
@@ -86,6 +90,7 @@ class Engine(RuntimeCommands):
         self.history = History(self, retained_finished)
         self.messages = MessageBook(self)
         self.user_tasks = UserTaskBook(self)
+        self.decisions = DecisionBook(self.keys, clock=epoch_clock(scheduler.now_ms))
         #: Armed timer start events, per BPMN process id (of its latest version).
         self._start_timers: dict[str, list[Cancellable]] = {}
         self._agenda: deque[Callable[[], None]] = deque()
@@ -166,17 +171,18 @@ class Engine(RuntimeCommands):
     # -- deployment ---------------------------------------------------------------------------
 
     def deploy(self, resources: Sequence[tuple[str, bytes]]) -> Deployment:
-        """Deploy BPMN resources atomically: all of them, or none (InvalidArgumentError)."""
+        """Deploy BPMN and DMN resources atomically: all, or none (InvalidArgumentError)."""
         if not resources:
             msg = "Expected to deploy at least one resource, but none given"
             raise InvalidArgumentError(msg)
         parsed = []
         owners: dict[str, str] = {}
-        for name, content in resources:
+        graphs = self.decisions.parse([(n, c) for n, c in resources if is_dmn(n)])
+        for name, content in [(n, c) for n, c in resources if not is_dmn(n)]:
             if not name.lower().endswith(_RESOURCE_SUFFIXES):
                 raise deploy_error(
-                    f"'{name}': Expected to deploy BPMN resources (.bpmn or .xml); "
-                    "the dev engine deploys BPMN only"
+                    f"'{name}': Expected to deploy BPMN (.bpmn or .xml) or DMN (.dmn) "
+                    "resources; the dev engine deploys BPMN and DMN only"
                 )
             processes = parse_bpmn(name, content)
             for process in processes:
@@ -215,7 +221,12 @@ class Engine(RuntimeCommands):
                     version=definition.version,
                     process_definition_key=definition.key,
                 )
-        return Deployment(deployment_key, deployed)
+        deployment = Deployment(deployment_key, deployed)
+        for name, content, graph in graphs:
+            requirements, decisions = self.decisions.store(name, content, graph, deployment_key)
+            deployment.requirements.append(requirements)
+            deployment.decisions.extend(decisions)
+        return deployment
 
     def _arm_start_timers(self, definition: ProcessDefinition) -> None:
         """Timer start events of the new version; those of the previous one are cancelled."""

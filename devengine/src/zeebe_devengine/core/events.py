@@ -123,7 +123,7 @@ class Events(Tokens):
         assert value is not None  # noqa: S101 - checked by the caller
         if value.expression is None:
             return str(value.static)
-        result = evaluate(value.expression, lambda name: lookup(scope, name)).value
+        result = evaluate(value.expression, lambda name: lookup(scope, name), self._clock).value
         if type_name(result) not in {"STRING", "NUMBER"}:
             message = (
                 f"Failed to extract the correlation key for '{value.expression.text}': "

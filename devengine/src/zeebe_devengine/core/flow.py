@@ -147,7 +147,7 @@ class Flow(Loops, Events):
             return lambda: self._create_user_task(element, assignee, groups, users)
         if isinstance(node, ScriptTask):
             assert node.expression is not None  # noqa: S101 - the parser requires one
-            result = evaluate(node.expression, lambda name: lookup(scope, name))
+            result = evaluate(node.expression, lambda name: lookup(scope, name), self._clock)
             return lambda: self.complete(element, {node.result_variable: result.value})
         if isinstance(node, ReceiveTask):
             return lambda: self.await_message(element, node.trigger)
@@ -240,7 +240,7 @@ class Flow(Loops, Events):
         for flow in node.outgoing:
             if flow is node.default_flow or flow.condition is None:
                 continue
-            result = evaluate(flow.condition, lambda name: lookup(scope, name))
+            result = evaluate(flow.condition, lambda name: lookup(scope, name), self._clock)
             if result.value is True:
                 chosen.append(flow)
                 if isinstance(node, ExclusiveGateway):

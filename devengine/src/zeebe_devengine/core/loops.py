@@ -24,7 +24,7 @@ class Loops(Tokens):
         loop = body.node.loop
         assert loop is not None  # noqa: S101 - only multi-instance elements have a body
         scope = body.variable_scope
-        result = evaluate(loop.input_collection, lambda name: lookup(scope, name))
+        result = evaluate(loop.input_collection, lambda name: lookup(scope, name), self._clock)
         if not isinstance(result.value, list):
             message = (
                 f"Expected result of the expression '{loop.input_collection.text}' to be "
@@ -71,13 +71,17 @@ class Loops(Tokens):
         assert loop is not None  # noqa: S101 - inner instances belong to a body
         scope = inner.variable_scope
         if loop.output_element is not None and loop.output_collection is not None:
-            value = evaluate(loop.output_element, lambda name: lookup(scope, name)).value
+            value = evaluate(
+                loop.output_element, lambda name: lookup(scope, name), self._clock
+            ).value
             collection = self.local_scope(body).variables.get(loop.output_collection)
             if isinstance(collection, list) and inner.loop_index < len(collection):
                 collection[inner.loop_index] = value
         done = False
         if loop.completion_condition is not None:
-            outcome = evaluate(loop.completion_condition, lambda name: lookup(scope, name))
+            outcome = evaluate(
+                loop.completion_condition, lambda name: lookup(scope, name), self._clock
+            )
             done = outcome.value is True
         self.leave(inner, InstanceState.COMPLETED)
         if done:

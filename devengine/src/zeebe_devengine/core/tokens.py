@@ -35,7 +35,7 @@ from zeebe_devengine.core.state import (
     Scope,
 )
 from zeebe_devengine.core.variables import lookup, propagate, set_local, with_path
-from zeebe_devengine.feel.evaluate import evaluate, type_name
+from zeebe_devengine.feel.evaluate import epoch_clock, evaluate, type_name
 
 
 class StepFailed(Exception):  # noqa: N818 - internal signal, never leaves the flow
@@ -48,6 +48,8 @@ class StepFailed(Exception):  # noqa: N818 - internal signal, never leaves the f
 class Tokens:
     def __init__(self, host: FlowHost) -> None:
         self._host = host
+        #: now() and today() in FEEL read the engine's clock (pinned or not).
+        self._clock = epoch_clock(host.scheduler.now_ms)
 
     def _enter(self, element: ElementInstance, variables: dict[str, Any] | None) -> None:
         raise NotImplementedError  # pragma: no cover - Flow implements it
@@ -353,7 +355,7 @@ class Tokens:
         """The value, evaluated in `scope` if an expression; an incident unless of `kinds`."""
         if value.expression is None:
             return value.static
-        result = evaluate(value.expression, lambda name: lookup(scope, name))
+        result = evaluate(value.expression, lambda name: lookup(scope, name), self._clock)
         if type_name(result.value) not in kinds:
             message = (
                 f"Expected result of the expression '{value.expression.text}' to be "
@@ -379,7 +381,7 @@ class Tokens:
             if mapping.source.expression is None:
                 value = mapping.source.static
             else:
-                value = evaluate(mapping.source.expression, find).value
+                value = evaluate(mapping.source.expression, find, self._clock).value
             head = mapping.target[0]
             try:
                 results[head] = with_path(find(head)[1], mapping.target[1:], value)

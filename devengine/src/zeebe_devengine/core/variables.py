@@ -14,7 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from zeebe_devengine.core.state import Scope
-from zeebe_devengine.errors import MalformedRequestError
+from zeebe_devengine.errors import InvalidArgumentError, MalformedRequestError
+
+#: Documents nested deeper than this are refused. Zeebe refuses beyond 1000 levels; the dev
+#: engine stops at 500 because Python's recursion limit (1000 frames, shared by json, FEEL and
+#: gRPC) broke a job's activation at about 975 levels, after the document was accepted.
+MAX_NESTING_DEPTH = 500
 
 
 def _reject_constant(name: str) -> float:
@@ -34,7 +39,9 @@ def parse_document(text: str | bytes, *, what: str = "variables") -> dict[str, A
         return {}
     try:
         document = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise InvalidArgumentError(_too_deep(what)) from None
+    except ValueError as exc:
         msg = f"Property '{what}' is invalid: expected a JSON document ({first_line(exc)})"
         raise MalformedRequestError(msg) from None
     if not isinstance(document, dict):
@@ -43,7 +50,47 @@ def parse_document(text: str | bytes, *, what: str = "variables") -> dict[str, A
             f"Expected document to be a root level object, but was '{msgpack_type(document)}'"
         )
         raise MalformedRequestError(msg)
+    _check_values(document, what)
     return document
+
+
+def _too_deep(what: str) -> str:
+    return (
+        f"Property '{what}' is invalid: the document is nested deeper than "
+        f"{MAX_NESTING_DEPTH} levels"
+    )
+
+
+def _check_values(document: dict[str, Any], what: str) -> None:
+    """Refuse what could not travel on: deep nesting, lone surrogates (not valid UTF-8).
+
+    Iterative, so that the check itself never meets the recursion limit.
+    """
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            _check_text(value, what)
+        elif isinstance(value, list | dict):
+            if depth > MAX_NESTING_DEPTH:
+                raise InvalidArgumentError(_too_deep(what))  # Zeebe's engine rejects it
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(key, what)
+                pending.append((item, depth + 1))
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        msg = (
+            f"Property '{what}' is invalid: the document holds a lone surrogate "
+            f"(\\u{code:04x}), which is not valid Unicode"
+        )
+        raise MalformedRequestError(msg) from None
 
 
 def msgpack_type(value: Any) -> str:

@@ -30,6 +30,8 @@ from zeebe_devengine.errors import (
     NotFoundError,
     rejection_text,
 )
+from zeebe_devengine.gateway.decisions import decision_deployments
+from zeebe_devengine.gateway.decisions import evaluate as evaluate_decision
 from zeebe_devengine.gateway.dispatch import JobDispatcher
 from zeebe_devengine.version import GATEWAY_VERSION
 
@@ -153,7 +155,8 @@ class GatewayService(GatewayServicer):
                         )
                     )
                     for definition in deployment.definitions
-                ],
+                ]
+                + decision_deployments(deployment),
             )
 
         return await self._run(context, deploy, "CREATE")
@@ -367,6 +370,13 @@ class GatewayService(GatewayServicer):
         )
         return pb.UpdateJobTimeoutResponse()
 
+    async def EvaluateDecision(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def evaluate() -> Any:
+            _check_tenant(request.tenantId)
+            return evaluate_decision(self._engine.decisions, request)
+
+        return await self._run(context, evaluate, "EVALUATE")
+
     # -- outside the subset ---------------------------------------------------------------------
 
     async def _unsupported(self, context: Any, what: str) -> NoReturn:
@@ -375,9 +385,6 @@ class GatewayService(GatewayServicer):
             f"{what} is not supported by the dev engine (a test double); use a Camunda 8 cluster",
         )
         raise AssertionError  # pragma: no cover
-
-    async def EvaluateDecision(self, _request: Any, context: Any) -> Any:  # noqa: N802
-        await self._unsupported(context, "EvaluateDecision")
 
     async def DeployProcess(self, _request: Any, context: Any) -> Any:  # noqa: N802
         await self._unsupported(context, "DeployProcess (deprecated; use DeployResource)")

@@ -19,7 +19,9 @@ Camunda's RDBMS secondary storage does).
 """
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -48,7 +50,49 @@ from zeebe_devengine.version import GATEWAY_VERSION
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_PROBLEM_TITLES = {400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+# The first path segment of every resource in Camunda 8.9's Orchestration Cluster API, so a
+# request for one the dev engine lacks is told so rather than answered "no such path".
+_SPEC_RESOURCES = frozenset(
+    {
+        "ad-hoc-activities",
+        "authentication",
+        "authorizations",
+        "batch-operation-items",
+        "batch-operations",
+        "clock",
+        "cluster-variables",
+        "conditionals",
+        "decision-definitions",
+        "decision-instances",
+        "decision-requirements",
+        "deployments",
+        "documents",
+        "element-instances",
+        "expression",
+        "groups",
+        "incidents",
+        "jobs",
+        "license",
+        "mapping-rules",
+        "message-subscriptions",
+        "messages",
+        "process-definitions",
+        "process-instances",
+        "resources",
+        "roles",
+        "setup",
+        "signals",
+        "status",
+        "system",
+        "tenants",
+        "topology",
+        "usage-metrics",
+        "user-tasks",
+        "users",
+        "variables",
+    }
+)
+_log = logging.getLogger(__name__)
 
 
 # -- JSON shapes ----------------------------------------------------------------------------
@@ -151,6 +195,14 @@ class RestApi:
             return _problem(request, 404, str(exc))
         except DevEngineError as exc:  # pragma: no cover - no other engine error is raised here
             return _problem(request, 400, str(exc))
+        except web.HTTPException as exc:
+            if exc.status < 400:  # pragma: no cover - the API answers no redirects
+                raise
+            return _problem(request, exc.status, _unserved(request, exc))
+        except Exception:  # noqa: BLE001 - the last guard: a problem detail, never a trace
+            # A bug, not bad input: logged here, answered without the stack trace.
+            _log.exception("REST %s %s failed", request.method, request.path)
+            return _problem(request, 500, "The dev engine failed on this request")
 
     @staticmethod
     async def _body(request: web.Request, allowed: set[str]) -> dict[str, Any]:
@@ -219,6 +271,8 @@ class RestApi:
                 "replicationFactor": 1,
                 "gatewayVersion": GATEWAY_VERSION,
                 "lastCompletedChangeId": "-1",
+                # Required (nullable) since 8.9; the dev engine has no cluster identity.
+                "clusterId": None,
             }
         )
 
@@ -316,11 +370,22 @@ class RestApi:
         return web.json_response({"items": [shape(item) for item in selected], "page": info})
 
 
+def _unserved(request: web.Request, exc: web.HTTPException) -> str:
+    """The detail of aiohttp's own refusals (no such route, wrong method, body too large)."""
+    if exc.status not in {404, 405}:
+        return exc.reason
+    parts = request.path.split("/")
+    spec_resource = len(parts) > 2 and parts[1] == "v2" and parts[2] in _SPEC_RESOURCES
+    if spec_resource:
+        return f"{request.method} {request.path} is not supported by the dev engine"
+    return f"The dev engine does not serve {request.method} {request.path}"
+
+
 def _problem(request: web.Request, status: int, detail: str) -> web.Response:
     return web.json_response(
         {
             "type": "about:blank",
-            "title": _PROBLEM_TITLES.get(status, "Error"),
+            "title": HTTPStatus(status).phrase,
             "status": status,
             "detail": detail,
             "instance": request.path,

@@ -155,19 +155,21 @@ class Page:
 
 
 def _encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+    # Standard, padded base64: the spec's cursor pattern, which the official SDKs check.
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
 
 
 def _decode_cursor(cursor: Any) -> int:
-    text = str(cursor)
-    try:
-        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        prefix, _, number = decoded.partition(":")
-        offset = int(number) if prefix == "offset" else -1
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        offset = -1
+    offset = -1
+    if isinstance(cursor, str):
+        try:
+            decoded = base64.b64decode(cursor, validate=True).decode()
+            prefix, _, number = decoded.partition(":")
+            offset = int(number) if prefix == "offset" and number.isdigit() else -1
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            offset = -1
     if offset < 0:
-        msg = f"The cursor {cursor!r} is not one this engine issued"
+        msg = f"The cursor {cursor!r} is not one this engine issued (standard base64)"
         raise InvalidArgumentError(msg)
     return offset
 
@@ -216,7 +218,8 @@ def sort_items(items: list[Any], sort: Any, fields: dict[str, Callable[[Any], An
         msg = "'sort' must be a list of {field, order}"
         raise InvalidArgumentError(msg)
     for criterion in reversed(sort):
-        if not isinstance(criterion, dict) or criterion.get("field") not in fields:
+        field = criterion.get("field") if isinstance(criterion, dict) else None
+        if not isinstance(field, str) or field not in fields:
             allowed = ", ".join(sorted(fields))
             msg = f"Each 'sort' entry needs a 'field' out of: {allowed}"
             raise InvalidArgumentError(msg)
@@ -224,7 +227,7 @@ def sort_items(items: list[Any], sort: Any, fields: dict[str, Callable[[Any], An
         if order not in {"ASC", "DESC"}:
             msg = "'sort.order' must be ASC or DESC"
             raise InvalidArgumentError(msg)
-        getter = fields[criterion["field"]]
+        getter = fields[field]
         present = [item for item in items if getter(item) is not None]
         absent = [item for item in items if getter(item) is None]
         present.sort(key=getter, reverse=order == "DESC")
