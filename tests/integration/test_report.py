@@ -372,7 +372,9 @@ def test_prune_deletes_only_rows_older_than_the_cutoff(database_url, capsys):
         )
         == 0
     )
-    assert json.loads(capsys.readouterr().out)["rows"] == {"decisions": 4, "outcomes": 15}
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert (rows["decisions"], rows["outcomes"]) == (4, 15)
+    assert rows["dedup_keys"] == 19  # one per attempt or decision counted
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("INSERT INTO canary.rollouts (name) VALUES ('other')")
     assert (

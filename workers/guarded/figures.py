@@ -1,29 +1,21 @@
 """The one query a guarded rollout's analysis reads: a step's figures per version.
 
-Kept to this one function so the data source can change (recorded outcomes are to be
-pre-aggregated) without touching the analysis or the `analyse` task. It reads
-``canary.outcomes`` through the (rollout, recorded_at) index of migration 0002; technical
-failures are the ``transient_failure`` and ``incident`` outcomes, as in `canary report`.
+Kept to this one function so the data source can change without touching the analysis or the
+`analyse` task. It reads the outcome counters of migration 0003
+(`workers.postgres.outcome_counters.outcome_figures`): a few index range reads per look,
+whatever the history holds. The step's start is rounded down to the second (to the minute
+for steps older than a day), p95 comes from the latency sketch (within 1 % of exact), and
+an attempt recorded twice (at-least-once delivery) counts once; technical failures are the
+``transient_failure`` and ``incident`` outcomes, as in `canary report`.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 
 from workers.guarded.analysis import StepFigures, VersionFigures
-
-_QUERY = """
-SELECT version::int,
-       count(*)::int,
-       count(*) FILTER (WHERE outcome IN ('transient_failure', 'incident'))::int,
-       count(*) FILTER (WHERE outcome = 'incident')::int,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
-FROM canary.outcomes
-WHERE rollout = %(rollout)s AND recorded_at >= %(since)s
-  AND version IN (%(baseline)s, %(canary)s)
-GROUP BY 1
-"""
+from workers.postgres.outcome_counters import outcome_figures
 
 
 async def step_figures(
@@ -35,20 +27,12 @@ async def step_figures(
     canary_version: int,
 ) -> StepFigures:
     """Attempts, technical failures, incidents and p95 latency of both versions since `since`."""
-    cur = await conn.execute(
-        _QUERY,
-        {
-            "rollout": rollout,
-            "since": since,
-            "baseline": baseline_version,
-            "canary": canary_version,
-        },
-    )
-    by_version = {
-        version: VersionFigures(attempts, failures, incidents, None if p95 is None else float(p95))
-        for version, attempts, failures, incidents, p95 in await cur.fetchall()
-    }
-    return StepFigures(
-        baseline=by_version.get(baseline_version, VersionFigures()),
-        canary=by_version.get(canary_version, VersionFigures()),
-    )
+    figures = await outcome_figures(conn, rollout, since, now=datetime.now(UTC))
+
+    def of(version: int) -> VersionFigures:
+        found = figures.get(version)
+        if found is None:
+            return VersionFigures()
+        return VersionFigures(found.attempts, found.failures, found.incidents, found.latency_p95_ms)
+
+    return StepFigures(baseline=of(baseline_version), canary=of(canary_version))

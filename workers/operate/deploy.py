@@ -10,12 +10,14 @@ from pyzeebe.errors import ProcessInvalidError, PyZeebeError
 from pyzeebe.grpc_internals.types import DeployResourceResponse
 
 from workers.errors import CanaryError, InputError
+from workers.resources import shipped_folder
 
 #: pyzeebe's clients close the channel after this many failed calls unless told -1 (never).
 NEVER_GIVE_UP = -1
 
 #: The models shipped with the project; `canary deploy` with no files deploys these.
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+#: The wheel's package data, or the checkout's top-level bpmn/ (see workers.resources).
+BPMN_DIR = shipped_folder("bpmn")
 DEPLOYABLE_SUFFIXES = (".bpmn", ".dmn", ".form")
 #: A gateway that accepts the connection but never answers must not hang the command.
 DEPLOY_TIMEOUT = 60.0

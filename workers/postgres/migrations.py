@@ -16,11 +16,12 @@ import psycopg
 import structlog
 
 from workers.errors import MigrationError
+from workers.resources import shipped_folder
 
 log = structlog.get_logger(__name__)
 
-#: Repository layout: migrations/ sits next to the package.
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+#: The wheel's package data, or the checkout's top-level migrations/ (see workers.resources).
+MIGRATIONS_DIR = shipped_folder("migrations")
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 #: Any constant works; this one is "canary" in ASCII, so it is recognisable in pg_locks.
 _LOCK_KEY = 0x63616E617279

@@ -49,9 +49,10 @@ async def test_an_unknown_path_is_a_problem_saying_the_engine_does_not_serve_it(
     assert problem["instance"] == "/v2/no-such-thing"
 
 
-async def test_a_spec_endpoint_the_engine_lacks_is_not_supported(zb: Harness) -> None:
+@pytest.mark.parametrize("path", ["/v2/user-tasks/search", "/v2/audit-logs/search"])
+async def test_a_spec_endpoint_the_engine_lacks_is_not_supported(zb: Harness, path: str) -> None:
     zb.target.require_dev_engine("Camunda serves the whole spec")
-    problem = assert_problem(await zb.rest.post("/v2/user-tasks/search", json={}), 404)
+    problem = assert_problem(await zb.rest.post(path, json={}), 404)
     assert "not supported by the dev engine" in problem["detail"]
     wrong_method = assert_problem(await zb.rest.delete("/v2/topology"), 405)
     assert "not supported by the dev engine" in wrong_method["detail"]

@@ -1,14 +1,17 @@
 """`build_report`: read the aggregates of one rollout and turn them into a `Report`.
 
-The window is split into fine time steps (`STEPS_PER_COLUMN` per chart column). The chart sums
-steps into columns; the sequential test walks the steps in order, so it sees the LLR as someone
-checking the report every step would have, and reports the first time it crossed a bound.
+The window is split into fine time steps on the counters' bins (`window.make_grid`, up to 8
+per chart column). The chart sums steps into columns; the sequential test walks the steps in
+order, so it sees the LLR as someone checking the report every step would have, and reports
+the first time it crossed a bound. The numbers come from a `Source`: the counters (`queries`,
+what the CLI and the demo read) or the raw rows (`raw_queries`, the reference in tests).
 """
 
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -24,12 +27,11 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
+from workers.operate.report.window import MINUTE, Grid, floor_to, make_grid
 from workers.postgres import rollout_store
 from workers.routing import VERSIONS, Rule, Version
 from workers.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 
-#: Resolution of the sequential test's path, in steps per chart column.
-STEPS_PER_COLUMN = 8
 _OUTCOMES = ("verified", "rejected", "unreadable", "transient_failure", "incident")
 
 
@@ -40,9 +42,11 @@ async def build_report(
     *,
     settings: ReportSettings | None = None,
     now: datetime | None = None,
+    source: ModuleType = queries,
 ) -> Report:
     """The report of `rollout` over the last `since` (default: everything recorded).
 
+    `source` is a module with `queries`' read functions (`raw_queries` reads the raw rows).
     Raises `InputError` for an unknown rollout or settings out of range.
     """
     knobs = settings or ReportSettings()
@@ -57,32 +61,28 @@ async def build_report(
     if since is not None:
         start = until - since
     else:
-        start = await queries.first_record(conn, rollout) or until
+        first = await source.first_record(conn, rollout)
+        start = until if first is None else floor_to(first, MINUTE)
     start = min(start, until - timedelta(seconds=1))
-    steps = knobs.columns * STEPS_PER_COLUMN
-    step_seconds = (until - start).total_seconds() / steps
+    grid = make_grid(start, until, columns=knobs.columns)
 
-    step_rows = await queries.outcome_steps(
-        conn, rollout, start=start, step_seconds=step_seconds, steps=steps
-    )
-    latency_rows = await queries.latencies(conn, rollout, start=start)
-    decision_rows = await queries.decisions_by_rule(conn, rollout, start=start)
-    changes = await queries.rate_changes(conn, rollout, start=start, until=until)
+    step_rows = await source.outcome_steps(conn, rollout, grid)
+    latency_rows = await source.latencies(conn, rollout, grid)
+    decision_rows = await source.decisions_by_rule(conn, rollout, grid)
+    changes = await queries.rate_changes(conn, rollout, start=grid.start, until=until)
 
-    steps_of = _Steps.from_rows(step_rows, steps=steps)
+    steps_of = _Steps.from_rows(step_rows, steps=grid.steps)
     return Report(
         rollout=rollout,
-        since=start,
+        since=grid.start,
         until=until,
         current_rate=row.rate,
         strategy=row.strategy,
         versions=_version_stats(step_rows, latency_rows),
         split=_split(decision_rows, threshold=knobs.srm_threshold),
-        test=_sequential_test(
-            steps_of, start=start, step_seconds=step_seconds, changes=changes, knobs=knobs
-        ),
-        bucket_seconds=step_seconds * STEPS_PER_COLUMN,
-        buckets=_buckets(steps_of, start=start, step_seconds=step_seconds, columns=knobs.columns),
+        test=_sequential_test(steps_of, grid=grid, changes=changes, knobs=knobs),
+        bucket_seconds=grid.column_seconds,
+        buckets=_buckets(steps_of, grid=grid),
         rate_changes=list(changes),
     )
 
@@ -182,8 +182,7 @@ class _Path:
 def _sequential_test(
     steps: _Steps,
     *,
-    start: datetime,
-    step_seconds: float,
+    grid: Grid,
     changes: Sequence[datetime],
     knobs: ReportSettings,
 ) -> SequentialTest:
@@ -196,13 +195,13 @@ def _sequential_test(
         attempts = (steps.attempts[1][i], steps.attempts[2][i])
         if not any(attempts):
             continue
-        step_start = start + timedelta(seconds=i * step_seconds)
+        step_start = grid.step_start(i)
         stratum = bisect.bisect_right(changes, step_start)
         path.add(stratum, attempts=attempts, failures=(steps.failures[1][i], steps.failures[2][i]))
         llr = path.llr(knobs.ratio)
         if _guard(path.totals(), knobs) is not None:
             continue
-        step_end = step_start + timedelta(seconds=step_seconds)
+        step_end = grid.step_start(i + 1)
         if llr >= upper and crossed_upper is None:
             crossed_upper = step_end
         if llr <= lower and crossed_lower is None:
@@ -272,13 +271,14 @@ def _guard(totals: tuple[int, int, int, int], knobs: ReportSettings) -> str | No
     return None
 
 
-def _buckets(steps: _Steps, *, start: datetime, step_seconds: float, columns: int) -> list[Bucket]:
+def _buckets(steps: _Steps, *, grid: Grid) -> list[Bucket]:
     buckets = []
-    for column in range(columns):
-        span = range(column * STEPS_PER_COLUMN, (column + 1) * STEPS_PER_COLUMN)
+    per_column = grid.steps_per_column
+    for column in range(grid.columns):
+        span = range(column * per_column, (column + 1) * per_column)
         buckets.append(
             Bucket(
-                start=start + timedelta(seconds=span.start * step_seconds),
+                start=grid.step_start(span.start),
                 attempts={v: sum(steps.attempts[v][i] for i in span) for v in VERSIONS},
                 failures={v: sum(steps.failures[v][i] for i in span) for v in VERSIONS},
             )

@@ -1,7 +1,12 @@
-"""The SQL behind `canary report`: aggregates only, so the report stays fast on large tables.
+"""The SQL behind `canary report` and a rollout's analysis: reads of the counters only.
 
-Every query reads one rollout from a start time on, through the (rollout, recorded_at)
-indexes of migration 0002.
+Migration 0003 keeps the counters (attempts by outcome, a latency sketch, decisions with
+their rate sums) per rollout, version and bin; these queries read the bins of one window, so
+their cost follows the window's length and the grain, never the rows recorded.
+`outcome_figures` (what a guarded rollout's analysis reads) lives in
+`workers.postgres.outcome_counters`, where the task side may import it. The same
+questions asked of the raw rows (the reference the counters are tested against) are in
+`raw_queries`.
 """
 
 from dataclasses import dataclass
@@ -10,6 +15,10 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
+
+from workers.operate.report.window import Grid
+from workers.postgres import latency_sketch as sketch
+from workers.postgres.outcome_counters import OutcomeFigures, latency_histograms, outcome_figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,85 +54,85 @@ class DecisionRow:
 
 
 async def first_record(conn: psycopg.AsyncConnection[Any], rollout: str) -> datetime | None:
-    """When the oldest decision or outcome of `rollout` was recorded (None: nothing yet)."""
+    """The minute of the oldest decision or outcome counted for `rollout` (None: nothing)."""
     cur = await conn.execute(
-        "SELECT least((SELECT min(recorded_at) FROM canary.outcomes WHERE rollout = %(r)s),"
-        "             (SELECT min(recorded_at) FROM canary.decisions WHERE rollout = %(r)s))",
+        "SELECT least("
+        " (SELECT min(bin) FROM canary.outcome_counts WHERE rollout = %(r)s AND grain = 60"
+        "  AND verified + rejected + unreadable + transient_failure + incident <> 0),"
+        " (SELECT min(bin) FROM canary.decision_counts WHERE rollout = %(r)s AND grain = 60"
+        "  AND decisions <> 0))",
         {"r": rollout},
     )
     row = await cur.fetchone()
     return None if row is None else row[0]
 
 
+_STEPS = """
+SELECT least((extract(epoch FROM bin - %(start)s)::bigint / %(step)s)::int, %(last)s) AS step,
+       version::int AS version,
+       sum(verified + rejected + unreadable + transient_failure + incident)::bigint AS attempts,
+       sum(verified)::bigint AS verified,
+       sum(rejected)::bigint AS rejected,
+       sum(unreadable)::bigint AS unreadable,
+       sum(transient_failure)::bigint AS transient_failure,
+       sum(incident)::bigint AS incident
+FROM canary.outcome_counts
+WHERE rollout = %(rollout)s AND grain = %(grain)s AND bin >= %(start)s
+GROUP BY 1, 2
+HAVING sum(verified + rejected + unreadable + transient_failure + incident) <> 0
+ORDER BY 1, 2
+"""
+
+
 async def outcome_steps(
-    conn: psycopg.AsyncConnection[Any],
-    rollout: str,
-    *,
-    start: datetime,
-    step_seconds: float,
-    steps: int,
+    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
 ) -> list[StepRow]:
-    """Outcome counts per (time step, version); rows after the last step count in the last."""
+    """Outcome counts per (step, version); bins after the last step count in the last."""
     async with conn.cursor(row_factory=class_row(StepRow)) as cur:
         await cur.execute(
-            """
-            SELECT least(floor(extract(epoch FROM recorded_at - %(start)s) / %(step)s)::int,
-                         %(last)s) AS step,
-                   version::int AS version,
-                   count(*)::int AS attempts,
-                   count(*) FILTER (WHERE outcome = 'verified')::int AS verified,
-                   count(*) FILTER (WHERE outcome = 'rejected')::int AS rejected,
-                   count(*) FILTER (WHERE outcome = 'unreadable')::int AS unreadable,
-                   count(*) FILTER (WHERE outcome = 'transient_failure')::int AS transient_failure,
-                   count(*) FILTER (WHERE outcome = 'incident')::int AS incident
-            FROM canary.outcomes
-            WHERE rollout = %(rollout)s AND recorded_at >= %(start)s
-            GROUP BY 1, 2
-            ORDER BY 1, 2
-            """,
-            {"rollout": rollout, "start": start, "step": step_seconds, "last": steps - 1},
+            _STEPS,
+            {
+                "rollout": rollout,
+                "start": grid.start,
+                "step": grid.step,
+                "last": grid.steps - 1,
+                "grain": grid.grain,
+            },
         )
         return await cur.fetchall()
 
 
 async def latencies(
-    conn: psycopg.AsyncConnection[Any], rollout: str, *, start: datetime
+    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
 ) -> list[LatencyRow]:
-    """p50 and p95 of the latency of every attempt that measured one, per version."""
-    async with conn.cursor(row_factory=class_row(LatencyRow)) as cur:
-        await cur.execute(
-            """
-            SELECT version::int AS version,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
-                   percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
-            FROM canary.outcomes
-            WHERE rollout = %(rollout)s AND recorded_at >= %(start)s AND latency_ms IS NOT NULL
-            GROUP BY 1
-            """,
-            {"rollout": rollout, "start": start},
-        )
-        return await cur.fetchall()
+    """p50 and p95 per version from the sketch: within `sketch.RELATIVE_ERROR` of exact."""
+    histograms = await latency_histograms(
+        conn, rollout, grain=grid.latency_grain, start=grid.latency_start
+    )
+    return [
+        LatencyRow(version, sketch.quantile(h, 0.5), sketch.quantile(h, 0.95))
+        for version, h in sorted(histograms.items())
+    ]
 
 
 async def decisions_by_rule(
-    conn: psycopg.AsyncConnection[Any], rollout: str, *, start: datetime
+    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
 ) -> list[DecisionRow]:
-    """Decisions per rule, each job counted once (a redelivered job may be recorded twice)."""
+    """Decisions per rule in the window, each job counted once (migration 0003 dedups)."""
     async with conn.cursor(row_factory=class_row(DecisionRow)) as cur:
         await cur.execute(
             """
             SELECT rule,
-                   count(*)::int AS decisions,
-                   count(*) FILTER (WHERE version = 2)::int AS v2,
-                   coalesce(sum(rate), 0)::float8 AS rate_sum,
-                   coalesce(sum(rate * (1 - rate)), 0)::float8 AS variance_sum
-            FROM (SELECT DISTINCT ON (job_key) rule, version, rate
-                  FROM canary.decisions
-                  WHERE rollout = %(rollout)s AND recorded_at >= %(start)s
-                  ORDER BY job_key, recorded_at) AS once
+                   sum(decisions)::bigint AS decisions,
+                   coalesce(sum(decisions) FILTER (WHERE version = 2), 0)::bigint AS v2,
+                   sum(rate_sum)::float8 AS rate_sum,
+                   sum(variance_sum)::float8 AS variance_sum
+            FROM canary.decision_counts
+            WHERE rollout = %(rollout)s AND grain = %(grain)s AND bin >= %(start)s
             GROUP BY rule
+            HAVING sum(decisions) <> 0
             """,
-            {"rollout": rollout, "start": start},
+            {"rollout": rollout, "grain": grid.grain, "start": grid.start},
         )
         return await cur.fetchall()
 
@@ -139,3 +148,17 @@ async def rate_changes(
         (rollout, start, until),
     )
     return [row[0] for row in await cur.fetchall()]
+
+
+__all__ = [
+    "DecisionRow",
+    "LatencyRow",
+    "OutcomeFigures",
+    "StepRow",
+    "decisions_by_rule",
+    "first_record",
+    "latencies",
+    "outcome_figures",
+    "outcome_steps",
+    "rate_changes",
+]

@@ -54,7 +54,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # request for one the dev engine lacks is told so rather than answered "no such path".
 _SPEC_RESOURCES = frozenset(
     {
-        "ad-hoc-activities",
+        "audit-logs",
         "authentication",
         "authorizations",
         "batch-operation-items",
@@ -62,6 +62,7 @@ _SPEC_RESOURCES = frozenset(
         "clock",
         "cluster-variables",
         "conditionals",
+        "correlated-message-subscriptions",
         "decision-definitions",
         "decision-instances",
         "decision-requirements",
@@ -86,7 +87,6 @@ _SPEC_RESOURCES = frozenset(
         "system",
         "tenants",
         "topology",
-        "usage-metrics",
         "user-tasks",
         "users",
         "variables",
