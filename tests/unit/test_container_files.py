@@ -2,7 +2,6 @@
 
 hadolint runs in tests/integration/test_linters.py (it is a subprocess)."""
 
-import ast
 import json
 import re
 import shlex
@@ -13,29 +12,17 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from code_facts import variables_the_code_reads
 
 from workers.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 OUR_IMAGE = "camunda-canary:local"
-ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 
 def our_services() -> dict[str, dict[str, Any]]:
     return {name: s for name, s in COMPOSE["services"].items() if s.get("image") == OUR_IMAGE}
-
-
-def variables_the_code_reads() -> set[str]:
-    """Every ALL_CAPS string constant in workers/settings.py: the one module reading env."""
-    tree = ast.parse((ROOT / "workers" / "settings.py").read_text())
-    return {
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and ENV_NAME.match(node.value)
-    }
 
 
 def test_compose_file_matches_the_compose_specification_schema():

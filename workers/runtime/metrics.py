@@ -3,7 +3,11 @@
 Counted on the job path (cheap label lookups): jobs by task type, version and outcome, and the
 handler latency histogram. Read at scrape time from the live objects (no bookkeeping on the job
 path): the current rate per rollout, the degraded-mode flag, Postgres reconnects, gateway
-outages, and the recorder's counters.
+outages, and the recorder's counters. Plus the process itself (memory, CPU, open file
+descriptors) from prometheus_client's ProcessCollector.
+
+No ``*_created`` series: the client adds one per counter and histogram by default, and
+``canary_jobs_created`` reads like a count of created jobs. Prometheus needs none of them.
 """
 
 import time
@@ -11,7 +15,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+)
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pyzeebe import Job
 
@@ -28,7 +38,11 @@ class WorkerMetrics:
     """The metrics of one worker process, on a registry of its own (tests make several)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        # A process-wide switch in prometheus_client (untyped); every registry of ours wants it off.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry or CollectorRegistry()
+        # process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds, ...
+        ProcessCollector(registry=self.registry)
         self.jobs = Counter(
             "canary_jobs",
             "jobs handled, by task type, version and outcome",

@@ -83,6 +83,7 @@ async def build_report(
         test=_sequential_test(steps_of, grid=grid, changes=changes, knobs=knobs),
         bucket_seconds=grid.column_seconds,
         buckets=_buckets(steps_of, grid=grid),
+        rate_changes=list(changes),
     )
 
 

@@ -153,6 +153,8 @@ class Report:
     test: SequentialTest
     bucket_seconds: float
     buckets: list[Bucket] = field(default_factory=list)
+    #: When the rollout's rate changed inside the window, oldest first (the chart marks them).
+    rate_changes: list[datetime] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {

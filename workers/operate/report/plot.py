@@ -2,12 +2,18 @@
 
 `check_plot_path` runs before anything is queried, so a bad path fails fast with one line and
 nothing written; `write_plot` renders into memory first and writes the file in one go.
+
+The chart marks each moment the rollout's rate changed (a dotted line, SVG id
+``rate-change-N``). Its time axis always spans the report's window (at least a minute) with
+one label format for the whole axis, chosen from that span: matplotlib's automatic formatter
+labelled sparse data (a few points seconds apart) with ticks like ``46:23.000000``.
 """
 
 import io
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workers.errors import InputError
 from workers.operate.report.model import Report
@@ -15,6 +21,12 @@ from workers.routing import VERSIONS, Version
 
 FORMATS = {".svg": "svg", ".png": "png"}
 _COLOUR: dict[Version, str] = {1: "#1f77b4", 2: "#c2185b"}
+#: The shortest time axis drawn: a report over a few seconds still gets readable ticks.
+MIN_SPAN = timedelta(minutes=1)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 
 def check_plot_path(path: Path) -> str:
@@ -33,52 +45,46 @@ def check_plot_path(path: Path) -> str:
 
 
 def write_plot(report: Report, path: Path) -> None:
-    """Failure rate per time bucket and version, with 95 % Wilson intervals as bands."""
+    """Render the chart for `report` and write it to `path` in one go."""
     fmt = check_plot_path(path)
+    buffer = io.BytesIO()
+    build_figure(report).savefig(buffer, format=fmt)
+    try:
+        path.write_bytes(buffer.getvalue())
+    except OSError as exc:
+        raise InputError(f"--plot {path}: {exc.strerror or exc}") from None
+
+
+def build_figure(report: Report) -> "Figure":
+    """Failure rate per time bucket and version, with 95 % Wilson intervals as bands."""
     import matplotlib as mpl  # noqa: PLC0415 - heavy; only `--plot` pays for it
 
     mpl.use("Agg")
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    from workers.stats import wilson  # noqa: PLC0415
-
     figure = Figure(figsize=(9, 4.5), dpi=110, layout="constrained")
     axes = figure.add_subplot()
-    half = timedelta(seconds=report.bucket_seconds / 2)  # points sit mid-bucket
     for version in VERSIONS:
-        times, rates, lows, highs = [], [], [], []
-        for bucket in report.buckets:
-            n = bucket.attempts[version]
-            if not n:
-                continue
-            p = wilson(bucket.failures[version], n)
-            times.append(bucket.start + half)
-            rates.append((p.value or 0.0) * 100)
-            lows.append((p.low or 0.0) * 100)
-            highs.append((p.high or 0.0) * 100)
-        # Matplotlib's date axis counts days since its epoch, 1970-01-01 UTC by default
-        # (date2num does the same but is untyped).
-        x = [t.timestamp() / 86_400 for t in times]
-        colour = _COLOUR[version]
-        total = report.versions[version]
-        axes.plot(
-            x,
-            rates,
-            marker="o",
-            markersize=3,
-            color=colour,
-            label=f"v{version} ({total.attempts:,} attempts)",
+        _plot_version(axes, report, version)
+    for number, changed_at in enumerate(report.rate_changes, start=1):
+        axes.axvline(
+            _days(changed_at),
+            color="#555555",
+            linestyle=":",
+            linewidth=1.2,
+            gid=f"rate-change-{number}",
+            label="rate changed" if number == 1 else None,
         )
-        axes.fill_between(x, lows, highs, color=colour, alpha=0.15, linewidth=0)
     if report.test.decided_at is not None:
         axes.axvline(
-            report.test.decided_at.timestamp() / 86_400,
+            _days(report.test.decided_at),
             color="black",
             linestyle="--",
             linewidth=1,
+            gid="verdict",
             label=f"{report.test.verdict.value} (bound crossed)",
         )
-    axes.xaxis_date(tz=report.since.tzinfo)
+    _time_axis(axes, report.since, report.until)
     axes.set_ylabel("technical failure rate (%)")
     axes.set_ylim(bottom=0)
     axes.set_title(
@@ -87,10 +93,69 @@ def write_plot(report: Report, path: Path) -> None:
     )
     axes.grid(visible=True, alpha=0.3)
     axes.legend(loc="upper left")
-    figure.autofmt_xdate()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt)
-    try:
-        path.write_bytes(buffer.getvalue())
-    except OSError as exc:
-        raise InputError(f"--plot {path}: {exc.strerror or exc}") from None
+    return figure
+
+
+def _plot_version(axes: "Axes", report: Report, version: Version) -> None:
+    from workers.stats import wilson  # noqa: PLC0415
+
+    half = timedelta(seconds=report.bucket_seconds / 2)  # points sit mid-bucket
+    x, rates, lows, highs = [], [], [], []
+    for bucket in report.buckets:
+        n = bucket.attempts[version]
+        if not n:
+            continue
+        p = wilson(bucket.failures[version], n)
+        x.append(_days(bucket.start + half))
+        rates.append((p.value or 0.0) * 100)
+        lows.append((p.low or 0.0) * 100)
+        highs.append((p.high or 0.0) * 100)
+    colour = _COLOUR[version]
+    total = report.versions[version]
+    axes.plot(
+        x,
+        rates,
+        marker="o",
+        markersize=3,
+        color=colour,
+        gid=f"failure-rate-v{version}",
+        label=f"v{version} ({total.attempts:,} attempts)",
+    )
+    axes.fill_between(x, lows, highs, color=colour, alpha=0.15, linewidth=0)
+
+
+def _days(moment: datetime) -> float:
+    """Matplotlib's date axis counts days since 1970-01-01 UTC (date2num does the same but is
+    untyped)."""
+    return moment.timestamp() / 86_400
+
+
+def time_format(span: timedelta) -> str:
+    """One strftime format for every label on an axis spanning `span`: no fractions."""
+    if span <= timedelta(minutes=10):
+        return "%H:%M:%S"
+    if span <= timedelta(days=2):
+        return "%H:%M"
+    if span <= timedelta(days=60):
+        return "%d %b %H:%M"
+    return "%d %b %Y"
+
+
+def _time_axis(axes: "Axes", since: datetime, until: datetime) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter  # noqa: PLC0415
+
+    span = max(until - since, MIN_SPAN)
+    tz = since.tzinfo
+    axes.set_xlim(_days(since), _days(since + span))
+    # At most 8 ticks: never closer than a few seconds, so whole seconds always label them.
+    # (matplotlib.dates has no annotations.)
+    locator = AutoDateLocator(tz=tz, minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
+    formatter = DateFormatter(time_format(span), tz=tz)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(formatter)
+    first, last = since.date(), (since + span).date()
+    dates = f"{first:%Y-%m-%d}" if first == last else f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    axes.set_xlabel(f"time ({since.tzname() or 'local'}), {dates}")
+    for label in axes.get_xticklabels():
+        label.set_rotation(30)
+        label.set_horizontalalignment("right")
