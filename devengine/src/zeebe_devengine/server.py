@@ -24,7 +24,7 @@ from zeebe_devengine.core.scheduler import AsyncioScheduler
 from zeebe_devengine.errors import EngineStartError
 from zeebe_devengine.gateway.dispatch import JobDispatcher
 from zeebe_devengine.gateway.service import GatewayService
-from zeebe_devengine.rest.api import RestApi
+from zeebe_devengine.rest.app import RestApi
 
 log = structlog.get_logger(__name__)
 
