@@ -1,29 +1,59 @@
 """Camunda's REST API v2 (the Orchestration Cluster API) over aiohttp: the app and its routes.
 
 One module per resource holds its handlers and JSON shapes (keys are strings, as in Camunda's
-OpenAPI spec); `problems` turns every refusal into an RFC 9457 problem detail. Served:
-
-- ``GET  /v2/topology``
-- ``POST /v2/process-definitions/search``, ``GET /v2/process-definitions/{key}`` and
-  ``.../{key}/xml``, ``POST .../{key}/statistics/element-instances``
-- ``POST /v2/process-instances/search`` and ``GET /v2/process-instances/{key}``
-- ``POST /v2/incidents/search`` and ``GET /v2/incidents/{key}``
-- ``PUT /v2/clock`` and ``POST /v2/clock/reset``
+OpenAPI spec); `problems` turns every refusal into an RFC 9457 problem detail, and a path of
+the spec that the dev engine does not serve says so. Served: topology and status;
+deployments; process definitions (search, get, XML, element statistics); process instances
+(create, cancel, search, get, call hierarchy); element instances (search, get, variables);
+variables (search, get); jobs (activation, completion, failure, error, update, search);
+messages (publication, correlation); incidents (search, get, resolution); user tasks
+(search, get, assignment, completion); decision evaluation; the clock.
 """
 
 from aiohttp import web
 
 from zeebe_devengine.core.engine import Engine
-from zeebe_devengine.rest import clock, incidents, process_definitions, process_instances, topology
+from zeebe_devengine.gateway.dispatch import JobDispatcher
+from zeebe_devengine.rest import (
+    clock,
+    decisions,
+    deployments,
+    element_instances,
+    incidents,
+    jobs,
+    messages,
+    process_definitions,
+    process_instances,
+    signals,
+    topology,
+    user_tasks,
+    variables,
+)
 from zeebe_devengine.rest.context import CONTEXT, RestContext
 from zeebe_devengine.rest.problems import problems
 
-_RESOURCES = (topology, process_definitions, process_instances, incidents, clock)
+_RESOURCES = (
+    topology,
+    deployments,
+    process_definitions,
+    process_instances,
+    element_instances,
+    variables,
+    jobs,
+    messages,
+    signals,
+    incidents,
+    user_tasks,
+    decisions,
+    clock,
+)
 
 
 class RestApi:
-    def __init__(self, engine: Engine, *, grpc_host: str, grpc_port: int) -> None:
-        self._context = RestContext(engine, grpc_host, grpc_port)
+    def __init__(
+        self, engine: Engine, dispatcher: JobDispatcher, *, grpc_host: str, grpc_port: int
+    ) -> None:
+        self._context = RestContext(engine, dispatcher, grpc_host, grpc_port)
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[problems])

@@ -1,4 +1,4 @@
-"""Incidents: search and get."""
+"""Incidents: search, get and resolution."""
 
 from typing import Any
 
@@ -6,8 +6,14 @@ from aiohttp import web
 
 from zeebe_devengine.core.state import Incident
 from zeebe_devengine.rest.context import engine
-from zeebe_devengine.rest.exchange import SEARCH_PROPERTIES, by_path_key, read_body, search_page
-from zeebe_devengine.rest.filters import INCIDENT_FIELDS, check_fields, field_filter
+from zeebe_devengine.rest.exchange import (
+    SEARCH_PROPERTIES,
+    by_path_key,
+    command_key,
+    field_search,
+    read_body,
+)
+from zeebe_devengine.rest.filters import INCIDENT_FIELDS
 from zeebe_devengine.rest.query import iso_date
 
 routes = web.RouteTableDef()
@@ -37,13 +43,8 @@ def incident_json(incident: Incident) -> dict[str, Any]:
 @routes.post("/v2/incidents/search")
 async def search_incidents(request: web.Request) -> web.Response:
     body = await read_body(request, SEARCH_PROPERTIES)
-    spec = check_fields(body.get("filter"), set(INCIDENT_FIELDS))
-    items = [
-        incident
-        for incident in engine(request).incidents.values()
-        if field_filter(incident, spec, INCIDENT_FIELDS)
-    ]
-    return search_page(body, items, INCIDENT_FIELDS, incident_json)
+    incidents = engine(request).incidents.values()
+    return field_search(body, incidents, INCIDENT_FIELDS, incident_json)
 
 
 @routes.get("/v2/incidents/{key}")
@@ -51,3 +52,9 @@ async def get_incident(request: web.Request) -> web.Response:
     return web.json_response(
         incident_json(by_path_key(request, engine(request).incidents, "Incident"))
     )
+
+
+@routes.post("/v2/incidents/{key}/resolution")
+async def resolve_incident(request: web.Request) -> web.Response:
+    engine(request).resolve_incident(await command_key(request))
+    return web.Response(status=204)

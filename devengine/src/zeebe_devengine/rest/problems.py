@@ -11,7 +11,13 @@ from http import HTTPStatus
 
 from aiohttp import web
 
-from zeebe_devengine.errors import DevEngineError, InvalidArgumentError, NotFoundError
+from zeebe_devengine.errors import (
+    AlreadyExistsError,
+    DevEngineError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -57,6 +63,12 @@ SPEC_RESOURCES = frozenset(
         "variables",
     }
 )
+_STATUS: dict[type[DevEngineError], int] = {
+    InvalidArgumentError: 400,
+    NotFoundError: 404,
+    FailedPreconditionError: 409,
+    AlreadyExistsError: 409,
+}
 _log = logging.getLogger(__name__)
 
 
@@ -64,12 +76,8 @@ _log = logging.getLogger(__name__)
 async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except InvalidArgumentError as exc:
-        return problem(request, 400, str(exc))
-    except NotFoundError as exc:
-        return problem(request, 404, str(exc))
-    except DevEngineError as exc:  # pragma: no cover - no other engine error is raised here
-        return problem(request, 400, str(exc))
+    except DevEngineError as exc:
+        return problem(request, _status(exc), str(exc))
     except web.HTTPException as exc:
         if exc.status < 400:  # pragma: no cover - the API answers no redirects
             raise
@@ -78,6 +86,13 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         # A bug, not bad input: logged here, answered without the stack trace.
         _log.exception("REST %s %s failed", request.method, request.path)
         return problem(request, 500, "The dev engine failed on this request")
+
+
+def _status(exc: DevEngineError) -> int:
+    for kind, status in _STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 400  # pragma: no cover - every engine error the API raises is listed
 
 
 def _unserved(request: web.Request, exc: web.HTTPException) -> str:

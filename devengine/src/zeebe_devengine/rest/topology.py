@@ -1,4 +1,5 @@
-"""``GET /v2/topology``: one broker, one partition, the gRPC address clients connect to."""
+"""``GET /v2/topology`` (one broker, one partition, the gRPC address clients connect to) and
+``GET /v2/status`` (204: the one partition is healthy while the engine serves)."""
 
 from aiohttp import web
 
@@ -31,3 +32,8 @@ async def topology(request: web.Request) -> web.Response:
             "clusterId": None,
         }
     )
+
+
+@routes.get("/v2/status")
+async def status(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
