@@ -3,9 +3,11 @@ call hierarchy, element instances and variables, messages, signals, user tasks, 
 
 from typing import Any
 
+import grpc
 import httpx
 import pytest
 from engine_harness import Harness
+from pyzeebe.proto import gateway_pb2 as pb
 from zeebe_devengine.bpmn.builder import (
     chain,
     definitions,
@@ -316,3 +318,56 @@ async def test_decisions_are_evaluated_by_id_and_by_key(zb: Harness) -> None:
 
 async def test_status_answers_204(zb: Harness) -> None:
     assert (await zb.rest.get("/v2/status")).status_code == 204
+
+
+async def test_deleting_a_definition_drains_its_instances_and_never_reuses_its_version(
+    zb: Harness,
+) -> None:
+    first = one_task_process(zb.name("p"), zb.name("work")).encode()
+    second = first.replace(b'id="end"', b'id="finish"').replace(b'"end"', b'"finish"')
+    await deploy(zb, ("p.bpmn", first))
+    latest = (await deploy(zb, ("p.bpmn", second))).json()["deployments"][0]
+    key = latest["processDefinition"]["processDefinitionKey"]
+    assert latest["processDefinition"]["processDefinitionVersion"] == 2
+    running = (await create(zb, processDefinitionKey=key)).json()
+    deleted = await zb.rest.post(f"/v2/resources/{key}/deletion", json={})
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json() == {"resourceKey": key, "batchOperation": None}
+    assert (await zb.rest.get(f"/v2/process-definitions/{key}")).status_code == 404
+    assert (await create(zb, processDefinitionKey=key)).status_code == 404
+    fallback = (await create(zb, processDefinitionId=zb.name("p"))).json()
+    assert fallback["processDefinitionVersion"] == 1
+    jobs: list[dict[str, Any]] = []
+    activation = {"type": zb.name("work"), "timeout": 60_000, "maxJobsToActivate": 1}
+    while len(jobs) < 2:
+        jobs.extend((await zb.post("/v2/jobs/activation", activation))["jobs"])
+    for job in jobs:
+        await zb.rest.post(f"/v2/jobs/{job['jobKey']}/completion", json={})
+    drained = (await zb.rest.get(f"/v2/process-instances/{running['processInstanceKey']}")).json()
+    assert drained["state"] == "COMPLETED"
+    third = (await deploy(zb, ("p.bpmn", second))).json()["deployments"][0]
+    assert third["processDefinition"]["processDefinitionVersion"] == 3
+    again = await zb.rest.post(f"/v2/resources/{key}/deletion")
+    assert again.status_code == 404
+
+
+async def test_deleting_a_decision_requirements_graph_removes_its_decisions(zb: Harness) -> None:
+    document = dmn(literal(zb.name("d"), '"yes"'), graph_id=zb.name("drg"))
+    deployed = (await deploy(zb, ("d.dmn", document))).json()
+    graph_key = deployed["deployments"][1]["decisionRequirements"]["decisionRequirementsKey"]
+    evaluation = {"decisionDefinitionId": zb.name("d")}
+    assert (await zb.rest.post("/v2/decision-definitions/evaluation", json=evaluation)).is_success
+    deleted = await zb.rest.post(f"/v2/resources/{graph_key}/deletion", json={})
+    assert deleted.status_code == 200
+    gone = await zb.rest.post("/v2/decision-definitions/evaluation", json=evaluation)
+    assert gone.status_code == 404
+
+
+async def test_grpc_delete_resource_is_the_same_command(zb: Harness) -> None:
+    deployed = (await deploy(zb, ("quick.bpmn", passing(zb)))).json()
+    key = deployed["deployments"][0]["processDefinition"]["processDefinitionKey"]
+    await zb.stub.DeleteResource(pb.DeleteResourceRequest(resourceKey=int(key)))
+    assert (await zb.rest.get(f"/v2/process-definitions/{key}")).status_code == 404
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await zb.stub.DeleteResource(pb.DeleteResourceRequest(resourceKey=int(key)))
+    assert caught.value.code() == grpc.StatusCode.NOT_FOUND

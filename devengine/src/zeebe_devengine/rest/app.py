@@ -3,17 +3,17 @@
 One module per resource holds its handlers and JSON shapes (keys are strings, as in Camunda's
 OpenAPI spec); `problems` turns every refusal into an RFC 9457 problem detail, and a path of
 the spec that the dev engine does not serve says so. Served: topology and status;
-deployments; process definitions (search, get, XML, element statistics); process instances
-(create, cancel, search, get, call hierarchy); element instances (search, get, variables);
-variables (search, get); jobs (activation, completion, failure, error, update, search);
-messages (publication, correlation); incidents (search, get, resolution); user tasks
-(search, get, assignment, completion); decision evaluation; the clock.
+deployments and resource deletion; process definitions (search, get, XML, element
+statistics); process instances (create, cancel, search, get, call hierarchy); element
+instances (search, get, variables); variables (search, get); jobs (activation, completion,
+failure, error, update, search); messages (publication, correlation); incidents (search,
+get, resolution); user tasks (search, get, assignment, completion); decision evaluation;
+the clock. Signals answer that they are not supported.
 """
 
 from aiohttp import web
 
 from zeebe_devengine.core.engine import Engine
-from zeebe_devengine.gateway.dispatch import JobDispatcher
 from zeebe_devengine.rest import (
     clock,
     decisions,
@@ -29,7 +29,7 @@ from zeebe_devengine.rest import (
     user_tasks,
     variables,
 )
-from zeebe_devengine.rest.context import CONTEXT, RestContext
+from zeebe_devengine.rest.context import CONTEXT, JobPolls, RestContext
 from zeebe_devengine.rest.problems import problems
 
 _RESOURCES = (
@@ -51,7 +51,7 @@ _RESOURCES = (
 
 class RestApi:
     def __init__(
-        self, engine: Engine, dispatcher: JobDispatcher, *, grpc_host: str, grpc_port: int
+        self, engine: Engine, dispatcher: JobPolls, *, grpc_host: str, grpc_port: int
     ) -> None:
         self._context = RestContext(engine, dispatcher, grpc_host, grpc_port)
 

@@ -1,4 +1,10 @@
-"""Deployments: ``POST /v2/deployments`` (multipart ``resources`` files, BPMN and DMN)."""
+"""Deployments and resources: ``POST /v2/deployments`` (multipart ``resources`` files, BPMN
+and DMN) and ``POST /v2/resources/{key}/deletion`` (a process definition or a decision
+requirements graph; running instances drain, as in Camunda 8.9).
+
+History deletion (``deleteHistory``) has nothing to delete beyond the runtime state here, so
+the answer never carries a batch operation.
+"""
 
 from typing import Any
 
@@ -9,6 +15,7 @@ from zeebe_devengine.core.state import DEFAULT_TENANT
 from zeebe_devengine.errors import InvalidArgumentError
 from zeebe_devengine.rest import body as prop
 from zeebe_devengine.rest.context import engine
+from zeebe_devengine.rest.exchange import path_key, read_body
 
 routes = web.RouteTableDef()
 
@@ -91,3 +98,13 @@ async def create_deployment(request: web.Request) -> web.Response:
     resources, tenant_id = await _parts(request)
     deployment = engine(request).deploy(resources)
     return web.json_response(deployment_json(deployment, tenant_id))
+
+
+@routes.post("/v2/resources/{key}/deletion")
+async def delete_resource(request: web.Request) -> web.Response:
+    key = path_key(request)
+    body = await read_body(request, {"operationReference", "deleteHistory"})
+    prop.integer(body, "operationReference", default=0, minimum=1)
+    prop.boolean(body, "deleteHistory")
+    engine(request).delete_resource(key)
+    return web.json_response({"resourceKey": str(key), "batchOperation": None})
