@@ -186,10 +186,10 @@ def test_non_executable_processes_are_skipped() -> None:
         (
             (
                 '<bpmn:businessRuleTask id="rules"><bpmn:extensionElements>'
-                '<zeebe:calledDecision decisionId="d" resultVariable="r"/>'
-                "</bpmn:extensionElements></bpmn:businessRuleTask>"
+                '<zeebe:calledDecision decisionId="d" resultVariable="r" bindingType="versionTag"'
+                ' versionTag="v1"/></bpmn:extensionElements></bpmn:businessRuleTask>'
             ),
-            "zeebe:calledDecision are not supported by the dev engine",
+            "bindingType 'versionTag' is not supported by the dev engine",
         ),
     ],
 )
