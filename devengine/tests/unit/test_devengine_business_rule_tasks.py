@@ -8,16 +8,8 @@ DECISION_EVALUATION_ERROR one; resolving either evaluates again. No matching rul
 failure: the output is null (single-result hit policies) or an empty list (COLLECT).
 """
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import (
-    business_rule_task,
-    chain,
-    definitions,
-    end_event,
-    process,
-    start_event,
-)
-from zeebe_devengine.bpmn.snippets import sub_process
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import ErrorType, IncidentState, InstanceState, ProcessInstance
@@ -39,8 +31,14 @@ def bands(rules: list[tuple[list[str], list[str]]] = BANDS, *, hit_policy: str =
 
 def deploy_task(engine: Engine, task: str, *wrapped: str) -> None:
     elements = wrapped or (task,)
-    xml = definitions(
-        process("p", start_event("s"), *elements, end_event("e"), *chain("s", "rules", "e"))
+    xml = bpmn.definitions(
+        bpmn.process(
+            "p",
+            bpmn.start_event("s"),
+            *elements,
+            bpmn.end_event("e"),
+            *bpmn.chain("s", "rules", "e"),
+        )
     )
     engine.deploy([("p.bpmn", xml.encode())])
 
@@ -53,7 +51,7 @@ def test_the_decision_output_becomes_the_result_variable_and_the_task_completes(
     engine: Engine,
 ) -> None:
     engine.deploy([("bands.dmn", bands())])
-    deploy_task(engine, business_rule_task("rules", "band", "ageBand"))
+    deploy_task(engine, bpmn.business_rule_task("rules", "band", "ageBand"))
     instance = start(engine, age=30)
     assert instance.state is InstanceState.COMPLETED
     assert instance.root.variables == {"age": 30, "ageBand": "adult"}
@@ -63,7 +61,9 @@ def test_input_mappings_are_seen_by_the_decision_and_decision_ids_may_be_express
     engine: Engine,
 ) -> None:
     engine.deploy([("bands.dmn", bands())])
-    task = business_rule_task("rules", '= "ba" + suffix', "ageBand", inputs={"age": "= years * 1"})
+    task = bpmn.business_rule_task(
+        "rules", '= "ba" + suffix', "ageBand", inputs={"age": "= years * 1"}
+    )
     deploy_task(engine, task)
     instance = start(engine, years=70, suffix="nd")
     assert instance.root.variables["ageBand"] == "senior"
@@ -72,7 +72,7 @@ def test_input_mappings_are_seen_by_the_decision_and_decision_ids_may_be_express
 
 def test_with_output_mappings_the_result_stays_local_and_feeds_them(engine: Engine) -> None:
     engine.deploy([("bands.dmn", bands())])
-    task = business_rule_task(
+    task = bpmn.business_rule_task(
         "rules", "band", "ageBand", outputs={"grownUp": '= ageBand != "minor"'}
     )
     deploy_task(engine, task)
@@ -84,12 +84,12 @@ def test_the_result_propagates_to_where_the_variable_lives_as_job_variables_do(
     engine: Engine,
 ) -> None:
     engine.deploy([("bands.dmn", bands())])
-    inner = sub_process(
+    inner = bpmn.sub_process(
         "rules",
-        start_event("in"),
-        business_rule_task("decide", "band", "ageBand"),
-        end_event("out"),
-        *chain("in", "decide", "out"),
+        bpmn.start_event("in"),
+        bpmn.business_rule_task("decide", "band", "ageBand"),
+        bpmn.end_event("out"),
+        *bpmn.chain("in", "decide", "out"),
     )
     deploy_task(engine, "", inner)
     instance = start(engine, age=40, ageBand=None)
@@ -104,7 +104,7 @@ def test_no_matching_rule_is_a_null_or_empty_result_not_an_incident(
     engine: Engine, hit_policy: str, expected: object
 ) -> None:
     engine.deploy([("bands.dmn", bands([(["< 18"], ['"minor"'])], hit_policy=hit_policy))])
-    deploy_task(engine, business_rule_task("rules", "band", "ageBand"))
+    deploy_task(engine, bpmn.business_rule_task("rules", "band", "ageBand"))
     instance = start(engine, age=40)
     assert instance.state is InstanceState.COMPLETED
     assert instance.root.variables["ageBand"] == expected
@@ -113,7 +113,7 @@ def test_no_matching_rule_is_a_null_or_empty_result_not_an_incident(
 def test_a_missing_decision_is_an_incident_resolved_once_the_dmn_is_deployed(
     engine: Engine,
 ) -> None:
-    deploy_task(engine, business_rule_task("rules", "band", "ageBand"))
+    deploy_task(engine, bpmn.business_rule_task("rules", "band", "ageBand"))
     instance = start(engine, age=30)
     [incident] = instance.incidents
     assert incident.error_type is ErrorType.CALLED_DECISION_ERROR
@@ -133,7 +133,7 @@ def test_a_failed_evaluation_is_an_incident_that_a_fixed_version_resolves(
 ) -> None:
     overlapping = [(["<= 18"], ['"minor"']), ([">= 18"], ['"adult"'])]
     engine.deploy([("bands.dmn", bands(overlapping))])
-    deploy_task(engine, business_rule_task("rules", "band", "ageBand"))
+    deploy_task(engine, bpmn.business_rule_task("rules", "band", "ageBand"))
     instance = start(engine, age=18)
     [incident] = instance.incidents
     assert incident.error_type is ErrorType.DECISION_EVALUATION_ERROR
@@ -153,7 +153,7 @@ def test_a_decision_id_expression_that_is_not_a_string_is_an_extract_value_incid
     engine: Engine,
 ) -> None:
     engine.deploy([("d.dmn", dmn(literal("d", "1")))])
-    deploy_task(engine, business_rule_task("rules", "= which", "r"))
+    deploy_task(engine, bpmn.business_rule_task("rules", "= which", "r"))
     instance = start(engine, which=1)
     [incident] = instance.incidents
     assert incident.error_type is ErrorType.EXTRACT_VALUE_ERROR
@@ -166,23 +166,23 @@ def test_a_decision_id_expression_that_is_not_a_string_is_an_extract_value_incid
     ("task", "expected"),
     [
         (
-            business_rule_task("rules", "d", "r", binding="deployment"),
+            bpmn.business_rule_task("rules", "d", "r", binding="deployment"),
             "bindingType 'deployment' is not supported by the dev engine (latest only)",
         ),
         (
-            business_rule_task("rules", "d", "r", binding="versionTag"),
+            bpmn.business_rule_task("rules", "d", "r", binding="versionTag"),
             "bindingType 'versionTag' is not supported by the dev engine (latest only)",
         ),
         (
-            business_rule_task("rules", "d", ""),
+            bpmn.business_rule_task("rules", "d", ""),
             "Attribute 'resultVariable' must be present and not empty",
         ),
         (
-            business_rule_task("rules", "", "r"),
+            bpmn.business_rule_task("rules", "", "r"),
             "Attribute 'decisionId' must be present and not empty",
         ),
         (
-            business_rule_task("rules", "d", "r").replace(
+            bpmn.business_rule_task("rules", "d", "r").replace(
                 "<zeebe:calledDecision", '<zeebe:taskDefinition type="t"/><zeebe:calledDecision'
             ),
             "Must have either one 'zeebe:calledDecision' or one 'zeebe:taskDefinition'",
