@@ -1,6 +1,7 @@
 """Business-rule tasks calling a decision, through the gateway as a pyzeebe client sees them:
-the result variable reaches the next job, and a missing decision is Zeebe's incident, shown
-by the REST API and resolved over gRPC once the DMN is deployed."""
+the result variable reaches the next job; a missing decision is Zeebe's incident, shown by
+the REST API and resolved over gRPC once the DMN is deployed; a failed evaluation is resolved
+over REST once a fixed version is deployed."""
 
 import json
 
@@ -66,6 +67,27 @@ async def test_a_missing_decision_is_an_incident_resolved_after_deploying_it(
     await zb.deploy(bands_dmn(zb), names=["bands.dmn"])
     resolve = pb.ResolveIncidentRequest(incidentKey=int(incident["incidentKey"]))
     await zb.stub.ResolveIncident(resolve)
+    [job] = await zb.activate(zb.name("after"))
+    assert job.processInstanceKey == created.process_instance_key
+    assert json.loads(job.variables)["ageBand"] == "adult"
+
+
+async def test_a_failed_evaluation_is_resolved_over_rest_once_a_fixed_version_is_deployed(
+    zb: Harness,
+) -> None:
+    overlapping = [(["<= 18"], ['"minor"']), ([">= 18"], ['"adult"'])]
+    broken = table(zb.name("band"), overlapping, inputs=("age",), outputs=("band",))
+    await zb.deploy(
+        rules_then_job(zb), dmn(broken, graph_id=zb.name("drg")).decode(),
+        names=["p.bpmn", "bands.dmn"],
+    )  # fmt: skip
+    created = await zb.client.run_process(zb.name("p"), {"age": 18})
+    [incident] = await zb.incidents(zb.name("p"))
+    assert incident["errorType"] == "DECISION_EVALUATION_ERROR"
+    assert "hit policy 'UNIQUE'" in incident["errorMessage"]
+    await zb.deploy(bands_dmn(zb), names=["bands.dmn"])  # a new version, evaluated on retry
+    response = await zb.rest.post(f"/v2/incidents/{incident['incidentKey']}/resolution")
+    assert response.status_code == 204
     [job] = await zb.activate(zb.name("after"))
     assert job.processInstanceKey == created.process_instance_key
     assert json.loads(job.variables)["ageBand"] == "adult"
