@@ -256,17 +256,29 @@ async def test_pruning_while_workers_write_never_counts_an_attempt_twice(databas
     assert decided <= 2000
 
 
-async def test_the_analysis_figures_from_counters_match_the_raw_rows(db):
+@pytest.mark.parametrize(
+    ("spacing", "window"),
+    [
+        # 48 minutes of rows; a step begun mid-minute: second bins, then minute bins.
+        (timedelta(seconds=7.3), timedelta(minutes=20, seconds=30.5)),
+        # 30 hours of rows; a step across hour edges: latency from minute, then hour bins.
+        (timedelta(seconds=271.3), timedelta(hours=2, minutes=13, seconds=7.5)),
+        # A step begun more than a day ago: minute bins only for the counts.
+        (timedelta(seconds=271.3), timedelta(hours=26, minutes=5, seconds=3.3)),
+    ],
+    ids=["minutes", "hours", "over-a-day"],
+)
+async def test_the_analysis_figures_from_counters_match_the_raw_rows(db, spacing, window):
     from workers.operate.report import queries, raw_queries  # noqa: PLC0415
     from workers.postgres.latency_sketch import RELATIVE_ERROR  # noqa: PLC0415
 
     rows = [
-        outcome(k, at=T0 - timedelta(seconds=k * 7.3), result=OUTCOMES[k % 5],
+        outcome(k, at=T0 - k * spacing, result=OUTCOMES[k % 5],
                 latency=10.0 + k * 3.1, version=1 + k % 2)
         for k in range(400)
     ]  # fmt: skip
     await copy_rows(db, OUTCOME_COPY, rows + rows[::7])
-    since = T0 - timedelta(minutes=20, seconds=30.5)
+    since = T0 - window
     counted = await queries.outcome_figures(db, "verifymenow", since, now=T0)
     raw = await raw_queries.outcome_figures(db, "verifymenow", since, now=T0)
     for version in (1, 2):
