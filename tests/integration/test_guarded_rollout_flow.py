@@ -7,6 +7,7 @@ the rate in the store and its audit trail, the end event (Operate's count), the 
 `status`, and the webhook's events.
 """
 
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -66,6 +67,18 @@ async def test_a_healthy_rollout_is_promoted_through_every_step(rollouts: Rollou
     assert code == 0, out
     assert "promoted" in out
     assert rollouts.webhook.events() == ["started", "step", "step", "step", "promoted"]
+    code, out = await rollouts.canary("rollout", "list", "--json")
+    assert code == 0
+    assert json.loads(out) == [
+        {
+            "rollout": rollouts.name,
+            "processInstanceKey": key,
+            "state": "COMPLETED",
+            "incident": False,
+            "startDate": state.instance.start_date,
+            "endDate": state.instance.end_date,
+        }
+    ]
 
 
 async def test_a_degraded_v2_is_rolled_back_on_its_own(rollouts: Rollouts) -> None:
@@ -80,6 +93,10 @@ async def test_a_degraded_v2_is_rolled_back_on_its_own(rollouts: Rollouts) -> No
     assert last.reason.startswith("guarded rollout rolled back at step 1 of 3")
     code, _ = await rollouts.canary("rollout", "status", rollouts.name, "--wait")
     assert code == EXIT_ROLLED_BACK
+    code, out = await rollouts.canary("rollout", "status", rollouts.name, "--watch")
+    assert code == EXIT_ROLLED_BACK  # the live view ends with the rollout
+    assert "rolled-back" in out
+    assert "v2 fails more often than v1" in out
     assert rollouts.webhook.events()[-1] == "rolled-back"
 
 
