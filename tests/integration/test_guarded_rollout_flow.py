@@ -73,7 +73,7 @@ async def test_a_healthy_rollout_is_promoted_through_every_step(rollouts: Rollou
         {
             "rollout": rollouts.name,
             "processInstanceKey": key,
-            "state": "COMPLETED",
+            "outcome": "promoted",
             "incident": False,
             "startDate": state.instance.start_date,
             "endDate": state.instance.end_date,

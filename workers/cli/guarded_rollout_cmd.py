@@ -199,6 +199,7 @@ def exit_code(state: "RolloutState") -> int:
 async def status(args: RolloutStatusArgs, environ: Mapping[str, str]) -> int:
     from rich.console import Console  # noqa: PLC0415
 
+    from workers.operate.camunda_rest import CamundaUnavailableError  # noqa: PLC0415
     from workers.operate.guarded_rollout_view import rollout_view, watch_rollout  # noqa: PLC0415
     from workers.operate.guarded_rollouts import read_state, require_instance  # noqa: PLC0415
 
@@ -217,7 +218,9 @@ async def status(args: RolloutStatusArgs, environ: Mapping[str, str]) -> int:
             state = await read_state(rest, args.name, instance)
             while state.running:
                 await asyncio.sleep(POLL_SECONDS)
-                state = await read_state(rest, args.name, instance)
+                # A pipeline gating on --wait outlives a Camunda restart: retry, not fail.
+                with contextlib.suppress(CamundaUnavailableError):
+                    state = await read_state(rest, args.name, instance)
             state = await fetch()
         else:
             state = await fetch()
@@ -286,19 +289,19 @@ async def list_all(args: RolloutListArgs, environ: Mapping[str, str]) -> int:
         found = await list_rollouts(rest)
     rows = [
         {
-            "rollout": name,
-            "processInstanceKey": i.key,
-            "state": i.state,
-            "incident": i.has_incident,
-            "startDate": i.start_date,
-            "endDate": i.end_date,
+            "rollout": r.name,
+            "processInstanceKey": r.instance.key,
+            "outcome": r.outcome,
+            "incident": r.instance.has_incident,
+            "startDate": r.instance.start_date,
+            "endDate": r.instance.end_date,
         }
-        for name, i in found
+        for r in found
     ]
     if args.json:
         print_json(rows)
     else:
-        headers = ["rollout", "process instance", "state", "incident", "started", "ended"]
+        headers = ["rollout", "process instance", "outcome", "incident", "started", "ended"]
         print_table("guarded rollouts (newest first)", headers, [list(r.values()) for r in rows])
     return 0
 

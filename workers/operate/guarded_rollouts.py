@@ -12,7 +12,7 @@ rollout is where the message has a subscription, and says so in one line if not.
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -69,18 +69,11 @@ class RolloutState:
     @property
     def end(self) -> EndEvent | None:
         """How it ended: promoted, rolled back or aborted (None while running, or canceled)."""
-        for end in EndEvent:
-            found = self.elements.get(end.value)
-            if found is not None and found.completed:
-                return end
-        return None
+        return end_of(self.elements.values())
 
     @property
     def outcome(self) -> str:
-        if self.running:
-            return "running"
-        end = self.end
-        return end.value.removeprefix("rollout-") if end is not None else "canceled"
+        return outcome_of(self.instance, self.elements.values())
 
     def active(self, *elements: Element) -> bool:
         return any(
@@ -150,6 +143,20 @@ class RolloutState:
         }
 
 
+def end_of(statistics: Iterable[ElementStatistics]) -> EndEvent | None:
+    """The end event an instance completed, from its element statistics."""
+    ended = {s.element_id for s in statistics if s.completed}
+    return next((end for end in EndEvent if end.value in ended), None)
+
+
+def outcome_of(instance: ProcessInstance, statistics: Iterable[ElementStatistics]) -> str:
+    """running, promoted, rolled-back, aborted, or canceled (ended without an end event)."""
+    if instance.state == "ACTIVE":
+        return "running"
+    end = end_of(statistics)
+    return end.value.removeprefix("rollout-") if end is not None else "canceled"
+
+
 async def find_instance(
     rest: CamundaRestClient, name: str, *, running_only: bool = False
 ) -> ProcessInstance | None:
@@ -212,15 +219,31 @@ async def read_state(
     )
 
 
-async def list_rollouts(rest: CamundaRestClient) -> list[tuple[str, ProcessInstance]]:
-    """Guarded rollouts, running and ended, newest first, with their names."""
+@dataclass(frozen=True, slots=True)
+class ListedRollout:
+    name: str
+    instance: ProcessInstance
+    #: running, promoted, rolled-back, aborted or canceled.
+    outcome: str
+
+
+async def list_rollouts(rest: CamundaRestClient) -> list[ListedRollout]:
+    """Guarded rollouts, running and ended, newest first, with their names and outcomes."""
     instances = (await rest.process_instances(PROCESS_ID))[:LIST_LIMIT]
     names = {
         v.process_instance_key: str(v.value)
         for v in await rest.variables(name=Variable.ROLLOUT_NAME)
         if v.scope_key == v.process_instance_key
     }
-    return [(names.get(i.key, "?"), i) for i in instances]
+    listed = []
+    for instance in instances:
+        statistics: list[ElementStatistics] = []
+        if instance.state != "ACTIVE":
+            key = instance.process_definition_key
+            statistics = await rest.instance_statistics(key, instance.key)
+        outcome = outcome_of(instance, statistics)
+        listed.append(ListedRollout(names.get(instance.key, "?"), instance, outcome))
+    return listed
 
 
 #: What each control message needs the rollout to be doing for Zeebe to take it.
