@@ -10,6 +10,9 @@ Endpoints (JSON shapes as in Camunda's OpenAPI spec; keys are strings):
 - ``POST /v2/incidents/search`` and ``GET /v2/incidents/{key}``
 - ``PUT /v2/clock`` (``{"timestamp": <epoch ms>}``) and ``POST /v2/clock/reset``: Camunda's
   clock API, pinning the engine clock for timer tests (both answer 204)
+- ``POST /v2/user-tasks/search``, ``GET /v2/user-tasks/{key}`` and
+  ``POST /v2/user-tasks/{key}/completion`` (Tasklist's calls; `rest.user_tasks`)
+- ``POST /v2/variables/search`` and ``GET /v2/variables/{key}`` (`rest.variables`)
 
 Errors are ``application/problem+json`` (``type``, ``title``, ``status``, ``detail``,
 ``instance``). Filters the engine does not support are refused with 400 naming the field.
@@ -34,6 +37,8 @@ from zeebe_devengine.core.state import (
     ProcessInstance,
 )
 from zeebe_devengine.errors import DevEngineError, InvalidArgumentError, NotFoundError
+from zeebe_devengine.rest import user_tasks, variables
+from zeebe_devengine.rest.context import CONTEXT, RestContext
 from zeebe_devengine.rest.filters import (
     BASE_INSTANCE_FIELDS,
     DEFINITION_FIELDS,
@@ -165,6 +170,11 @@ class RestApi:
 
     def application(self) -> web.Application:
         app = web.Application(middlewares=[self._problems])
+        # The resources written one module each (the layout the other resources move to).
+        app[CONTEXT] = RestContext(self._engine, self._grpc_host, self._grpc_port)
+        app[variables.VARIABLE_KEYS] = variables.VariableKeys()
+        app.add_routes(user_tasks.routes)
+        app.add_routes(variables.routes)
         app.add_routes(
             [
                 web.get("/v2/topology", self.topology),
