@@ -49,7 +49,7 @@ async def test_an_unknown_path_is_a_problem_saying_the_engine_does_not_serve_it(
     assert problem["instance"] == "/v2/no-such-thing"
 
 
-@pytest.mark.parametrize("path", ["/v2/user-tasks/search", "/v2/audit-logs/search"])
+@pytest.mark.parametrize("path", ["/v2/batch-operations/search", "/v2/audit-logs/search"])
 async def test_a_spec_endpoint_the_engine_lacks_is_not_supported(zb: Harness, path: str) -> None:
     zb.target.require_dev_engine("Camunda serves the whole spec")
     problem = assert_problem(await zb.rest.post(path, json={}), 404)

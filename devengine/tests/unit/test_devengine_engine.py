@@ -117,7 +117,9 @@ def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refus
     xml = one_task_process("p", "work").encode()
     with pytest.raises(InvalidArgumentError, match="Duplicated process id"):
         engine.deploy([("a.bpmn", xml), ("b.bpmn", xml)])
-    with pytest.raises(InvalidArgumentError, match=r"BPMN \(.bpmn or .xml\) or DMN \(.dmn\)"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"BPMN \(.bpmn or .xml\), DMN \(.dmn\) or form \(.form\)"
+    ):
         engine.deploy([("notes.txt", b"<definitions/>")])
 
 
