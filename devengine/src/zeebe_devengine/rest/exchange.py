@@ -1,13 +1,13 @@
 """What every resource's handlers share: the JSON body, a key from the path, a search page."""
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from zeebe_devengine.errors import InvalidArgumentError, NotFoundError
-from zeebe_devengine.rest.filters import FieldSpec, sort_fields
+from zeebe_devengine.rest.filters import FieldSpec, check_fields, field_filter, sort_fields
 from zeebe_devengine.rest.query import paginate, parse_page, sort_items
 
 SEARCH_PROPERTIES = frozenset({"filter", "page", "sort"})
@@ -42,6 +42,19 @@ def path_key(request: web.Request, name: str = "key") -> int:
     return int(text)
 
 
+async def command_key(request: web.Request) -> int:
+    """The path's key of a command whose body holds at most an ``operationReference``."""
+    key = path_key(request)
+    body = await read_body(request, {"operationReference"})
+    reference = body.get("operationReference")
+    if reference is not None and (
+        isinstance(reference, bool) or not isinstance(reference, int) or reference < 1
+    ):
+        msg = "The property 'operationReference' expects a positive integer"
+        raise InvalidArgumentError(msg)
+    return key
+
+
 def by_path_key(request: web.Request, items: Mapping[int, T], what: str) -> T:
     """The item the path's key names, or a 404 saying which ``what`` was not found."""
     key = path_key(request)
@@ -63,3 +76,15 @@ def search_page(
     ordered = sort_items(items, body.get("sort"), sort_fields(fields))
     selected, info = paginate(ordered, page)
     return web.json_response({"items": [shape(item) for item in selected], "page": info})
+
+
+def field_search(
+    body: dict[str, Any],
+    items: Iterable[Any],
+    fields: dict[str, FieldSpec],
+    shape: Callable[[Any], dict[str, Any]],
+) -> web.Response:
+    """A search whose filter properties are all plain fields of `fields`."""
+    spec = check_fields(body.get("filter"), set(fields))
+    matching = [item for item in items if field_filter(item, spec, fields)]
+    return search_page(body, matching, fields, shape)

@@ -1,10 +1,8 @@
-"""Variables: search and get.
+"""Variables: search and get, over the scopes of retained process instances.
 
-The dev engine keeps the variables of live scopes: each instance's root scope (also after it
-ended, while the instance is retained) and the local scopes of its active elements. Variables
-have no keys of their own in the engine; the first search that shows one gives it a key
-(from the engine's key generator) that stays its key, so ``GET /v2/variables/{key}`` finds it.
-Values are the compact JSON text Camunda stores; none is truncated (``isTruncated`` false).
+A scope is a process instance (its key) or an element instance with local variables. The
+engine keys scopes, not variables, so a variable's key is handed out the first time the API
+shows it and stays the same for that scope and name.
 """
 
 from collections.abc import Iterator
@@ -13,41 +11,22 @@ from typing import Any
 
 from aiohttp import web
 
-from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.state import ProcessInstance, Scope
 from zeebe_devengine.core.variables import to_json_text
 from zeebe_devengine.errors import NotFoundError
-from zeebe_devengine.rest.context import engine
-from zeebe_devengine.rest.exchange import SEARCH_PROPERTIES, path_key, read_body, search_page
-from zeebe_devengine.rest.filters import FieldSpec, check_fields, field_filter
+from zeebe_devengine.rest.context import RestContext, context
+from zeebe_devengine.rest.exchange import SEARCH_PROPERTIES, field_search, path_key, read_body
+from zeebe_devengine.rest.filters import FieldSpec
+from zeebe_devengine.rest.process_instances import root_instance
 
 routes = web.RouteTableDef()
 
 
-class VariableKeys:
-    """(scope key, name) -> the variable's key, given on first sight; and back."""
-
-    def __init__(self) -> None:
-        self.by_variable: dict[tuple[int, str], int] = {}
-        self.by_key: dict[int, tuple[int, str]] = {}
-
-    def key(self, engine: Engine, scope: int, name: str) -> int:
-        found = self.by_variable.get((scope, name))
-        if found is None:
-            found = engine.keys.next()
-            self.by_variable[(scope, name)] = found
-            self.by_key[found] = (scope, name)
-        return found
-
-
-VARIABLE_KEYS = web.AppKey("variable_keys", VariableKeys)
-
-
 @dataclass(frozen=True, slots=True)
-class _Found:
+class _Variable:
     key: int
     name: str
-    value: Any
+    value: str
     scope_key: int
     instance: ProcessInstance
 
@@ -55,12 +34,22 @@ class _Found:
 VARIABLE_FIELDS: dict[str, FieldSpec] = {
     "variableKey": ("key", lambda v: v.key),
     "name": ("string", lambda v: v.name),
-    "value": ("string", lambda v: to_json_text(v.value)),
+    "value": ("string", lambda v: v.value),
     "scopeKey": ("key", lambda v: v.scope_key),
     "processInstanceKey": ("key", lambda v: v.instance.key),
     "tenantId": ("string", lambda v: v.instance.definition.tenant_id),
     "isTruncated": ("bool", lambda _: False),
 }
+
+
+def _variable_key(served: RestContext, scope_key: int, name: str) -> int:
+    identity = (scope_key, name)
+    key = served.variable_keys.get(identity)
+    if key is None:
+        key = served.engine.keys.next()
+        served.variable_keys[identity] = key
+        served.variables_by_key[key] = identity
+    return key
 
 
 def _scopes(instance: ProcessInstance) -> Iterator[Scope]:
@@ -70,42 +59,44 @@ def _scopes(instance: ProcessInstance) -> Iterator[Scope]:
             yield element.scope
 
 
-def _variables(request: web.Request) -> Iterator[_Found]:
-    keys = request.app[VARIABLE_KEYS]
-    dev_engine = engine(request)
-    for instance in dev_engine.instances.values():
+def _variables(served: RestContext) -> Iterator[_Variable]:
+    for instance in served.engine.instances.values():
         for scope in _scopes(instance):
+            scope_key = scope.key
             for name, value in scope.variables.items():
-                key = keys.key(dev_engine, scope.key, name)
-                yield _Found(key, name, value, scope.key, instance)
+                key = _variable_key(served, scope_key, name)
+                yield _Variable(key, name, to_json_text(value), scope_key, instance)
 
 
-def variable_json(found: _Found) -> dict[str, Any]:
-    return {
-        "variableKey": str(found.key),
-        "name": found.name,
-        "value": to_json_text(found.value),
-        "isTruncated": False,
-        "scopeKey": str(found.scope_key),
-        "processInstanceKey": str(found.instance.key),
-        "rootProcessInstanceKey": str(found.instance.key),
-        "tenantId": found.instance.definition.tenant_id,
+def variable_json(variable: _Variable, *, truncatable: bool = True) -> dict[str, Any]:
+    shaped: dict[str, Any] = {
+        "value": variable.value,
+        "name": variable.name,
+        "tenantId": variable.instance.definition.tenant_id,
+        "variableKey": str(variable.key),
+        "scopeKey": str(variable.scope_key),
+        "processInstanceKey": str(variable.instance.key),
+        "rootProcessInstanceKey": str(root_instance(variable.instance).key),
     }
+    if truncatable:
+        shaped["isTruncated"] = False
+    return shaped
 
 
 @routes.post("/v2/variables/search")
 async def search_variables(request: web.Request) -> web.Response:
     body = await read_body(request, SEARCH_PROPERTIES)
-    spec = check_fields(body.get("filter"), set(VARIABLE_FIELDS))
-    items = [found for found in _variables(request) if field_filter(found, spec, VARIABLE_FIELDS)]
-    return search_page(body, items, VARIABLE_FIELDS, variable_json)
+    return field_search(body, _variables(context(request)), VARIABLE_FIELDS, variable_json)
 
 
 @routes.get("/v2/variables/{key}")
 async def get_variable(request: web.Request) -> web.Response:
     key = path_key(request)
-    for found in _variables(request):
-        if found.key == key:
-            return web.json_response(variable_json(found))
+    served = context(request)
+    identity = served.variables_by_key.get(key)
+    if identity is not None:
+        for variable in _variables(served):
+            if variable.key == key:
+                return web.json_response(variable_json(variable, truncatable=False))
     msg = f"Variable with key '{key}' not found"
     raise NotFoundError(msg)
