@@ -10,15 +10,27 @@ _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}$")
 
 
 def variables_the_code_reads() -> set[str]:
-    """Every ALL_CAPS string constant in workers/settings.py: the one module reading env."""
-    tree = ast.parse((ROOT / "workers" / "settings.py").read_text())
-    return {
-        node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and _ENV_NAME.match(node.value)
-    }
+    """Every ALL_CAPS string constant in workers/settings/: the one package reading env
+    (the package's `__all__` lists names it exports, not variables)."""
+    found: set[str] = set()
+    for path in (ROOT / "workers" / "settings").glob("*.py"):
+        for statement in ast.parse(path.read_text()).body:
+            if _is_all(statement):
+                continue
+            found |= {
+                node.value
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and _ENV_NAME.match(node.value)
+            }
+    return found
+
+
+def _is_all(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Assign) and any(
+        isinstance(target, ast.Name) and target.id == "__all__" for target in statement.targets
+    )
 
 
 def health_server_paths() -> set[str]:

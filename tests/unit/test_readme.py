@@ -2,11 +2,11 @@
 target exists, each compose service named exists, each variable in the table is read.
 tests/integration/test_readme_commands.py runs the `canary` lines against a running stack."""
 
-import ast
 import re
 
 import pytest
 import yaml
+from code_facts import variables_the_code_reads
 from support.readme import README, ROOT, SHELL_LINES, canary_commands
 
 from workers.cli import build_parser
@@ -60,14 +60,7 @@ def test_compose_services_named_in_the_readme_exist():
 
 
 def test_the_configuration_table_lists_every_variable_the_code_reads():
-    tree = ast.parse((ROOT / "workers" / "settings.py").read_text())
-    read = {
-        n.value
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Constant)
-        and isinstance(n.value, str)
-        and re.match(r"^[A-Z][A-Z0-9_]{2,}$", n.value)
-    } - {"USER", "LOGNAME"}
+    read = variables_the_code_reads() - {"USER", "LOGNAME"}
     table = README.split("## Configuration")[1].split("## Commands")[0]
     documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
     # "CAMUNDA_BASIC_AUTH_USERNAME / _PASSWORD" style rows name the second by its suffix.

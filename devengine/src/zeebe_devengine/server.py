@@ -24,7 +24,7 @@ from zeebe_devengine.core.scheduler import AsyncioScheduler
 from zeebe_devengine.errors import EngineStartError
 from zeebe_devengine.gateway.dispatch import JobDispatcher
 from zeebe_devengine.gateway.service import GatewayService
-from zeebe_devengine.rest.api import RestApi
+from zeebe_devengine.rest.app import RestApi
 
 log = structlog.get_logger(__name__)
 
@@ -153,17 +153,17 @@ class DevEngine:
         )
         if self._requested_rest_port is not None:
             try:
-                await self._start_rest(engine)
+                await self._start_rest(engine, dispatcher)
             except BaseException:
                 await self.stop()
                 raise
         log.info("dev engine listening", grpc_address=self.grpc_address, rest_url=self.rest_url)
 
-    async def _start_rest(self, engine: Engine) -> None:
+    async def _start_rest(self, engine: Engine, dispatcher: JobDispatcher) -> None:
         requested = self._requested_rest_port or 0
         sock = _bound_socket(self.host, requested, what=" for REST")
         self.rest_port = sock.getsockname()[1]
-        api = RestApi(engine, grpc_host=self.host, grpc_port=self.port)
+        api = RestApi(engine, dispatcher, grpc_host=self.host, grpc_port=self.port)
         runner = web.AppRunner(api.application(), access_log=None)
         await runner.setup()
         self._runner = runner

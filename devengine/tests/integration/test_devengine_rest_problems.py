@@ -49,7 +49,7 @@ async def test_an_unknown_path_is_a_problem_saying_the_engine_does_not_serve_it(
     assert problem["instance"] == "/v2/no-such-thing"
 
 
-@pytest.mark.parametrize("path", ["/v2/user-tasks/search", "/v2/audit-logs/search"])
+@pytest.mark.parametrize("path", ["/v2/decision-instances/search", "/v2/audit-logs/search"])
 async def test_a_spec_endpoint_the_engine_lacks_is_not_supported(zb: Harness, path: str) -> None:
     zb.target.require_dev_engine("Camunda serves the whole spec")
     problem = assert_problem(await zb.rest.post(path, json={}), 404)
@@ -87,9 +87,34 @@ _SERVED = [
     ("POST", "/v2/incidents/search"),
     ("GET", "/v2/incidents/{key}"),
     ("PUT", "/v2/clock"),
+    ("GET", "/v2/status"),
+    ("POST", "/v2/deployments"),
+    ("POST", "/v2/process-instances"),
+    ("POST", "/v2/process-instances/{key}/cancellation"),
+    ("GET", "/v2/process-instances/{key}/call-hierarchy"),
+    ("POST", "/v2/element-instances/search"),
+    ("GET", "/v2/element-instances/{key}"),
+    ("PUT", "/v2/element-instances/{key}/variables"),
+    ("POST", "/v2/variables/search"),
+    ("GET", "/v2/variables/{key}"),
+    ("POST", "/v2/jobs/{key}/completion"),
+    ("POST", "/v2/jobs/{key}/failure"),
+    ("POST", "/v2/jobs/{key}/error"),
+    ("PATCH", "/v2/jobs/{key}"),
+    ("POST", "/v2/jobs/search"),
+    ("POST", "/v2/messages/publication"),
+    ("POST", "/v2/messages/correlation"),
+    ("POST", "/v2/incidents/{key}/resolution"),
+    ("POST", "/v2/user-tasks/search"),
+    ("GET", "/v2/user-tasks/{key}"),
+    ("POST", "/v2/user-tasks/{key}/assignment"),
+    ("POST", "/v2/user-tasks/{key}/completion"),
+    ("POST", "/v2/decision-definitions/evaluation"),
 ]
 _WORDS = ["filter", "page", "sort", "limit", "from", "after", "before", "field", "order"]
 _WORDS += ["timestamp", "state", "variables", "name", "value", "$eq", "$in", "$like", "$gt"]
+_WORDS += ["processDefinitionId", "processDefinitionKey", "retries", "changeset", "assignee"]
+_WORDS += ["correlationKey", "errorCode", "decisionDefinitionId", "local", "timeToLive"]
 _JSON = st.recursive(
     st.none()
     | st.booleans()
@@ -106,7 +131,7 @@ _JSON = st.recursive(
 
 
 @settings(
-    max_examples=60,
+    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

@@ -111,6 +111,15 @@ class RuntimeCommands:
                 variables=variables,
             )
 
+    def correlate_message(
+        self, name: str, *, correlation_key: str, variables: dict[str, Any]
+    ) -> tuple[int, int]:
+        """Correlate a message now (message key, first process instance key) or NotFound."""
+        with self.step():
+            return self.messages.correlate(
+                name, correlation_key=correlation_key, variables=variables
+            )
+
     # -- user tasks -----------------------------------------------------------------------------
 
     def complete_user_task(self, key: int, variables: dict[str, Any] | None = None) -> None:

@@ -76,6 +76,13 @@ class DecisionBook:
         self.graphs: dict[str, list[DeployedGraph]] = {}
         self.versions: dict[str, list[DeployedDecision]] = {}
         self.by_key: dict[int, DeployedDecision] = {}
+        #: The last version given per graph id and per decision id (never reused).
+        self._last_version: dict[tuple[str, str], int] = {}
+
+    def _next_version(self, kind: str, identifier: str) -> int:
+        version = self._last_version.get((kind, identifier), 0) + 1
+        self._last_version[kind, identifier] = version
+        return version
 
     # -- deployment -------------------------------------------------------------------------
 
@@ -121,7 +128,7 @@ class DecisionBook:
             key=self._keys.next(),
             id=graph.id,
             name=graph.name,
-            version=len(versions) + 1,
+            version=self._next_version("graph", graph.id),
             resource_name=name,
             resource=content,
             graph=graph,
@@ -135,13 +142,27 @@ class DecisionBook:
                 key=self._keys.next(),
                 id=decision.id,
                 name=decision.name,
-                version=len(history) + 1,
+                version=self._next_version("decision", decision.id),
                 requirements=deployed_graph,
             )
             history.append(deployed)
             self.by_key[deployed.key] = deployed
             decisions.append(deployed)
         return deployed_graph, decisions
+
+    def delete_requirements(self, key: int) -> bool:
+        """Delete the graph with this key and its decisions; False if there is none."""
+        for versions in self.graphs.values():
+            graph = next((g for g in versions if g.key == key), None)
+            if graph is None:
+                continue
+            versions.remove(graph)
+            for history in self.versions.values():
+                for decision in [d for d in history if d.requirements is graph]:
+                    history.remove(decision)
+                    del self.by_key[decision.key]
+            return True
+        return False
 
     # -- lookup and evaluation --------------------------------------------------------------
 

@@ -114,7 +114,12 @@ class Events(Tokens):
 
         owner.append(
             self._host.messages.subscribe(
-                instance.definition.bpmn_process_id, name, key, on_message, repeat=repeat
+                instance.definition.bpmn_process_id,
+                name,
+                key,
+                on_message,
+                repeat=repeat,
+                instance_key=instance.key,
             )
         )
 

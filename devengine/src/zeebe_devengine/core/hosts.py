@@ -159,6 +159,7 @@ class Subscriptions(Protocol):
         on_message: Callable[[dict[str, Any]], None],
         *,
         repeat: bool = False,
+        instance_key: int = 0,
     ) -> Cancellable:
         """Open a subscription; a buffered matching message is correlated at once."""
         ...

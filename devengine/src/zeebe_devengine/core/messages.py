@@ -22,7 +22,7 @@ from typing import Any
 
 from zeebe_devengine.core.hosts import MessageHost
 from zeebe_devengine.core.state import ProcessDefinition, ProcessInstance
-from zeebe_devengine.errors import AlreadyExistsError, InvalidArgumentError
+from zeebe_devengine.errors import AlreadyExistsError, InvalidArgumentError, NotFoundError
 
 
 @dataclass(eq=False, slots=True)
@@ -41,7 +41,15 @@ class _Message:
 class Subscription:
     """An open subscription; `cancel` closes it (its element or scope was left)."""
 
-    __slots__ = ("book", "correlation_key", "name", "on_message", "process_id", "repeat")
+    __slots__ = (
+        "book",
+        "correlation_key",
+        "instance_key",
+        "name",
+        "on_message",
+        "process_id",
+        "repeat",
+    )
 
     def __init__(
         self,
@@ -52,8 +60,11 @@ class Subscription:
         on_message: Callable[[dict[str, Any]], None],
         *,
         repeat: bool,
+        instance_key: int = 0,
     ) -> None:
         self.book = book
+        #: The process instance waiting (what a REST message correlation answers with).
+        self.instance_key = instance_key
         self.process_id = process_id
         self.name = name
         self.correlation_key = correlation_key
@@ -82,10 +93,17 @@ class MessageBook:
         on_message: Callable[[dict[str, Any]], None],
         *,
         repeat: bool = False,
+        instance_key: int = 0,
     ) -> Subscription:
         """Open a subscription; a buffered message that matches is correlated at once."""
         subscription = Subscription(
-            self, process_id, name, correlation_key, on_message, repeat=repeat
+            self,
+            process_id,
+            name,
+            correlation_key,
+            on_message,
+            repeat=repeat,
+            instance_key=instance_key,
         )
         now = self._host.scheduler.now_ms()
         for message in self._buffer:
@@ -115,7 +133,9 @@ class MessageBook:
         if not subscriptions:
             del self._subscriptions[key]
 
-    def _correlate(self, message: "_Message") -> None:
+    def _correlate(self, message: "_Message") -> list[int]:
+        """Hand the message to its open subscriptions; the instances it reached."""
+        reached = []
         for subscription in list(
             self._subscriptions.get((message.name, message.correlation_key), [])
         ):
@@ -125,6 +145,38 @@ class MessageBook:
             if not subscription.repeat:
                 self.close(subscription)
             subscription.on_message(message.variables)
+            reached.append(subscription.instance_key)
+        return reached
+
+    def correlate(
+        self, name: str, *, correlation_key: str, variables: dict[str, Any]
+    ) -> tuple[int, int]:
+        """Correlate now or not at all (REST ``/v2/messages/correlation``): the message key
+        and the first process instance it reached (a subscription's, else one it started);
+        NotFoundError when nothing takes it. The message is never buffered."""
+        if not name.strip():
+            msg = "Expected to correlate a message with a name, but the name is empty"
+            raise InvalidArgumentError(msg)
+        message = _Message(
+            key=self._host.keys.next(),
+            name=name,
+            correlation_key=correlation_key,
+            message_id="",
+            variables=variables,
+            expires_ms=self._host.scheduler.now_ms(),
+        )
+        reached = self._correlate(message)
+        for definition in self._definitions_starting_on(name):
+            started = self._try_start(definition, message)
+            if started is not None:
+                reached.append(started)
+        if not reached:
+            msg = (
+                f"Expected to find subscriptions for message with name '{name}' and "
+                f"correlation key '{correlation_key}', but none was found"
+            )
+            raise NotFoundError(msg)
+        return message.key, reached[0]
 
     def publish(
         self,
@@ -172,13 +224,14 @@ class MessageBook:
                 found.append(definition)
         return found
 
-    def _try_start(self, definition: ProcessDefinition, message: _Message) -> None:
+    def _try_start(self, definition: ProcessDefinition, message: _Message) -> int | None:
+        """Start an instance on the message (its key), unless one for its key still runs."""
         process_id = definition.bpmn_process_id
         if process_id in message.correlated:
-            return
+            return None
         running_key = (process_id, message.correlation_key)
         if message.correlation_key and running_key in self._running:
-            return  # waits in the buffer until the running instance ends
+            return None  # waits in the buffer until the running instance ends
         message.correlated.add(process_id)
         start = definition.process.message_starts[message.name]
         instance = self._host.flow.start_instance(
@@ -191,6 +244,7 @@ class MessageBook:
         )
         if message.correlation_key:
             self._running[running_key] = instance.key
+        return instance.key
 
     def instance_finished(self, instance: ProcessInstance) -> None:
         if instance.start_message is None:

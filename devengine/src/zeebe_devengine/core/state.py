@@ -127,6 +127,8 @@ class ElementInstance:
     loop_started: int = 0
     #: A Camunda user task waiting on this element.
     user_task: "UserTask | None" = None
+    #: When the element was entered (epoch ms; the REST element-instance search shows it).
+    start_ms: int = 0
 
     @property
     def variable_scope(self) -> Scope:

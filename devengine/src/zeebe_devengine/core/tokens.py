@@ -129,7 +129,13 @@ class Tokens:
                 parent is not None and parent.state is not InstanceState.ACTIVE
             ):
                 return
-            element = ElementInstance(self._host.keys.next(), node, instance, parent=parent)
+            element = ElementInstance(
+                self._host.keys.next(),
+                node,
+                instance,
+                parent=parent,
+                start_ms=self._host.scheduler.now_ms(),
+            )
             instance.active[element.key] = element
             if parent is not None:
                 parent.children[element.key] = element

@@ -370,6 +370,12 @@ class GatewayService(GatewayServicer):
         )
         return pb.UpdateJobTimeoutResponse()
 
+    async def DeleteResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+        await self._run(
+            context, lambda: self._engine.delete_resource(request.resourceKey), "DELETE"
+        )
+        return pb.DeleteResourceResponse()
+
     async def EvaluateDecision(self, request: Any, context: Any) -> Any:  # noqa: N802
         def evaluate() -> Any:
             _check_tenant(request.tenantId)
@@ -394,9 +400,6 @@ class GatewayService(GatewayServicer):
 
     async def MigrateProcessInstance(self, _request: Any, context: Any) -> Any:  # noqa: N802
         await self._unsupported(context, "MigrateProcessInstance")
-
-    async def DeleteResource(self, _request: Any, context: Any) -> Any:  # noqa: N802
-        await self._unsupported(context, "DeleteResource")
 
     async def BroadcastSignal(self, _request: Any, context: Any) -> Any:  # noqa: N802
         await self._unsupported(context, "BroadcastSignal")

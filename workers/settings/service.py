@@ -1,0 +1,43 @@
+"""Everything `canary worker` needs, each section validated before anything starts."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workers.settings.database import DatabaseSettings
+from workers.settings.recorder import RecorderSettings
+from workers.settings.routing import RoutingSettings
+from workers.settings.verifymenow import VerifyMeNowSettings
+from workers.settings.worker import WorkerSettings
+from workers.settings.zeebe import ZeebeSettings
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSettings:
+    """Everything `canary worker` needs; each section validated before anything starts."""
+
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    zeebe: ZeebeSettings = field(default_factory=ZeebeSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    recorder: RecorderSettings = field(default_factory=RecorderSettings)
+    verifymenow: VerifyMeNowSettings = field(default_factory=VerifyMeNowSettings)
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str],
+        *,
+        hostname: str,
+        tasks: str | None = None,
+        http_port: int | None = None,
+    ) -> "ServiceSettings":
+        return cls(
+            worker=WorkerSettings.from_env(
+                environ, hostname=hostname, tasks=tasks, http_port=http_port
+            ),
+            zeebe=ZeebeSettings.from_env(environ),
+            database=DatabaseSettings.from_env(environ),
+            routing=RoutingSettings.from_env(environ),
+            recorder=RecorderSettings.from_env(environ),
+            verifymenow=VerifyMeNowSettings.from_env(environ),
+        )
