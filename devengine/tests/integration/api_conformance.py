@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import attrs
 import httpx
+import jsonschema
 import yaml
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
@@ -34,6 +35,7 @@ class ApiSpec:
         self._registry: Registry[Any] = Registry().with_resource(
             _SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT4)
         )
+        self._validator = _with_key_unions(spec)
         # Literal segments first, so `/process-instances/search` wins over `/{key}`.
         self._templates: list[tuple[re.Pattern[str], str]] = sorted(
             ((_template_pattern(path), path) for path in spec["paths"]),
@@ -83,7 +85,7 @@ class ApiSpec:
         return [f"{where}: {problem}" for problem in self._schema_problems(pointer, body)]
 
     def _schema_problems(self, pointer: str, body: Any) -> list[str]:
-        validator = OAS30Validator(
+        validator = self._validator(
             {"$ref": f"{_SPEC_URI}#/{pointer}/schema"},
             registry=self._registry,
             format_checker=oas30_format_checker,
@@ -151,6 +153,33 @@ def sdk_model_problems(value: Any, where: str = "response") -> list[str]:
         else:
             found.extend(sdk_model_problems(child, f"{where}.{field.name}"))
     return found
+
+
+def _with_key_unions(spec: dict[str, Any]) -> Any:
+    """OAS30Validator where a `oneOf` of structurally identical schemas counts as `anyOf`.
+
+    The spec types some keys as unions of key kinds (a variable's `scopeKey` is an element
+    instance or a process instance key; a deleted resource's key is one of four): every kind
+    is the same digit string, so a value always matches all of them and a strict `oneOf` could
+    never pass. Those are semantic unions; real alternatives keep `oneOf`'s meaning.
+    """
+    one_of = OAS30Validator.VALIDATORS["oneOf"]
+    any_of = OAS30Validator.VALIDATORS["anyOf"]
+
+    def shape(schema: dict[str, Any]) -> tuple[Any, Any]:
+        resolved = resolve(spec, schema)
+        return resolved.get("type"), resolved.get("pattern")
+
+    def key_union(validator: Any, alternatives: Any, instance: Any, schema: Any) -> Any:
+        shapes = {shape(alternative) for alternative in alternatives}
+        [(kind, pattern)] = shapes if len(shapes) == 1 else [(None, None)]
+        if kind == "string" and pattern is not None:
+            return any_of(validator, alternatives, instance, schema)
+        return one_of(validator, alternatives, instance, schema)
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]  # untyped upstream
+        OAS30Validator, {"oneOf": key_union}
+    )
 
 
 def _template_pattern(template: str) -> re.Pattern[str]:

@@ -124,3 +124,23 @@ def test_responses_are_read_from_httpx_as_sent() -> None:
     )
     problems = api_spec().check(response)
     assert any("incidentKey: 12 is not of type 'string'" in problem for problem in problems)
+
+
+def test_key_unions_accept_a_key_of_any_of_their_kinds_and_nothing_else() -> None:
+    spec = api_spec()
+    variable = {
+        "name": "applicant",
+        "value": '"x"',
+        "isTruncated": False,
+        "tenantId": "<default>",
+        "variableKey": "2251799813685300",
+        "scopeKey": "2251799813685251",
+        "processInstanceKey": "2251799813685251",
+        "rootProcessInstanceKey": "2251799813685251",
+    }
+    page = {"totalItems": 1, "hasMoreTotalItems": False, "startCursor": None, "endCursor": None}
+    found = {"items": [variable], "page": page}
+    assert spec.problems("POST", "/v2/variables/search", 200, "application/json", found) == []
+    not_a_key = {**found, "items": [{**variable, "scopeKey": "scope-1"}]}
+    [problem] = spec.problems("POST", "/v2/variables/search", 200, "application/json", not_a_key)
+    assert "items/0/scopeKey" in problem
