@@ -54,7 +54,7 @@ demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postg
 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
 	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end \
-	guarded_rollout_simulation provider_body_limit
+	guarded_rollout_simulation provider_body_limit devengine_rest_jobs
 
 bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
