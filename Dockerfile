@@ -7,7 +7,8 @@ ENV UV_PYTHON_DOWNLOADS=never \
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 # Dependencies first, from the lock file only, so code changes reuse this layer. The product
-# alone: no dev group and no `demo` extra, so the dev engine (zeebe-devengine) is not in it.
+# alone: no dev group and no extras, so neither the dev engine (`demo`) nor matplotlib, numpy
+# and pillow (`plot`, 129 MiB of 180 MiB: docs/benchmarks.md) are in it.
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY workers ./workers

@@ -19,8 +19,8 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-env: $(UV)  ## create .venv with exactly the locked dependencies
-	$(UV) sync --frozen --all-groups
+env: $(UV)  ## create .venv with exactly the locked dependencies (every extra: the tests use them)
+	$(UV) sync --frozen --all-groups --all-extras
 
 postgres:  ## make sure PostgreSQL answers on 127.0.0.1:5432 (start it, or install it)
 	scripts/ensure-postgres
@@ -54,7 +54,7 @@ demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postg
 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
 	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end \
-	guarded_rollout_simulation provider_body_limit devengine_rest_jobs
+	guarded_rollout_simulation provider_body_limit installed_size devengine_rest_jobs
 
 bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done

@@ -40,7 +40,7 @@ from psycopg.conninfo import conninfo_to_dict
 from pyzeebe import ZeebeClient, create_insecure_channel
 from support.fault_proxy import FaultProxy
 
-from workers.demo.stub.config import StubConfig
+from workers.demo.stub.config import StubConfig, VersionBehaviour
 from workers.demo.stub.server import VerifyMeNowStub
 from workers.operate.camunda_rest import CamundaRestClient
 from workers.operate.deploy import BPMN_DIR, deploy
@@ -92,11 +92,16 @@ class Stack:
 Fault = Callable[[Stack], Awaitable[None]]
 
 
+#: Every scenario's stand-in draws from the same seed, so runs are comparable.
+_SEED = 16
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
     fault: Fault
-    stub: dict[str, Any] = field(default_factory=dict)
+    #: The stand-in's own configuration type, so a scenario is checked as the stand-in is.
+    stub: StubConfig = field(default_factory=lambda: StubConfig(seed=_SEED))
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -143,8 +148,12 @@ async def _rate_flips(stack: Stack) -> None:
     await stack.set_rate(0.5)
 
 
-def _slow(ms: int) -> dict[str, Any]:
-    return {"latency_median_ms": ms, "latency_p95_ms": ms}
+def _slow(ms: int) -> VersionBehaviour:
+    return VersionBehaviour(latency_median_ms=ms, latency_p95_ms=ms)
+
+
+def _v2(behaviour: VersionBehaviour) -> StubConfig:
+    return StubConfig(v2=behaviour, seed=_SEED)
 
 
 SCENARIOS = (
@@ -156,20 +165,20 @@ SCENARIOS = (
     Scenario(
         "SIGTERM with jobs longer than the grace",
         _sigterm_beyond_grace,
-        stub={"v1": _slow(4000), "v2": _slow(4000)},
+        stub=StubConfig(v1=_slow(4000), v2=_slow(4000), seed=_SEED),
         env={
             "VERIFYMENOW_TIMEOUT": "5s",
             "CANARY_VERIFY_JOB_TIMEOUT": "10s",
             "CANARY_SHUTDOWN_GRACE": "1s",
         },
     ),
-    Scenario("v2 answers 503 (30 %)", _nothing, stub={"v2": {"error_rate": 0.3}}),
+    Scenario("v2 answers 503 (30 %)", _nothing, stub=_v2(VersionBehaviour(error_rate=0.3))),
     Scenario(
         "v2 times out (p95 4 s, timeout 2 s)",
         _nothing,
-        stub={"v2": {"latency_median_ms": 1000, "latency_p95_ms": 4000}},
+        stub=_v2(VersionBehaviour(latency_median_ms=1000, latency_p95_ms=4000)),
     ),
-    Scenario("v2 sends garbage (20 %)", _nothing, stub={"v2": {"malformed_rate": 0.2}}),
+    Scenario("v2 sends garbage (20 %)", _nothing, stub=_v2(VersionBehaviour(malformed_rate=0.2))),
     Scenario("rate flips under load (every 2 s)", _rate_flips),
 )
 
@@ -255,7 +264,7 @@ async def run(scenario: Scenario, *, instances: int, per_second: float) -> Row:
         ).start()
         host, port = address.rsplit(":", 1)
         gateway = await FaultProxy(host, int(port)).start()
-        stub = VerifyMeNowStub(StubConfig(seed=16).updated(scenario.stub), host="127.0.0.1", port=0)
+        stub = VerifyMeNowStub(scenario.stub, host="127.0.0.1", port=0)
         await stub.start()
         env = {
             **BASE_ENV,

@@ -10,7 +10,9 @@ from datetime import timedelta
 
 from workers.errors import InputError
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+#: re.ASCII: a bare `\d` also matches Arabic-Indic and fullwidth digits, which float() reads,
+#: so an Arabic-Indic `5h` passed as 5 hours; durations read ASCII decimals only, as rates do.
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$", re.ASCII)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0, "w": 604_800.0}
 #: Longer than any retention or report window anyone means; keeps datetime arithmetic safe.
 _MAX_SPAN = timedelta(days=3660)

@@ -7,10 +7,12 @@ stand-in:
   worker must send no FailJob and record no outcome for them; another worker picks them up
   after their job timeout, the provider answers that retry from its idempotency store, and no
   instance ends in an incident;
-- item 5: v2 takes 8 s, the request timeout is 5 s. Attempt 1 times out; attempt 2 meets the
-  first request still running (409 with Retry-After, the same idempotency key) and waits it out
-  within the job's deadline instead of failing; the provider then replays its decision. Before,
-  three attempts spanned about 3 s and ended in an incident "HTTP 409 (attempt 3 of 3)".
+- item 5: v2 takes 8 s, the request timeout is 5 s. Before, three attempts spanned about 3 s
+  and ended in an incident "HTTP 409 (attempt 3 of 3)". Now the retry after the timeout waits
+  at least as long as the provider already had the request (5 s), and gets the stored answer.
+  A provider slower still (8 s against a 3 s timeout) is met by the retry while still at work:
+  409 with Retry-After, the same idempotency key, waited out within the job's deadline
+  instead of failing; the provider then replays its decision.
 """
 
 from typing import Any
@@ -58,6 +60,20 @@ async def slow_provider(
         "CANARY_RECORDER_FLUSH_INTERVAL": "100ms",
     }
     return stub, baseline, env
+
+
+async def run_slow_batch(
+    zeebe_client: Any, rest_url: str, env: dict[str, str], baseline: Status
+) -> tuple[Status, WorkerProcess]:
+    """One worker process through `SLOW` instances to their end; its status and log lines."""
+    async with WorkerProcess(env=env) as worker:
+        await worker.wait_for(lambda: worker.events("worker started"))
+        await start(zeebe_client, SLOW)
+        status = await wait_for_status(
+            rest_url, lambda s: finished(s) == SLOW, timeout=60, baseline=baseline
+        )
+        assert await worker.stop() == 0
+    return status, worker
 
 
 def processed_once(stub: VerifyMeNowStub) -> None:
@@ -117,24 +133,16 @@ async def test_sigterm_after_the_grace_leaves_running_jobs_for_zeebe_and_makes_n
     processed_once(stub)
 
 
-async def test_a_provider_slower_than_the_timeout_is_waited_out_not_an_incident(
+async def test_a_provider_still_at_work_when_the_retry_comes_is_waited_out_not_an_incident(
     zeebe_target, zeebe_client, database_url
 ):
+    """8 s provider, 3 s timeout: the retry 3 s after the timeout meets the request (409)."""
     stub, baseline, env = await slow_provider(
         zeebe_target, zeebe_client, database_url, rate=1.0, v2=8000
     )
-    env["VERIFYMENOW_TIMEOUT"] = "5s"
+    env["VERIFYMENOW_TIMEOUT"] = "3s"
     try:
-        async with WorkerProcess(env=env) as worker:
-            await worker.wait_for(lambda: worker.events("worker started"))
-            await start(zeebe_client, SLOW)
-            status = await wait_for_status(
-                zeebe_target.rest_url,
-                lambda s: finished(s) == SLOW,
-                timeout=60,
-                baseline=baseline,
-            )
-            assert await worker.stop() == 0
+        status, worker = await run_slow_batch(zeebe_client, zeebe_target.rest_url, env, baseline)
     finally:
         await stub.stop()
     assert status.versions[2].incidents == 0
@@ -143,4 +151,29 @@ async def test_a_provider_slower_than_the_timeout_is_waited_out_not_an_incident(
     assert len(waits) == SLOW  # one line per job, not one per 409
     stats = stub.provider.stats()["v2"]
     assert stats["conflicts"] >= SLOW
+    processed_once(stub)
+
+
+async def test_after_a_timeout_the_retry_waits_as_long_as_the_provider_had_the_request(
+    zeebe_target, zeebe_client, database_url
+):
+    """The issue's repro, 8 s provider and 5 s timeout: the FailJob after the timeout sets a
+    retry backoff of at least those 5 s (before: 0.2-1 s, so the retry met the first request
+    still running, and so did the third). The retry then finds the answer stored."""
+    stub, baseline, env = await slow_provider(
+        zeebe_target, zeebe_client, database_url, rate=1.0, v2=8000
+    )
+    env |= TIMEOUTS
+    try:
+        status, worker = await run_slow_batch(zeebe_client, zeebe_target.rest_url, env, baseline)
+    finally:
+        await stub.stop()
+    failed = worker.events("verification failed")
+    assert len(failed) == SLOW  # the timeout, once per job; the retry does not fail
+    for line in failed:
+        assert line["failure"] == "VerifyMeNow v2 did not answer within 5 s (attempt 1 of 3)"
+        assert line["backoff_ms"] >= 5000
+    assert status.versions[2].incidents == 0
+    assert status.versions[2].completed + status.versions[2].rejected == SLOW
+    assert stub.provider.stats()["v2"]["conflicts"] == 0  # no retry met the running request
     processed_once(stub)

@@ -44,8 +44,22 @@ async def canary(*args: str, env: dict[str, str] | None = None) -> tuple[int, st
             {},
             "canary: error: --since '999999999999h' is longer than ten years",
         ),
+        (
+            # Arabic-Indic five: float() reads it, the duration grammar does not.
+            ["report", "--since", "\u0665h"],
+            {},
+            "canary: error: --since '\u0665h' is not a duration (examples: 90s, 15m, 6h, 30d, 2w)",
+        ),
+        (
+            ["worker"],
+            {"CANARY_CONFIG_REFRESH": "\uff15s"},
+            (
+                "canary: error: CANARY_CONFIG_REFRESH='\uff15s' is not a duration"
+                " (examples: 30s, 250ms, 5m)"
+            ),
+        ),
     ],
-    ids=["superscript-port", "huge-since"],
+    ids=["superscript-port", "huge-since", "arabic-indic-since", "fullwidth-setting"],
 )
 async def test_refused_at_once_in_one_line(database_url, args, env, line):
     code, out, err = await canary(*args, env={"DATABASE_URL": database_url, **env})

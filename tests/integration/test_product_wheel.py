@@ -91,3 +91,29 @@ async def test_the_installed_wheel_migrates_and_deploys_without_a_clone(
     assert deploy.returncode == 0, err.decode()
     assert process.PROCESS_ID in out.decode()
     assert process.BPMN_FILE in out.decode()
+
+
+def test_the_base_install_leaves_the_plotting_stack_out_and_names_its_extra(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The worker image's install: no matplotlib, numpy or pillow; `report --plot` says in
+    one line which extra brings them, before it asks the database (nothing answers there)."""
+    python = installed.parent / "python"
+    for module in ("matplotlib", "numpy", "PIL"):
+        probe = subprocess.run(  # noqa: PLW1510 - a failed import is the expected outcome
+            [str(python), "-c", f"import {module}"], capture_output=True, text=True
+        )
+        assert probe.returncode == 1, f"{module} is in the base install"
+    chart = tmp_path / "chart.svg"
+    done = subprocess.run(  # noqa: PLW1510 - the exit code is what is checked
+        [str(installed), "report", "--plot", str(chart)],
+        cwd=tmp_path,
+        env=_environment(DATABASE_URL="postgresql://nobody@127.0.0.1:9/nothing"),
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "canary: error: --plot needs the plotting extra: pip install 'camunda-canary[plot]'\n"
+    )
+    assert not chart.exists()

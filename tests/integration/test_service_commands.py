@@ -2,13 +2,11 @@
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
-from support.commands import canary
+from support.commands import canary, running_canary
 from support.flow import (
     MODEL,
     current_status,
@@ -189,10 +187,7 @@ async def test_status_and_report_work_during_the_demo_and_ctrl_c_stops_it(databa
     """While the demo runs, `canary status` and `canary report` read its engine and database;
     Ctrl-C then stops everything cleanly."""
     server = database_url.rsplit("/", 1)[0] + "/postgres"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
+    async with running_canary(
         "demo",
         "--instances",
         "100000",
@@ -200,32 +195,32 @@ async def test_status_and_report_work_during_the_demo_and_ctrl_c_stops_it(databa
         "50",
         "--database",
         database_url.rsplit("/", 1)[1] + "_demo",
-        env={**os.environ, "DATABASE_URL": server, "COLUMNS": "400"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    watch_line = b""
-    while b"canary status --rest-address" not in watch_line:
-        watch_line = await process.stdout.readline()
-    words = watch_line.decode().split()
-    rest_address = words[words.index("--rest-address") + 1]
-    demo_db = words[words.index("--database-url") + 1]
-    await asyncio.sleep(3)  # instances are flowing
-    code, out, err = await canary(
-        "status", "--json", "--rest-address", rest_address, "--database-url", demo_db
-    )
-    assert code == 0, err
-    status = json.loads(out)
-    routed = sum(
-        status["versions"][v]["completed"] + status["versions"][v]["active"] for v in ("v1", "v2")
-    )
-    assert routed > 0
-    code, out, err = await canary("report", "--json", "--database-url", demo_db)
-    assert code == 0, err
-    assert json.loads(out)["versions"]
-    process.send_signal(signal.SIGINT)
-    rest, err_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
+        env={"DATABASE_URL": server, "COLUMNS": "400"},
+    ) as process:
+        assert process.stdout is not None
+        watch_line = b""
+        while b"canary status --rest-address" not in watch_line:
+            watch_line = await asyncio.wait_for(process.stdout.readline(), 120)
+            assert watch_line, "the demo ended before it printed its status command"
+        words = watch_line.decode().split()
+        rest_address = words[words.index("--rest-address") + 1]
+        demo_db = words[words.index("--database-url") + 1]
+        await asyncio.sleep(3)  # instances are flowing
+        code, out, err = await canary(
+            "status", "--json", "--rest-address", rest_address, "--database-url", demo_db
+        )
+        assert code == 0, err
+        status = json.loads(out)
+        routed = sum(
+            status["versions"][v]["completed"] + status["versions"][v]["active"]
+            for v in ("v1", "v2")
+        )
+        assert routed > 0
+        code, out, err = await canary("report", "--json", "--database-url", demo_db)
+        assert code == 0, err
+        assert json.loads(out)["versions"]
+        process.send_signal(signal.SIGINT)
+        rest, err_bytes = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 130
     assert b"Traceback" not in err_bytes
     assert b"stopped by you after" in rest

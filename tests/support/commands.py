@@ -1,9 +1,11 @@
 """Running `canary` as a user does: a separate process, its own environment, its exit code."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 
 
 async def spawn_canary(
@@ -31,11 +33,32 @@ def _as_in_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@contextlib.asynccontextmanager
+async def running_canary(
+    *args: str, env: dict[str, str] | None = None, ctrl_c: bool = False
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`spawn_canary`, killed on the way out if it still runs: a failed step before the test
+    stops it must not leave it behind (a 100 000-instance demo kept running under load)."""
+    process = await spawn_canary(*args, env=env, ctrl_c=ctrl_c)
+    try:
+        yield process
+    finally:
+        await killed(process)
+
+
+async def killed(process: asyncio.subprocess.Process) -> None:
+    """SIGKILL `process` unless it has ended, and reap it."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+
+
 async def canary(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120
 ) -> tuple[int, str, str]:
     """Run `canary ARGS...` to its end: exit code, stdout, stderr."""
-    process = await spawn_canary(*args, env=env)
-    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    async with running_canary(*args, env=env) as process:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()

@@ -26,7 +26,13 @@ def test_a_bare_number_is_seconds_for_a_setting_but_not_a_span():
         parse_span("30", flag="--since")
 
 
-@pytest.mark.parametrize("text", ["soon", "5 minutes", "-1s", "1y", ""])
+@pytest.mark.parametrize(
+    "text",
+    # Arabic-Indic, fullwidth and superscript digits and `_`: float() reads some of them, so a
+    # bare `\d` let Arabic-Indic `5h` through as five hours. Durations read ASCII decimals only.
+    ["soon", "5 minutes", "-1s", "1y", "",
+     "\u0665h", "\uff15m", "3\u0660s", "\u00b2s", "1.\u0665h", "1_0s"],
+)  # fmt: skip
 def test_words_outside_the_grammar_fail_with_each_callers_wording(text):
     assert duration_seconds(text) is None
     with pytest.raises(ConfigError, match=r"is not a duration \(examples: 30s, 250ms, 5m\)"):

@@ -112,7 +112,9 @@ async def test_an_incident_message_names_the_variable():
     [
         ProviderStatusError("VerifyMeNow v2 returned HTTP 503", version=2, status=503,
                             retry_after=None),
-        ProviderTimeoutError("VerifyMeNow v2 did not answer within 5 s", version=2),
+        # No connection within the timeout: the provider never had the request.
+        ProviderTimeoutError("VerifyMeNow v2 did not answer within 5 s", version=2,
+                             in_flight_s=None),
         ProviderConnectionError("VerifyMeNow v2 could not be reached (ConnectError)", version=2),
         MalformedResponseError("VerifyMeNow v2 sent a malformed response: x", version=2),
     ],
@@ -138,7 +140,8 @@ async def test_the_last_transient_failure_raises_a_readable_incident():
 
 
 async def test_attempts_follow_the_models_retries_and_never_count_past_them():
-    exc = ProviderTimeoutError("VerifyMeNow v1 did not answer within 5 s", version=1)
+    exc = ProviderTimeoutError("VerifyMeNow v1 did not answer within 5 s", version=1,
+                               in_flight_s=5.0)  # fmt: skip
     _, call = await run_handler(exc, version=1, retries=4, attempts=5)
     assert call["message"].endswith("(attempt 2 of 5)")
     # An operator raised the retries to 5 to resolve an incident on a 3-attempt model.
@@ -151,6 +154,17 @@ async def test_retry_after_is_a_lower_bound_of_the_backoff():
                               retry_after=12.0)  # fmt: skip
     _, call = await run_handler(exc, retries=3)
     assert call["retry_back_off_ms"] >= 12_000
+
+
+@pytest.mark.parametrize("seed", range(20))
+async def test_after_a_timeout_the_retry_waits_as_long_as_the_provider_already_had_it(seed):
+    """A provider slower than the 5 s timeout is still on the request: a retry 0.2-1 s later
+    met it (409) and used up an attempt. The backoff now fits the provider's timing."""
+    exc = ProviderTimeoutError("VerifyMeNow v2 did not answer within 5 s", version=2,
+                               in_flight_s=5.0)  # fmt: skip
+    for retries in (3, 2):
+        _, call = await run_handler(exc, retries=retries, seed=seed)
+        assert call["retry_back_off_ms"] >= 5_000
 
 
 async def test_an_unexpected_exception_is_retried_with_backoff_and_its_type_only():

@@ -1,10 +1,12 @@
 """The report's chart, inspected as a figure and as SVG (never as pixels)."""
 
 import re
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from workers.cli import main
 from workers.operate.report.model import (
     Bucket,
     Report,
@@ -13,7 +15,12 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.operate.report.plot import build_figure, time_format, write_plot
+from workers.operate.report.plot import (
+    PLOT_EXTRA_MISSING,
+    build_figure,
+    time_format,
+    write_plot,
+)
 from workers.stats import wilson
 
 START = datetime(2026, 11, 29, 12, 46, 20, tzinfo=UTC)
@@ -151,3 +158,20 @@ def test_the_axis_label_names_the_time_zone_and_the_day():
 )
 def test_label_format_follows_the_span(span, expected):
     assert time_format(span) == expected
+
+
+def test_without_the_plot_extra_report_says_which_extra_in_one_line(monkeypatch, tmp_path, capsys):
+    """A base install has no matplotlib: `--plot` is refused before the database is asked
+    (nothing answers at this URL), with the extra to install, and nothing is written."""
+    # None in sys.modules is how Python marks a module as not importable.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    chart = tmp_path / "chart.svg"
+    code = main(
+        ["report", "--plot", str(chart), "--database-url", "postgresql://nobody@127.0.0.1:9/x"],
+        environ={},
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == f"canary: error: {PLOT_EXTRA_MISSING}\n"
+    assert "camunda-canary[plot]" in PLOT_EXTRA_MISSING
+    assert not chart.exists()

@@ -253,6 +253,9 @@ async def test_httpx_timeouts_become_provider_timeouts(version, exc):
     ) as caught:
         await verify(version, raising(exc))
     assert caught.value.__cause__ is exc
+    # Only a request the provider got can still be running there and pace the retry.
+    sent = isinstance(exc, httpx.ReadTimeout)
+    assert caught.value.retry_not_sooner_than == (2.0 if sent else None)  # the timeout
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -261,8 +264,9 @@ async def test_a_provider_slower_than_the_whole_request_timeout_is_a_timeout(ver
         await asyncio.sleep(30)
         return httpx.Response(200)
 
-    with pytest.raises(ProviderTimeoutError):
+    with pytest.raises(ProviderTimeoutError) as caught:
         await verify(version, slow, timeout=0.05)
+    assert caught.value.in_flight_s == 0.05
 
 
 @pytest.mark.parametrize("version", [1, 2])

@@ -7,7 +7,8 @@
     InvalidVariablesError (our input)    FailJob retries=0           incident naming the variable
     InvalidRequestError (provider 4xx)   FailJob retries=0           incident with status/code
     TransientError (5xx, 429, timeout,   FailJob retries-1, backoff  a retry later; an incident
-      connection, malformed body)                                    when retries run out
+      connection, malformed body)        (>= Retry-After, >= the     when retries run out
+                                         time a timeout waited)
     anything else (a bug)                FailJob retries-1, backoff  same, type name only
 
 Business outcomes send two variables with the error: ``verification`` (as on success) and
@@ -16,8 +17,10 @@ attempt it was ("VerifyMeNow v2 returned HTTP 503 (attempt 3 of 3)"), so the inc
 branch's task is readable without the logs; they never hold request values.
 
 Backoff is exponential with full jitter (a uniform draw below ``base * 2**(attempt-1)``,
-capped), floored so that a retry is never immediate, and never shorter than a Retry-After the
-provider sent. pyzeebe's default handler retries immediately; this module replaces it.
+capped), floored so that a retry is never immediate, and never shorter than what the failure
+says about the provider's timing (`TransientError.retry_not_sooner_than`): a Retry-After it
+sent, or after a timeout, as long as it already held the request unanswered. pyzeebe's
+default handler retries immediately; this module replaces it.
 
 The task function decides the verdict (`FailurePolicy.decide`), logs and records it, and
 raises `JobVerdictError`; the exception handler only carries the verdict out through a
@@ -126,11 +129,11 @@ class FailurePolicy:
                 backoff_ms=0,
                 outcome=Outcome.INCIDENT,
             )
-        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        not_sooner = exc.retry_not_sooner_than if isinstance(exc, TransientError) else None
         return FailJob(
             f"{what} (attempt {attempt} of {total})",
             retries=retries,
-            backoff_ms=self.backoff.delay_ms(attempt, rng=self.rng, at_least=retry_after),
+            backoff_ms=self.backoff.delay_ms(attempt, rng=self.rng, at_least=not_sooner),
             outcome=Outcome.TRANSIENT_FAILURE,
         )
 

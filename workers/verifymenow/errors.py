@@ -72,6 +72,12 @@ class TransientError(VerifyMeNowError):
     #: Seconds the provider asked us to wait (Retry-After), if it said.
     retry_after: float | None = None
 
+    @property
+    def retry_not_sooner_than(self) -> float | None:
+        """Seconds before a new attempt is worth making, if the failure tells: the job's
+        retry backoff is never shorter. By default the provider's Retry-After."""
+        return self.retry_after
+
 
 class ProviderStatusError(TransientError):
     def __init__(
@@ -83,7 +89,20 @@ class ProviderStatusError(TransientError):
 
 
 class ProviderTimeoutError(TransientError):
-    pass
+    def __init__(self, message: str, *, version: int, in_flight_s: float | None) -> None:
+        super().__init__(message, version=version)
+        #: How long the provider held our request without answering; None when the request
+        #: never reached it (no connection within the timeout).
+        self.in_flight_s = in_flight_s
+
+    @property
+    def retry_not_sooner_than(self) -> float | None:
+        # A provider slower than our timeout is still working on the request it holds: a
+        # retry sooner meets that request (409) and uses up an attempt on it. (With the job
+        # backoff at 0.2-1 s, an 8 s provider and a 5 s timeout spent all three attempts in
+        # about 3 s.) Waiting as long again as it already had gives it twice our timeout,
+        # after which the retry gets its stored answer, or a fresh try once it has given up.
+        return self.in_flight_s
 
 
 class ProviderConnectionError(TransientError):

@@ -230,7 +230,11 @@ class ProviderClient:
                 raw = await _read_limited(response, MAX_BODY_BYTES)
         except (TimeoutError, httpx.TimeoutException) as exc:
             msg = f"{name} did not answer within {timeout:g} s"
-            raise ProviderTimeoutError(msg, version=self.version) from exc
+            # No connection (or none free) in time: the provider never had the request.
+            unsent = isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+            raise ProviderTimeoutError(
+                msg, version=self.version, in_flight_s=None if unsent else timeout
+            ) from exc
         except httpx.TransportError as exc:
             msg = f"{name} could not be reached ({type(exc).__name__})"
             raise ProviderConnectionError(msg, version=self.version) from exc

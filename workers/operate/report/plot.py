@@ -1,7 +1,8 @@
 """`canary report --plot FILE`: the failure-rate chart as an SVG or PNG file (matplotlib, Agg).
 
-`check_plot_path` runs before anything is queried, so a bad path fails fast with one line and
-nothing written; `write_plot` renders into memory first and writes the file in one go.
+`check_plot_path` runs before anything is queried, so a bad path, or a base install without
+the `plot` extra (matplotlib), fails fast with one line and nothing written; `write_plot`
+renders into memory first and writes the file in one go.
 
 The chart marks each moment the rollout's rate changed (a dotted line, SVG id
 ``rate-change-N``). Its time axis always spans the report's window (at least a minute) with
@@ -9,13 +10,14 @@ one label format for the whole axis, chosen from that span: matplotlib's automat
 labelled sparse data (a few points seconds apart) with ticks like ``46:23.000000``.
 """
 
+import importlib.util
 import io
 import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workers.errors import InputError
+from workers.errors import CanaryError, InputError
 from workers.operate.report.model import Report
 from workers.routing import VERSIONS, Version
 
@@ -24,13 +26,25 @@ _COLOUR: dict[Version, str] = {1: "#1f77b4", 2: "#c2185b"}
 #: The shortest time axis drawn: a report over a few seconds still gets readable ticks.
 MIN_SPAN = timedelta(minutes=1)
 
+#: The extra that brings matplotlib (pyproject.toml): the base install and the worker image
+#: leave the plotting stack out.
+PLOT_EXTRA_MISSING = "--plot needs the plotting extra: pip install 'camunda-canary[plot]'"
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 
+class PlotExtraMissingError(CanaryError):
+    """matplotlib (the `plot` extra) is not installed in this environment."""
+
+
 def check_plot_path(path: Path) -> str:
-    """The format for `path` (by extension), or `InputError` if it cannot be written."""
+    """The format for `path` (by extension), or `InputError` if it cannot be written;
+    `PlotExtraMissingError` without matplotlib."""
+    # find_spec looks without importing: the check stays as cheap as the rest of this one.
+    if importlib.util.find_spec("matplotlib") is None:
+        raise PlotExtraMissingError(PLOT_EXTRA_MISSING)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"--plot {path}: use a .svg or .png file name")
