@@ -32,7 +32,20 @@ async def zb(
     zeebe_channel: grpc.aio.Channel,
     tmp_path: Path,
 ) -> AsyncIterator[Harness]:
-    async with httpx.AsyncClient(base_url=zeebe_target.rest_url, timeout=10) as rest:
+    spec = api_spec()
+
+    async def conforms(response: httpx.Response) -> None:
+        # Every answer's body must match the 8.9 schema for its status. Statuses are the
+        # tests' own to assert: some deliberately differ from the spec's lists (unserved
+        # paths, and rejections Camunda's gateway maps to 404 or 409 that the spec omits).
+        await response.aread()
+        problems = spec.check(response, unlisted_status=True)
+        if problems:
+            raise AssertionError("\n".join(problems))
+
+    async with httpx.AsyncClient(
+        base_url=zeebe_target.rest_url, timeout=10, event_hooks={"response": [conforms]}
+    ) as rest:
         yield Harness(
             client=zeebe_client,
             stub=GatewayStub(zeebe_channel),
