@@ -64,7 +64,12 @@ def summary(values: Sequence[float]) -> str:
 
 def report(name: str, value: str, goal: str = "") -> None:
     suffix = f"   (goal {goal})" if goal else ""
-    print(f"{name:<58} {value}{suffix}")
+    print(f"{name:<58} {value}{suffix}", flush=True)
+
+
+def load_average() -> str:
+    """The 1-minute load average now: the machine is shared, so every number comes with it."""
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 @contextlib.asynccontextmanager
@@ -81,6 +86,7 @@ async def engine_process(retain: int) -> AsyncIterator[tuple[str, str]]:
         "0",
         "--retain-finished",
         str(retain),
+        stdout=asyncio.subprocess.DEVNULL,  # its serving line; the JSON event below says more
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "CANARY_LOG_FORMAT": "json", "CANARY_LOG_LEVEL": "info"},
     )
@@ -111,14 +117,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
-
-
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_http_ok(url: str, *, timeout: float = 30.0) -> None:
