@@ -24,6 +24,7 @@ from bench_support import (
     peak_rss_mb,
     report,
     scratch_database,
+    spawn_canary,
     wait_http_ok,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
@@ -32,18 +33,6 @@ from workers.operate.load import synthetic_applicant
 from workers.postgres import rollout_store
 
 MODEL = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
-
-
-async def spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def main() -> None:
@@ -62,7 +51,7 @@ async def main() -> None:
                 conn, "verifymenow", rate=args.rate, actor="bench", reason="bench"
             )
         stub_port = free_port()
-        processes["stub"] = await spawn(
+        processes["stub"] = await spawn_canary(
             "stub-verifymenow",
             "--port",
             str(stub_port),
@@ -79,7 +68,7 @@ async def main() -> None:
         await wait_http_ok(f"http://127.0.0.1:{stub_port}/health")
         for task in ("choose", "v1", "v2"):
             port = free_port()
-            processes[task] = await spawn(
+            processes[task] = await spawn_canary(
                 "worker",
                 "--tasks",
                 task,
