@@ -64,7 +64,12 @@ def summary(values: Sequence[float]) -> str:
 
 def report(name: str, value: str, goal: str = "") -> None:
     suffix = f"   (goal {goal})" if goal else ""
-    print(f"{name:<58} {value}{suffix}")
+    print(f"{name:<58} {value}{suffix}", flush=True)
+
+
+def load_average() -> str:
+    """The 1-minute load average now: the machine is shared, so every number comes with it."""
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 async def spawn_canary(

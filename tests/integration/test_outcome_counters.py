@@ -316,3 +316,91 @@ async def test_the_report_is_the_same_after_the_raw_rows_are_pruned(db):
     assert after == before
     assert after.versions[1].attempts == 150
     assert after.split.decisions == 40
+
+
+#: The raw rows as the counters count them: each attempt or decision once, as its earliest row.
+FIRST_ATTEMPTS = (
+    "(SELECT DISTINCT ON (rollout, job_key, retries) * FROM canary.outcomes"
+    " ORDER BY rollout, job_key, retries, recorded_at, id) AS first_attempts"
+)
+FIRST_DECISIONS = (
+    "(SELECT DISTINCT ON (rollout, job_key) * FROM canary.decisions"
+    " ORDER BY rollout, job_key, recorded_at, id) AS first_decisions"
+)
+
+
+async def same_rows(
+    conn: psycopg.AsyncConnection[Any], counted: str, raw: str, params: dict[str, Any]
+) -> list[Any]:
+    """The rows `counted` reads from the counters equal those `raw` computes, in any order."""
+    found = sorted(await (await conn.execute(counted, params)).fetchall())
+    assert found == sorted(await (await conn.execute(raw, params)).fetchall())
+    return found
+
+
+async def test_every_bin_of_every_grain_adds_up_to_the_raw_rows(db):
+    """Migration 0005 sums a batch per second and adds the minutes and hours up from those."""
+    rows = [
+        outcome(k, at=T0 + timedelta(seconds=k * 37.7), result=OUTCOMES[k * 7 % 5],
+                latency=None if k % 11 == 0 else 1.0 + (k * 7919 % 5000) / 7.0,
+                version=1 + k % 2)
+        for k in range(600)  # over six hours, in one batch
+    ]  # fmt: skip
+    await copy_rows(db, OUTCOME_COPY, rows + rows[::5])
+    rates = (None, 0.1, 0.25, 0.3, 1 / 3, 0.7, 1.0)
+    decisions = [
+        (T0 + timedelta(seconds=k * 29.3), "verifymenow", k, k, 1 + k % 2,
+         ("sticky", "random", "fallback")[k % 3], 0.5, rates[k % len(rates)])
+        for k in range(500)
+    ]  # fmt: skip
+    await copy_rows(db, DECISION_COPY, decisions + decisions[::3])
+    bin_of = "date_bin(%(size)s::interval, recorded_at, '2000-01-01 00:00:00+00')"
+    for grain, size in ((1, "1 second"), (60, "1 minute")):
+        counted = await same_rows(
+            db,
+            "SELECT bin, version, verified, rejected, unreadable, transient_failure, incident"
+            f" FROM canary.outcome_counts WHERE grain = %(grain)s AND {COUNTED} <> 0",
+            f"SELECT {bin_of}, version, "
+            + ", ".join(f"count(*) FILTER (WHERE outcome = '{o}')" for o in OUTCOMES)
+            + f" FROM {FIRST_ATTEMPTS} GROUP BY 1, 2",
+            {"grain": grain, "size": size},
+        )
+        assert len(counted) > 100
+        await same_rows(  # numeric sums: exactly equal, not approximately
+            db,
+            "SELECT bin, version, sum(decisions)::int, sum(rate_sum), sum(variance_sum)"
+            " FROM canary.decision_counts WHERE grain = %(grain)s GROUP BY 1, 2",
+            f"SELECT {bin_of}, version, count(*)::int, coalesce(sum(rate::numeric), 0),"
+            " coalesce(sum(rate::numeric * (1 - rate::numeric)), 0)"
+            f" FROM {FIRST_DECISIONS} GROUP BY 1, 2",
+            {"grain": grain, "size": size},
+        )
+    for grain, size in ((60, "1 minute"), (3600, "1 hour")):
+        await same_rows(
+            db,
+            "SELECT bin, version, b, n FROM canary.outcome_latency,"
+            " unnest(buckets, attempts) AS u (b, n) WHERE grain = %(grain)s",
+            f"SELECT {bin_of}, version, canary.latency_bucket(latency_ms), count(*)"
+            f" FROM {FIRST_ATTEMPTS} WHERE latency_ms IS NOT NULL GROUP BY 1, 2, 3",
+            {"grain": grain, "size": size},
+        )
+
+
+async def test_counting_carries_on_across_the_upgrade_to_migration_0005(empty_database_url):
+    """Counters kept by 0003's triggers, then 0005's: duplicates across the two count once."""
+    async with await psycopg.AsyncConnection.connect(empty_database_url, autocommit=True) as db:
+        await migrate(db, [m for m in load_migrations() if m.version <= 4])
+        before = [outcome(k, at=T0 + timedelta(seconds=k), result=OUTCOMES[k % 5])
+                  for k in range(100)]  # fmt: skip
+        await copy_rows(db, OUTCOME_COPY, before)
+        await migrate(db)
+        # A re-sent batch, an earlier row of an attempt counted before, and new attempts.
+        await copy_rows(db, OUTCOME_COPY, before[50:])
+        await copy_rows(
+            db, OUTCOME_COPY, [outcome(3, at=T0 - timedelta(hours=1), result="incident")]
+        )
+        await copy_rows(db, OUTCOME_COPY, [outcome(k, at=T0 + timedelta(seconds=k))
+                                           for k in range(100, 160)])  # fmt: skip
+        assert await counted_by_outcome(db) == await raw_attempts(db)
+        assert await counted_by_outcome(db, 1) == await raw_attempts(db)
+        assert sum((await counted_by_outcome(db)).values()) == 160

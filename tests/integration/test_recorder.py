@@ -163,3 +163,31 @@ async def test_a_hung_write_drops_are_logged_once_per_episode_with_counts(pg_pro
     [ended] = [e for e in logs if e["event"] == "recorder no longer dropping records"]
     assert ended["dropped_in_episode"] == 21
     assert len(await job_keys(db, "outcomes")) == 31
+
+
+async def test_a_batch_that_cannot_be_formatted_is_dropped_and_the_writer_carries_on(
+    database_url, db
+):
+    """The job path's checks keep such rows out; should one slip in, the writer must not die."""
+    from workers.postgres import recorder as module  # noqa: PLC0415
+
+    settings = RecorderSettings(buffer_size=100, batch_size=2, flush_interval=0.01, stop_timeout=5)
+    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    recorder.record_outcome(make_job(1), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
+    # An int8 column given 2**64: formatting it raises OverflowError in the writer.
+    unfit = (*recorder._buffer[0][1][:3], 2**64, *recorder._buffer[0][1][4:])
+    recorder._buffer.append((module._OUTCOME, unfit))
+    recorder._recorded += 1
+    with capture_logs() as logs:
+        await eventually(lambda: recorder.stats().dropped == 2)
+        recorder.record_outcome(make_job(2), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
+        await eventually(lambda: recorder.stats().written == 1)
+    stats = await recorder.stop()
+    assert balanced(stats)
+    assert recorder.task is not None
+    assert not recorder.task.cancelled()
+    assert recorder.task.exception() is None
+    assert await job_keys(db, "outcomes") == [2]
+    rejected = "recorder batch rejected: a value does not fit its column"
+    assert [e["event"] for e in logs].count(rejected) == 1

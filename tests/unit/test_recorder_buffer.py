@@ -68,3 +68,32 @@ def test_outcome_rows_take_the_rollout_header_else_the_default():
     recorder.record_outcome(make_job(2), version=1, outcome=Outcome.REJECTED, latency_ms=3.5)
     rollouts = [row[1] for _, row in recorder._buffer]
     assert rollouts == ["other", "verifymenow"]
+
+
+def test_values_a_binary_copy_cannot_hold_are_refused_on_the_job_path():
+    """The batch is a binary COPY: an int4 would wrap silently, an int8 overflow would raise
+    in the writer and a NUL would make Postgres refuse the whole batch."""
+    recorder = accepting_recorder()
+    decision = Decision(1, Rule.STICKY, 0.5, 0.5)
+    too_big = jobs.make_job(process.verify_task(1), key=2**63)
+    recorder.record_outcome(too_big, version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
+    recorder.record_decision(too_big, "verifymenow", decision)
+    recorder.record_outcome(
+        jobs.make_job(process.verify_task(1), retries=2**31),
+        version=1, outcome=Outcome.VERIFIED, latency_ms=1.0,
+    )  # fmt: skip
+    recorder.record_outcome(
+        make_job(2, {"rollout": "a\x00b"}), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0
+    )
+    recorder.record_outcome(
+        make_job(3), version=1, outcome=Outcome.INCIDENT, latency_ms=1.0, error_code="X\x00"
+    )
+    recorder.record_decision(make_job(4), "a\x00b", decision)
+    stats = recorder.stats()
+    assert (stats.recorded, stats.dropped, stats.pending) == (6, 6, 0)
+    recorder.record_outcome(
+        jobs.make_job(process.verify_task(1), key=2**63 - 1, retries=2**31 - 1),
+        version=1, outcome=Outcome.VERIFIED, latency_ms=3,  # an int latency is stored as float
+    )  # fmt: skip
+    assert recorder.stats().pending == 1
+    assert recorder._buffer[0][1][6] == 3.0

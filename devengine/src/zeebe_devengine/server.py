@@ -164,7 +164,11 @@ class DevEngine:
         sock = _bound_socket(self.host, requested, what=" for REST")
         self.rest_port = sock.getsockname()[1]
         api = RestApi(engine, dispatcher, grpc_host=self.host, grpc_port=self.port)
-        runner = web.AppRunner(api.application(), access_log=None)
+        # Requests that wait (awaitCompletion) get the same grace as gRPC calls, not
+        # aiohttp's 60 s; long polls were already answered by the dispatcher's close.
+        runner = web.AppRunner(
+            api.application(), access_log=None, shutdown_timeout=STOP_GRACE_SECONDS
+        )
         await runner.setup()
         self._runner = runner
         await web.SockSite(runner, sock).start()

@@ -12,6 +12,7 @@ from pyzeebe import ZeebeClient, create_insecure_channel
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from zeebe_devengine import DevEngine
+from zeebe_devengine.bpmn.builder import one_task_process
 from zeebe_devengine.errors import EngineStartError
 
 pytestmark = pytest.mark.engine
@@ -82,3 +83,22 @@ async def test_a_port_in_use_is_a_one_line_error() -> None:
         with pytest.raises(EngineStartError, match="for REST"):
             async with DevEngine(port=0, rest_port=port):
                 pass
+
+
+async def test_stopping_does_not_wait_for_a_rest_request_awaiting_completion() -> None:
+    engine = DevEngine(port=0, rest_port=0)
+    await engine.start()
+    try:
+        engine.engine.deploy([("wait.bpmn", one_task_process("p", "never").encode())])
+        body = {"processDefinitionId": "p", "awaitCompletion": True, "requestTimeout": 600_000}
+        async with httpx.AsyncClient(base_url=str(engine.rest_url), timeout=120) as http:
+            waiting = asyncio.create_task(http.post("/v2/process-instances", json=body))
+            while not engine.engine.instances:
+                await asyncio.sleep(0.01)
+            # A hang guard, not a timing claim: aiohttp alone would wait 60 s.
+            async with asyncio.timeout(30):
+                await engine.stop()
+            with pytest.raises(httpx.HTTPError):
+                await waiting
+    finally:
+        await engine.stop()

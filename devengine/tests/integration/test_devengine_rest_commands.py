@@ -160,7 +160,8 @@ async def test_cancel_and_call_hierarchy(zb: Harness) -> None:
     await deploy(zb, ("child.bpmn", child), ("parent.bpmn", calling(zb)))
     parent = (await create(zb, processDefinitionId=zb.name("parent"))).json()
     children = await zb.post(
-        "/v2/process-instances/search", {"filter": {"processDefinitionId": zb.name("child")}}
+        "/v2/process-instances/search",
+        {"filter": {"parentProcessInstanceKey": parent["processInstanceKey"]}},
     )
     [child_instance] = children["items"]
     assert child_instance["parentProcessInstanceKey"] == parent["processInstanceKey"]

@@ -97,6 +97,26 @@ def test_redeploying_the_same_resource_keeps_the_version_and_a_change_adds_one(
     assert changed.key != first.key
 
 
+def test_a_deleted_definition_is_gone_and_its_version_is_never_reused(engine: Engine) -> None:
+    first = engine.deploy([("p.bpmn", one_task_process("p", "a").encode())]).definitions[0]
+    second = engine.deploy([("p.bpmn", one_task_process("p", "b").encode())]).definitions[0]
+    running = engine.create_instance(bpmn_process_id="p")
+    engine.delete_resource(second.key)
+    with pytest.raises(NotFoundError):
+        engine.create_instance(definition_key=second.key)
+    with pytest.raises(NotFoundError):
+        engine.create_instance(bpmn_process_id="p", version=2)
+    assert engine.create_instance(bpmn_process_id="p").definition is first
+    [job] = activate(engine, "b")
+    engine.complete_job(job.key, {})
+    assert running.state is InstanceState.COMPLETED  # running instances drain
+    third = engine.deploy([("p.bpmn", one_task_process("p", "c").encode())]).definitions[0]
+    assert third.version == 3
+    assert engine.create_instance(bpmn_process_id="p", version=3).definition is third
+    with pytest.raises(NotFoundError):
+        engine.delete_resource(second.key)
+
+
 def test_keys_look_like_a_fresh_brokers(engine: Engine) -> None:
     deployment = engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
     assert deployment.key == 2251799813685249
@@ -117,7 +137,9 @@ def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refus
     xml = one_task_process("p", "work").encode()
     with pytest.raises(InvalidArgumentError, match="Duplicated process id"):
         engine.deploy([("a.bpmn", xml), ("b.bpmn", xml)])
-    with pytest.raises(InvalidArgumentError, match=r"BPMN \(.bpmn or .xml\) or DMN \(.dmn\)"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"BPMN \(.bpmn or .xml\), DMN \(.dmn\) or form \(.form\)"
+    ):
         engine.deploy([("notes.txt", b"<definitions/>")])
 
 

@@ -248,9 +248,8 @@ def test_an_event_based_gateway_takes_the_timer_and_closes_the_subscription(
     assert "paid-event" not in instance.completed_ids
 
 
-def test_a_message_start_with_ttl_zero_is_dropped_while_an_instance_of_its_key_runs(
-    engine: Engine,
-) -> None:
+def started_by_go(engine: Engine) -> None:
+    """A message start event (message "go") -> a "work" task -> end."""
     deploy(
         engine,
         start("s", message_ref("go")),
@@ -259,8 +258,37 @@ def test_a_message_start_with_ttl_zero_is_dropped_while_an_instance_of_its_key_r
         *chain("s", "task", "e"),
         declarations=(message("go", "go"),),
     )
+
+
+def test_a_message_start_with_ttl_zero_is_dropped_while_an_instance_of_its_key_runs(
+    engine: Engine,
+) -> None:
+    started_by_go(engine)
     publish(engine, name="go", key="k")
     publish(engine, name="go", key="k")  # TTL 0: one instance per key, the second is dropped
     [job] = engine.activate_jobs("work", worker="w", timeout_ms=1_000, max_jobs=5, fetch=[])
     engine.complete_job(job.key, {})
     assert len(engine.instances) == 1
+
+
+def test_correlating_names_the_instance_it_reached_and_never_buffers(engine: Engine) -> None:
+    waiting_for_payment(engine)
+    instance = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
+    message_key, reached = engine.correlate_message(
+        "order-paid", correlation_key="o-1", variables={"amount": 3}
+    )
+    assert reached == instance.key
+    assert message_key != instance.key
+    assert instance.root.variables["amount"] == 3
+    with pytest.raises(NotFoundError):
+        engine.correlate_message("order-paid", correlation_key="o-2", variables={})
+    later = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-2"})
+    assert later.state is InstanceState.ACTIVE  # the refused message was not buffered
+
+
+def test_correlating_to_a_message_start_event_names_the_started_instance(
+    engine: Engine,
+) -> None:
+    started_by_go(engine)
+    _, started = engine.correlate_message("go", correlation_key="", variables={"n": 1})
+    assert engine.instances[started].root.variables == {"n": 1}

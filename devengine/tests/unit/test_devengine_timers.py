@@ -174,3 +174,15 @@ async def test_the_loop_scheduler_runs_what_a_pin_makes_due_and_holds_the_rest()
     assert scheduler.now_ms() == frozen  # a pinned clock stands still
     scheduler.reset()
     assert fired == ["hour"]  # two hours from the start are not due on the system clock
+
+
+def test_deleting_the_latest_version_arms_the_timer_start_of_the_previous_one(
+    engine: Engine,
+) -> None:
+    deploy(engine, start("tick", timer("timeCycle", "R/PT1H")), end_event("e"), *chain("tick", "e"))
+    latest = deploy(engine, start_event("s"), end_event("e"), *chain("s", "e"))
+    engine.advance_clock(2 * 3_600_000)
+    assert not engine.instances
+    engine.delete_resource(latest.key)
+    engine.advance_clock(2 * 3_600_000)
+    assert len(engine.instances) == 2

@@ -37,8 +37,14 @@ DEFINITION_FIELDS: dict[str, FieldSpec] = {
 }
 BASE_INSTANCE_FIELDS: dict[str, FieldSpec] = {
     "processInstanceKey": ("key", lambda i: i.key),
-    "parentProcessInstanceKey": ("key", lambda _: None),
-    "parentElementInstanceKey": ("key", lambda _: None),
+    "parentProcessInstanceKey": (
+        "key",
+        lambda i: i.parent_element.instance.key if i.parent_element is not None else None,
+    ),
+    "parentElementInstanceKey": (
+        "key",
+        lambda i: i.parent_element.key if i.parent_element is not None else None,
+    ),
     "startDate": ("date", lambda i: i.start_ms),
     "endDate": ("date", lambda i: i.end_ms),
     "state": ("string", lambda i: i.state.value),
