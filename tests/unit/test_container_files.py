@@ -150,7 +150,9 @@ def test_only_the_rollout_controller_has_the_operator_login_and_only_for_its_job
         if any(u.startswith("postgresql://controller:") for u in urls):
             assert name == "rollout-controller"
     init_sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
-    assert re.search(r"^CREATE ROLE controller LOGIN .* IN ROLE canary_operator;$", init_sql, re.M)
+    assert re.search(
+        r"^CREATE ROLE controller LOGIN .* IN ROLE canary_operator;$", init_sql, re.MULTILINE
+    )
     passwords = COMPOSE["services"]["postgres"]["environment"]
     assert "CANARY_CONTROLLER_DB_PASSWORD" in passwords
     assert "${CANARY_CONTROLLER_DB_PASSWORD:-" in environment["CANARY_ROLLOUT_DATABASE_URL"]
