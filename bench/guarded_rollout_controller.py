@@ -29,16 +29,19 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_support import (
     cpu_seconds,
     engine_process,
-    free_port,
     peak_rss_mb,
     report,
     scratch_database,
     spawn_canary,
     wait_http_ok,
 )
+
+# Servers bind port 0; the port is read back, never picked and released (a race).
+from support.ports import bound_port
 
 from workers.postgres import rollout_store
 
@@ -100,14 +103,14 @@ async def main() -> None:
         env = {"ZEEBE_ADDRESS": address, "CAMUNDA_REST_ADDRESS": rest_url, "DATABASE_URL": url}
         deployed = await spawn_canary("deploy", env=env)
         assert await deployed.wait() == 0, "canary deploy failed"
-        port = free_port()
         controller = await spawn_canary(
             "worker",
             "--tasks",
             "rollout",
-            env=env | {"CANARY_HTTP_HOST": "127.0.0.1", "CANARY_HTTP_PORT": str(port)},
+            env=env | {"CANARY_HTTP_HOST": "127.0.0.1", "CANARY_HTTP_PORT": "0"},
         )
         try:
+            port = await bound_port(controller)
             await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
             cpu_before = cpu_seconds(controller.pid)
             for name, v2 in (("v2 as good as v1", 0.01), ("v2 failing 20 %", 0.2)):
