@@ -78,12 +78,11 @@ async def test_analysis_without_its_database_ends_in_an_incident_never_a_promoti
             found = await http.post(
                 "/v2/incidents/search", json={"filter": {"elementId": Element.ANALYSE}}
             )
-            [incident] = found.json()["items"]
-            retried = await http.patch(
-                f"/v2/jobs/{incident['jobKey']}", json={"changeset": {"retries": 1}}
-            )
+            [problem_json] = found.json()["items"]
+            job_key, incident_key = problem_json["jobKey"], problem_json["incidentKey"]
+            retried = await http.patch(f"/v2/jobs/{job_key}", json={"changeset": {"retries": 1}})
             assert retried.status_code == 204, retried.text
-            resolved = await http.post(f"/v2/incidents/{incident['incidentKey']}/resolution")
+            resolved = await http.post(f"/v2/incidents/{incident_key}/resolution")
             assert resolved.status_code == 204, resolved.text
         state = await world.wait(lambda s: not s.incidents and settled(s), "the resolution")
         # The bake counts looks, not the hours on hold: the held look was the first.
