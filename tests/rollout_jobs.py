@@ -1,10 +1,16 @@
-"""Jobs of the guarded-rollout process for tests, and a connection factory for its tasks."""
+"""Jobs of the guarded-rollout process for tests, a connection factory for its tasks, seeded
+outcomes and a webhook receiver."""
 
+import asyncio
+import itertools
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import psycopg
+from aiohttp import web
 from pyzeebe import Job
 
 from workers.guarded import process
@@ -64,3 +70,76 @@ def connector(
             await conn.close()
 
     return connection
+
+
+OUTCOME_COLUMNS = (
+    "recorded_at, rollout, process_instance_key, job_key, version, outcome, latency_ms,"
+    " error_code, retries"
+)
+#: Every seeded attempt has a job key of its own: the counters count a (job key, retries) once.
+_job_keys = itertools.count(5000)
+
+
+async def seed(
+    db: psycopg.AsyncConnection[Any],
+    *,
+    version: int,
+    attempts: int,
+    failures: int = 0,
+    incidents: int = 0,
+    at: datetime,
+    latency_ms: float = 100.0,
+    rollout: str = "verifymenow",
+) -> None:
+    """`attempts` outcomes of `version` at `at`: `incidents` incidents, then transient failures."""
+    rows = []
+    for i in range(attempts):
+        outcome = (
+            "incident" if i < incidents else "transient_failure" if i < failures else "verified"
+        )
+        key = next(_job_keys)
+        rows.append((at, rollout, 1000 + i, key, version, outcome, latency_ms, None, 3))
+    async with (
+        db.cursor() as cur,
+        cur.copy(f"COPY canary.outcomes ({OUTCOME_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            await copy.write_row(row)
+
+
+class Webhook:
+    """A webhook receiver on 127.0.0.1, port 0; answers `status` (or hangs, for timeouts)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.status = 200
+        self.hang = False
+        self.release = asyncio.Event()
+        self.url = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append(json.loads(await request.text()))
+        if self.hang:
+            await self.release.wait()
+        return web.Response(status=self.status, text="ok")
+
+    def events(self) -> list[str]:
+        return [str(body.get("event")) for body in self.received]
+
+
+@asynccontextmanager
+async def webhook_receiver() -> AsyncIterator[Webhook]:
+    hook = Webhook()
+    app = web.Application()
+    app.router.add_post("/hooks/secret-token", hook.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    hook.url = f"http://127.0.0.1:{port}/hooks/secret-token"
+    try:
+        yield hook
+    finally:
+        hook.release.set()
+        await runner.cleanup()

@@ -1,15 +1,11 @@
 """The `notify` job against a real local HTTP server: delivered, and never failing the job."""
 
-import asyncio
-import json
 import socket
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
-from rollout_jobs import in_step, rollout_job, started_variables
+from rollout_jobs import Webhook, in_step, rollout_job, started_variables, webhook_receiver
 from structlog.testing import capture_logs
 
 from workers.guarded.process import Element, Variable
@@ -18,49 +14,16 @@ from workers.tasks.rollout_notify import make_notify
 STEP_1 = in_step(started_variables(steps="5%"), 1)
 
 
-class Webhook:
-    """A webhook receiver on 127.0.0.1, port 0; answers `status` (or hangs, for timeouts)."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.status = 200
-        self.hang = False
-        self.release = asyncio.Event()
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.received.append(json.loads(await request.text()))
-        if self.hang:
-            await self.release.wait()
-        return web.Response(status=self.status, text="ok")
-
-
 @pytest.fixture
 async def webhook() -> AsyncIterator[Webhook]:
-    hook = Webhook()
-    app = web.Application()
-    app.router.add_post("/hooks/secret-token", hook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    hook.url = f"http://127.0.0.1:{port}/hooks/secret-token"
-    yield hook
-    hook.release.set()
-    await runner.cleanup()
+    async with webhook_receiver() as hook:
+        yield hook
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(0.5)) as http:
         yield http
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_the_event_is_posted_as_json_with_a_slack_text(webhook, client):
@@ -98,11 +61,13 @@ async def test_a_webhook_that_hangs_times_out_and_the_job_completes(webhook, cli
 
 
 async def test_an_unreachable_webhook_does_not_fail_the_job(client):
-    url = f"http://127.0.0.1:{free_port()}/hook"
-    with capture_logs() as logs:
-        result = await make_notify(webhook_url=url, client=client)(
-            rollout_job(Element.NOTIFY_PAUSED, STEP_1)
-        )
+    with socket.socket() as held:  # bound, never listening, held: connections are refused
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}/hook"
+        with capture_logs() as logs:
+            result = await make_notify(webhook_url=url, client=client)(
+                rollout_job(Element.NOTIFY_PAUSED, STEP_1)
+            )
     assert result == {}
     assert [e["error"] for e in logs if e["log_level"] == "warning"] == ["ConnectError"]
 

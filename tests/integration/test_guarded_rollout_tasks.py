@@ -4,13 +4,12 @@ Each test runs the task function directly on a job shaped like the model's (no w
 engine): the database is real, so the audit trail, the locking and the query are too.
 """
 
-import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from rollout_jobs import connector, in_step, rollout_job, started_variables
+from rollout_jobs import connector, in_step, rollout_job, seed, started_variables
 
 from workers.errors import DatabaseUnavailableError, InputError
 from workers.guarded.process import Element, Variable
@@ -20,11 +19,6 @@ from workers.tasks.rollout_set_rate import make_set_rate
 
 pytestmark = pytest.mark.postgres
 
-OUTCOME_COLUMNS = (
-    "recorded_at, rollout, process_instance_key, job_key, version, outcome, latency_ms,"
-    " error_code, retries"
-)
-
 
 async def rate_of(db: psycopg.AsyncConnection[Any]) -> float:
     return (await rollout_store.get_rollout(db, "verifymenow")).rate
@@ -32,36 +26,6 @@ async def rate_of(db: psycopg.AsyncConnection[Any]) -> float:
 
 async def rate_set_by_hand(db: psycopg.AsyncConnection[Any], rate: float) -> None:
     await rollout_store.set_rate(db, "verifymenow", rate=rate, actor="ops", reason="by hand")
-
-
-#: Every seeded attempt has a job key of its own: the counters count a (job key, retries) once.
-_job_keys = itertools.count(5000)
-
-
-async def seed(
-    db: psycopg.AsyncConnection[Any],
-    *,
-    version: int,
-    attempts: int,
-    failures: int = 0,
-    incidents: int = 0,
-    at: datetime,
-    latency_ms: float = 100.0,
-) -> None:
-    """`attempts` outcomes of `version` at `at`: `incidents` incidents, then transient failures."""
-    rows = []
-    for i in range(attempts):
-        outcome = (
-            "incident" if i < incidents else "transient_failure" if i < failures else "verified"
-        )
-        key = next(_job_keys)
-        rows.append((at, "verifymenow", 1000 + i, key, version, outcome, latency_ms, None, 3))
-    async with (
-        db.cursor() as cur,
-        cur.copy(f"COPY canary.outcomes ({OUTCOME_COLUMNS}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            await copy.write_row(row)
 
 
 # -- set rate ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from code_facts import (
 )
 
 from workers.cli import build_parser
-from workers.settings import TASK_NAMES, parse_duration
+from workers.settings import DEFAULT_TASKS, parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
@@ -163,7 +163,7 @@ def test_one_deployment_per_task_type_with_commands_the_cli_accepts(docs):
         parser.parse_args(args)  # exits on an unknown command or flag
         assert args[:2] == ["worker", "--tasks"]
         tasks.add(args[2])
-    assert tasks == set(TASK_NAMES)
+    assert tasks == set(DEFAULT_TASKS)
     for spec in pod_specs(of_kind(docs, "Job")):
         (container,) = spec["containers"]
         parser.parse_args(container["args"])

@@ -25,6 +25,8 @@ async def test_deploy_prints_the_process_version_and_key(zeebe_target):
     code, out, err = await canary("deploy", "--address", zeebe_target.grpc_address, "--json")
     assert code == 0, err
     assert '"bpmnProcessId": "identity-verification"' in out
+    # The guarded rollout's model and its approval form deploy by default too (issue 12).
+    assert '"bpmnProcessId": "guarded-rollout"' in out
     assert '"processDefinitionKey": "' in out
     code, out, _ = await canary("deploy", str(MODEL), "--address", zeebe_target.grpc_address)
     assert code == 0

@@ -3,9 +3,7 @@
 Parsing and validation only: `add_guarded_actions` declares the actions on the `rollout`
 command's sub-parsers and `checked` turns parsed arguments into what each action needs (a
 validated `RolloutPlan` for `start`), refusing bad input with one line before anything talks
-to Camunda. Not yet registered on `canary rollout`: the handlers that publish the messages and
-read the process instances come with the worker wiring (issue 12's next step), and a command
-that parses but cannot run would only mislead.
+to Camunda. The handlers are in `guarded_rollout_cmd`.
 
 `status --wait` exits like `kubectl argo rollouts status`: 0 when the rollout was promoted,
 `EXIT_ROLLED_BACK` / `EXIT_ABORTED` otherwise, so a pipeline can gate on it.
@@ -62,7 +60,11 @@ def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
         description="Start the guarded-rollout process for NAME (one at a time per name).",
     )
     start.add_argument("name", metavar="NAME")
-    start.add_argument("--steps", default=DEFAULT_STEPS, help=f"rates (default {DEFAULT_STEPS})")
+    start.add_argument(
+        "--steps",
+        default=DEFAULT_STEPS,
+        help="rates, rising (default {})".format(DEFAULT_STEPS.replace("%", "%%")),
+    )
     start.add_argument("--interval", default=DEFAULT_INTERVAL, help="how often a step is judged")
     start.add_argument("--bake", default=DEFAULT_BAKE, help="how long each step runs at least")
     start.add_argument("--approve-before", metavar="RATES", help="steps that wait for approval")
@@ -98,8 +100,32 @@ def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
     listing = commands.add_parser("list", help="guarded rollouts, running and ended")
     listing.add_argument("--json", action="store_true")
 
+    approve = commands.choices["approve"]
+    approve.add_argument("--by", metavar="WHO", help="who approves (default: $CANARY_ACTOR)")
     for action in ACTIONS:
-        commands.choices[action].set_defaults(guarded_action=action)
+        parser = commands.choices[action]
+        parser.set_defaults(guarded_action=action)
+        _add_connection_options(parser, action)
+
+
+#: Actions that publish a message over the Zeebe gateway (the rest only use REST).
+_PUBLISHING: Final = frozenset({"start", "pause", "resume", "abort", "promote"})
+
+
+def _add_connection_options(parser: argparse.ArgumentParser, action: str) -> None:
+    parser.add_argument(
+        "--rest-address",
+        metavar="URL",
+        help="Camunda REST API, e.g. http://localhost:8080 (default: $CAMUNDA_REST_ADDRESS)",
+    )
+    if action in _PUBLISHING:
+        parser.add_argument("--address", help="Zeebe gateway host:port (default: $ZEEBE_ADDRESS)")
+    if action in ("start", "status"):
+        parser.add_argument(
+            "--database-url",
+            metavar="URL",
+            help="Postgres of the rollout store (default: $DATABASE_URL, else the local server)",
+        )
 
 
 def _name(text: str) -> str:
@@ -113,7 +139,7 @@ def _name(text: str) -> str:
 _MESSAGES: Final = {"pause": Message.PAUSE, "resume": Message.RESUME}
 
 
-def _start(args: argparse.Namespace, name: str) -> GuardedAction:
+def _start(args: Any, name: str) -> GuardedAction:
     plan = plan_rollout(
         rollout=name,
         steps=args.steps,
@@ -129,9 +155,10 @@ def _start(args: argparse.Namespace, name: str) -> GuardedAction:
     return GuardedAction("start", name, plan=plan, message=Message.START)
 
 
-def checked(args: argparse.Namespace) -> GuardedAction:
-    """Validate one parsed action; `InputError` with one line on the first fault."""
-    action = str(args.guarded_action)
+def checked(args: Any, action: str | None = None) -> GuardedAction:
+    """Validate one parsed action (a Namespace, or a handler's typed arguments and the
+    action's name); `InputError` with one line on the first fault."""
+    action = str(action or args.guarded_action)
     if action == "list":
         return GuardedAction(action, None)
     name = _name(args.name)

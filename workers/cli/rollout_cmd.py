@@ -1,4 +1,8 @@
-"""`canary rollout create|strategy|reshuffle`: manage rollouts beyond their rate."""
+"""`canary rollout create|strategy|reshuffle`: manage rollouts beyond their rate.
+
+The guarded-rollout actions (`start`, `status`, `approve`, ...) are declared by
+`guarded_rollout_args` and run by `guarded_rollout_cmd`.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +16,8 @@ from workers.cli.common import (
     database,
     print_json,
 )
+from workers.cli.guarded_rollout_args import add_guarded_actions
+from workers.cli.guarded_rollout_cmd import HANDLERS
 from workers.errors import InputError
 from workers.routing import Strategy, format_rate, parse_rate
 
@@ -22,8 +28,12 @@ if TYPE_CHECKING:
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "rollout",
-        help="create a rollout, change its strategy or reshuffle its subjects",
-        description="Manage rollouts: create one, switch sticky/random, or draw a new salt.",
+        help="create a rollout, change its strategy or reshuffle it; run guarded rollouts",
+        description=(
+            "Manage rollouts: create one, switch sticky/random, or draw a new salt; start,"
+            " watch and steer guarded rollouts (a Camunda process ramps the rate step by step"
+            " and rolls back on its own)."
+        ),
     )
     commands = parser.add_subparsers(metavar="ACTION", required=True)
 
@@ -54,6 +64,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     add_database_option(reshuffle)
     add_json_option(reshuffle)
     reshuffle.set_defaults(handler=reshuffle_rollout, arguments=RolloutReshuffleArgs)
+
+    add_guarded_actions(commands)
+    for action, (handler, arguments) in HANDLERS.items():
+        commands.choices[action].set_defaults(handler=handler, arguments=arguments)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""`canary worker [--tasks choose,v1,v2]`: run the job workers until SIGTERM."""
+"""`canary worker [--tasks choose,v1,v2,rollout]`: run the job workers until SIGTERM."""
 
 import asyncio
 import contextlib
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from workers.settings import TASK_NAMES
+from workers.settings import DEFAULT_TASKS, TASK_NAMES
 from workers.shutdown import stop_on_signals
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ log = structlog.get_logger(__name__)
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "worker",
-        help="run the choose-version and verification workers (all by default)",
+        help="run the choose-version and verification workers, or the rollout controller",
         description=(
             "Run job workers against ZEEBE_ADDRESS until SIGTERM. Configuration comes from"
             " flags and environment variables (see the README's table); they are checked at"
@@ -30,7 +30,10 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     )
     parser.add_argument(
         "--tasks",
-        help=f"comma-separated subset of {','.join(TASK_NAMES)} (default: $CANARY_TASKS, else all)",
+        help=(
+            f"comma-separated subset of {','.join(TASK_NAMES)} (default: $CANARY_TASKS, else"
+            f" {','.join(DEFAULT_TASKS)}; `rollout` is the guarded-rollout controller)"
+        ),
     )
     parser.add_argument("--http-port", type=int, help="health/metrics port (default 9400)")
     parser.set_defaults(handler=run, arguments=WorkerArgs, long_running=True)

@@ -16,9 +16,16 @@ def _rate(value: Any) -> str:
     return format_rate(float(value)) if isinstance(value, int | float) else "?"
 
 
-def step_of(variables: Mapping[str, Any]) -> str:
-    """``step 2 of 5`` (empty outside the steps loop)."""
+def current_step(variables: Mapping[str, Any]) -> Any:
+    """The step in scope; outside the step's own scope (rollback, abort), the one `set rate`
+    last began."""
     step = variables.get(Variable.STEP)
+    return step if isinstance(step, dict) else variables.get(Variable.CURRENT_STEP)
+
+
+def step_of(variables: Mapping[str, Any]) -> str:
+    """``step 2 of 5`` (empty before the first step began)."""
+    step = current_step(variables)
     steps = variables.get(Variable.STEPS)
     if not isinstance(step, dict):
         return ""
@@ -27,7 +34,7 @@ def step_of(variables: Mapping[str, Any]) -> str:
 
 
 def _step(variables: Mapping[str, Any]) -> str:
-    step = variables.get(Variable.STEP)
+    step = current_step(variables)
     rate = _rate(step.get(StepKey.RATE)) if isinstance(step, dict) else "?"
     return f"{step_of(variables)} ({rate})"
 

@@ -96,6 +96,7 @@ class RolloutPlan:
             Variable.DRY_RUN: self.dry_run,
             Variable.PROMOTE_FULL: False,
             Variable.EXPECTED_RATE: None,
+            Variable.CURRENT_STEP: None,
             Variable.RATE_CHANGED_BY_HAND: False,
             Variable.STEP_LOOKS: 0,
             Variable.VERDICT: None,

@@ -156,6 +156,9 @@ class Variable(StrEnum):
     # the multi-instance element: one item of `steps`
     STEP = "step"
     # set by `set rate`
+    #: The step a `set rate` began, kept at the root scope: `step` is local to the step's own
+    #: scope, and rollback, abort and `status` need to name the step from outside it.
+    CURRENT_STEP = "currentStep"
     STEP_STARTED_AT = "stepStartedAt"
     STEP_LOOKS = "stepLooks"
     EXPECTED_RATE = "expectedRate"

@@ -1,8 +1,10 @@
-"""A small client of the Camunda 8 REST API (v2): the reads `canary status` needs.
+"""A small client of the Camunda 8 REST API (v2): what `canary status` and `canary rollout` need.
 
 The same calls Operate's diagram counts come from: process-definition search, element-instance
-statistics per definition, incident search. Works against a real cluster (no auth, basic auth
-or OAuth client credentials) and the dev engine, which serves the same endpoints.
+statistics per definition, incident search; for guarded rollouts also process-instance and
+variable search, and Tasklist's user-task search and completion. Works against a real cluster
+(no auth, basic auth or OAuth client credentials) and the dev engine, which serves the same
+endpoints.
 
 httpx errors never leave this module: they become one of ours, with one readable line.
 
@@ -12,6 +14,7 @@ httpx errors never leave this module: they become one of ours, with one readable
      └── CamundaResponseError       the request was refused (4xx) or the answer made no sense
 """
 
+import json
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Self
@@ -68,6 +71,34 @@ class Incident:
     process_instance_key: str
     job_key: str | None
     creation_time: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessInstance:
+    key: str
+    process_definition_key: str
+    #: ACTIVE, COMPLETED or TERMINATED.
+    state: str
+    start_date: str | None
+    end_date: str | None
+    has_incident: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    #: The JSON value, parsed.
+    value: Any
+    scope_key: str
+    process_instance_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserTask:
+    key: str
+    element_id: str
+    process_instance_key: str
+    creation_date: str | None
 
 
 class CamundaRestClient:
@@ -152,11 +183,13 @@ class CamundaRestClient:
             key=lambda d: d.version,
         )
 
-    async def element_statistics(self, definition_key: str) -> list[ElementStatistics]:
+    async def element_statistics(
+        self, definition_key: str, **fields: Any
+    ) -> list[ElementStatistics]:
         """Per element of one definition: active, canceled, incidents and completed counts."""
         body = await self._post(
             f"/process-definitions/{definition_key}/statistics/element-instances",
-            {"filter": self._filter()},
+            {"filter": self._filter(**fields)},
         )
         try:
             return [
@@ -203,6 +236,107 @@ class CamundaRestClient:
             raise self._shape("incident", exc) from None
         return items, total
 
+    async def process_instances(
+        self,
+        process_definition_id: str,
+        *,
+        state: str | None = None,
+        variables: dict[str, Any] | None = None,
+    ) -> list[ProcessInstance]:
+        """Instances of a process, newest first; `variables` must all match (name -> value)."""
+        fields: dict[str, Any] = {"processDefinitionId": process_definition_id}
+        if state is not None:
+            fields["state"] = state
+        if variables:
+            fields["variables"] = [
+                {"name": name, "value": json.dumps(value)} for name, value in variables.items()
+            ]
+        items = await self._search(
+            "/process-instances/search",
+            {"filter": self._filter(**fields), "sort": [{"field": "startDate", "order": "DESC"}]},
+            key="processInstanceKey",
+        )
+        try:
+            found = [
+                ProcessInstance(
+                    key=str(item["processInstanceKey"]),
+                    process_definition_key=str(item["processDefinitionKey"]),
+                    state=str(item["state"]),
+                    start_date=item.get("startDate"),
+                    end_date=item.get("endDate"),
+                    has_incident=bool(item.get("hasIncident")),
+                )
+                for item in items
+                if item.get("processDefinitionId") == process_definition_id
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._shape("process instance", exc) from None
+        return found
+
+    async def variables(
+        self, *, process_instance_key: str | None = None, name: str | None = None
+    ) -> list[Variable]:
+        """Variables of one instance (every scope), or of one name across instances.
+
+        Search answers carry long values truncated; those are read one by one in full.
+        """
+        fields = {"processInstanceKey": process_instance_key, "name": name}
+        items = await self._search(
+            "/variables/search",
+            {"filter": self._filter(**{k: v for k, v in fields.items() if v is not None})},
+            key="variableKey",
+        )
+        found = []
+        try:
+            for item in items:
+                text = item["value"]
+                if item.get("isTruncated"):
+                    text = (await self._get(f"/variables/{item['variableKey']}"))["value"]
+                found.append(
+                    Variable(
+                        name=str(item["name"]),
+                        value=json.loads(text),
+                        scope_key=str(item["scopeKey"]),
+                        process_instance_key=str(item["processInstanceKey"]),
+                    )
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._shape("variable", exc) from None
+        return found
+
+    async def instance_statistics(
+        self, definition_key: str, process_instance_key: str
+    ) -> list[ElementStatistics]:
+        """Per element of one instance: where its tokens are, wait, failed and ended."""
+        return await self.element_statistics(
+            definition_key, processInstanceKey=process_instance_key
+        )
+
+    async def user_tasks(self, process_instance_key: str) -> list[UserTask]:
+        """The open (CREATED) user tasks of an instance, as Tasklist lists them."""
+        items = await self._search(
+            "/user-tasks/search",
+            {"filter": self._filter(processInstanceKey=process_instance_key, state="CREATED")},
+            key="userTaskKey",
+        )
+        try:
+            return [
+                UserTask(
+                    key=str(item["userTaskKey"]),
+                    element_id=str(item["elementId"]),
+                    process_instance_key=str(item["processInstanceKey"]),
+                    creation_date=item.get("creationDate"),
+                )
+                for item in items
+                if str(item.get("processInstanceKey")) == process_instance_key
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise self._shape("user task", exc) from None
+
+    async def complete_user_task(self, key: str, variables: dict[str, Any]) -> None:
+        """Complete a user task as Tasklist does (204, no body)."""
+        await self._post(f"/user-tasks/{key}/completion", {"variables": variables}, body=False)
+
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _search(self, path: str, query: dict[str, Any], *, key: str) -> list[Any]:
@@ -224,7 +358,14 @@ class CamundaRestClient:
             page = {"limit": PAGE_LIMIT, "after": cursor}
         return items
 
-    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _get(self, path: str) -> dict[str, Any]:
+        return await self._post(path, None)
+
+    async def _post(
+        self, path: str, payload: dict[str, Any] | None, *, body: bool = True
+    ) -> dict[str, Any]:
+        """POST `payload` (None: GET) and return the JSON object answered (`body=False`: the
+        call answers 204 without one)."""
         response = await self._send(path, payload)
         if response.status_code == 401 and self._tokens is not None:
             self._tokens.invalidate()  # expired early or revoked: one fresh token, one retry
@@ -243,15 +384,17 @@ class CamundaRestClient:
             raise CamundaResponseError(
                 f"{where}: {response.status_code} {response.reason_phrase}{_detail(response)}"
             )
+        if not body:
+            return {}
         try:
-            body = response.json()
+            answer = response.json()
         except ValueError:
             raise CamundaResponseError(f"{where}: the answer is not JSON") from None
-        if not isinstance(body, dict):
+        if not isinstance(answer, dict):
             raise CamundaResponseError(f"{where}: the answer is not a JSON object")
-        return body
+        return answer
 
-    async def _send(self, path: str, payload: dict[str, Any]) -> httpx.Response:
+    async def _send(self, path: str, payload: dict[str, Any] | None) -> httpx.Response:
         headers = {}
         if self._tokens is not None:
             try:
@@ -259,6 +402,8 @@ class CamundaRestClient:
             except CredentialsError as exc:
                 raise CamundaAuthError(str(exc)) from None
         try:
+            if payload is None:
+                return await self._http.get(path, headers=headers)
             return await self._http.post(path, json=payload, headers=headers)
         except httpx.TimeoutException:
             raise CamundaUnavailableError(

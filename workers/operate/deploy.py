@@ -38,16 +38,13 @@ class DeployedProcess:
     resource_name: str
 
 
-#: Models in bpmn/ left out of the default deployment until `canary worker` serves their jobs
-#: (the guarded rollout's, issue 12: its tasks exist, the worker wiring does not yet).
-NOT_YET_SERVED = frozenset({"guarded-rollout.bpmn"})
-
-
 def default_files() -> list[Path]:
-    files = sorted(p for p in BPMN_DIR.glob("*.bpmn") if p.name not in NOT_YET_SERVED)
-    if not files:
+    """Every model in bpmn/ and the forms its user tasks link (deployed together: a user
+    task's form is found by id in the same or an earlier deployment)."""
+    models = sorted(BPMN_DIR.glob("*.bpmn"))
+    if not models:
         raise InputError(f"no .bpmn files in {BPMN_DIR.name}/ to deploy")
-    return files
+    return models + sorted(BPMN_DIR.glob("*.form"))
 
 
 def check_files(paths: list[Path]) -> list[Path]:
@@ -75,7 +72,7 @@ def _one_line(text: str) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _gateway_detail(exc: BaseException) -> str:
+def gateway_detail(exc: BaseException) -> str:
     """The gateway's whole reason on one line (Zeebe puts the element and the problem on the
     lines after the first): pyzeebe keeps the gRPC error as an attribute or a cause."""
     cause = getattr(exc, "grpc_error", None) or exc.__cause__ or exc.__context__
@@ -104,17 +101,17 @@ async def deploy(
         )
     except ProcessInvalidError as exc:
         names = ", ".join(p.name for p in paths)
-        raise InputError(f"the cluster refused {names}: {_gateway_detail(exc)}") from None
+        raise InputError(f"the cluster refused {names}: {gateway_detail(exc)}") from None
     except TimeoutError:
         raise GatewayError(f"the Zeebe gateway at {address} did not answer within 60 s") from None
     except PyZeebeError as exc:
         if _too_large(exc):
             names = ", ".join(p.name for p in paths)
             raise InputError(
-                f"the Zeebe gateway refused {names} as too large: {_gateway_detail(exc)}"
+                f"the Zeebe gateway refused {names} as too large: {gateway_detail(exc)}"
             ) from None
         raise GatewayError(
-            f"cannot reach the Zeebe gateway at {address}: {_gateway_detail(exc)}"
+            f"cannot reach the Zeebe gateway at {address}: {gateway_detail(exc)}"
         ) from None
     return [
         DeployedProcess(

@@ -27,7 +27,7 @@ def mask_database_url(url: str) -> str:
     return _QUERY_PASSWORD.sub(r"\g<head>***", masked)
 
 
-def check_database_url(url: str) -> None:
+def check_database_url(url: str, *, name: str = "DATABASE_URL") -> None:
     """Refuse a connection URL libpq cannot use, in one line that never shows the password.
 
     psycopg's own messages quote the URL or its percent-encoded password; a worker started
@@ -44,11 +44,11 @@ def check_database_url(url: str) -> None:
             if secret:
                 reason = reason.replace(secret, "***")
         reason = reason.replace(url, masked)
-        msg = f"DATABASE_URL {masked} is not a valid connection string: {reason}"
+        msg = f"{name} {masked} is not a valid connection string: {reason}"
         raise ConfigError(msg) from None
     for port in str(params.get("port") or "5432").split(","):
         if not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
-            msg = f"DATABASE_URL {masked}: port {port!r} is not a port number"
+            msg = f"{name} {masked}: port {port!r} is not a port number"
             raise ConfigError(msg)
 
 

@@ -41,6 +41,7 @@ from workers.runtime.health_server import HealthServer
 from workers.runtime.in_flight import InFlightJobs
 from workers.runtime.job_activation import ActivationHealth, ResilientZeebeWorker
 from workers.runtime.metrics import FanOutSink, MetricsSink, WorkerMetrics
+from workers.runtime.rollout_tasks import add_rollout_tasks
 from workers.runtime.task_watch import TaskWatch
 from workers.runtime.zeebe_connection import create_channel
 from workers.settings import ServiceSettings
@@ -78,7 +79,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
     tasks = settings.worker.tasks
     # First of all: a malformed DATABASE_URL is one line with its password masked, before the
     # cache and recorder tasks would die on it (issue 16, item 3).
-    check_database_url(settings.database.url)
+    _check_database_urls(settings)
     add_secrets(*_secrets_of(settings))
     async with AsyncExitStack() as stack:
         watch = TaskWatch()
@@ -146,6 +147,14 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
                     sink=sink,
                     version=version,  # type: ignore[arg-type]
                 )
+        if "rollout" in tasks:
+            await add_rollout_tasks(
+                stack,
+                router=router,
+                settings=settings.rollout,
+                database_url=settings.rollout.database_url or settings.database.url,
+                metrics=metrics,
+            )
         metrics.watch(cache=cache, gateway=gateway)
 
         activation = ActivationHealth()
@@ -211,16 +220,24 @@ async def _start_health(
     return health
 
 
+def _check_database_urls(settings: ServiceSettings) -> None:
+    check_database_url(settings.database.url)
+    if "rollout" in settings.worker.tasks and settings.rollout.database_url:
+        check_database_url(settings.rollout.database_url, name="CANARY_ROLLOUT_DATABASE_URL")
+
+
 async def _starting() -> tuple[bool, str]:
     return False, "starting"
 
 
 def _secrets_of(settings: ServiceSettings) -> list[str | None]:
     """The secret values the settings hold; logs mask them wherever they appear."""
-    password = conninfo_to_dict(settings.database.url).get("password")
+    urls = [settings.database.url, settings.rollout.database_url]
+    passwords = [str(conninfo_to_dict(url).get("password") or "") for url in urls if url]
     auth = settings.zeebe.auth
     secrets = [auth.client_secret, auth.password, settings.verifymenow.api_key]
-    return [*secrets, str(password or "")]
+    # Webhook URLs (Slack, Teams) carry their secret in the path: the whole URL is one.
+    return [*secrets, settings.rollout.webhook_url, *passwords]
 
 
 async def _add_verify_task(

@@ -31,10 +31,12 @@ from workers.settings.database import DEFAULT_DATABASE_URL, DatabaseSettings
 from workers.settings.logs import LogFormat, LoggingSettings
 from workers.settings.read import check_rollout_name, parse_bool, parse_duration
 from workers.settings.recorder import RecorderSettings
+from workers.settings.rollout_controller import RolloutControllerSettings
 from workers.settings.routing import DEFAULT_ROLLOUT, DEFAULT_SUBJECT_VARIABLE, RoutingSettings
 from workers.settings.service import ServiceSettings
 from workers.settings.verifymenow import DEFAULT_VERIFYMENOW_URL, VerifyMeNowSettings
 from workers.settings.worker import (
+    DEFAULT_TASKS,
     MAX_JOBS_LIMIT,
     MAX_STARTUP_WAIT,
     TASK_NAMES,
@@ -50,6 +52,7 @@ __all__ = [
     "DEFAULT_ROLLOUT",
     "DEFAULT_SAAS_REGION",
     "DEFAULT_SUBJECT_VARIABLE",
+    "DEFAULT_TASKS",
     "DEFAULT_VERIFYMENOW_URL",
     "DEFAULT_ZEEBE_ADDRESS",
     "MAX_JOBS_LIMIT",
@@ -64,6 +67,7 @@ __all__ = [
     "LogFormat",
     "LoggingSettings",
     "RecorderSettings",
+    "RolloutControllerSettings",
     "RoutingSettings",
     "SaasCluster",
     "ServiceSettings",

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from workers.settings.database import DatabaseSettings
 from workers.settings.recorder import RecorderSettings
+from workers.settings.rollout_controller import RolloutControllerSettings
 from workers.settings.routing import RoutingSettings
 from workers.settings.verifymenow import VerifyMeNowSettings
 from workers.settings.worker import WorkerSettings
@@ -21,6 +22,7 @@ class ServiceSettings:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     recorder: RecorderSettings = field(default_factory=RecorderSettings)
     verifymenow: VerifyMeNowSettings = field(default_factory=VerifyMeNowSettings)
+    rollout: RolloutControllerSettings = field(default_factory=RolloutControllerSettings)
 
     @classmethod
     def from_env(
@@ -40,4 +42,5 @@ class ServiceSettings:
             routing=RoutingSettings.from_env(environ),
             recorder=RecorderSettings.from_env(environ),
             verifymenow=VerifyMeNowSettings.from_env(environ),
+            rollout=RolloutControllerSettings.from_env(environ),
         )

@@ -14,7 +14,12 @@ from workers.settings.read import (
     text,
 )
 
-TASK_NAMES = ("choose", "v1", "v2")
+#: What `canary worker` runs when no selection is given.
+DEFAULT_TASKS = ("choose", "v1", "v2")
+#: Every selectable task group: `rollout` is the guarded-rollout controller (set rate,
+#: analyse, notify), chosen explicitly because it needs an operator login (see
+#: rollout_controller.RolloutControllerSettings).
+TASK_NAMES = (*DEFAULT_TASKS, "rollout")
 #: Longest start-up wait for the rollout config (seconds): past it a value is a typo.
 MAX_STARTUP_WAIT = 600.0
 #: Most jobs one task may run at once in one process (Zeebe's maxJobsToActivate is an int32;
@@ -23,7 +28,7 @@ MAX_JOBS_LIMIT = 10_000
 
 
 def parse_tasks(value: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
-    """``choose,v1,v2`` (any non-empty subset) -> the set of workers to run in this process."""
+    """``choose,v1,v2,rollout`` (any non-empty subset) -> the task groups this process runs."""
     tasks = frozenset(t.strip() for t in value.split(",") if t.strip())
     unknown = sorted(tasks - set(TASK_NAMES))
     if unknown or not tasks:
@@ -36,7 +41,7 @@ def parse_tasks(value: str, *, name: str = "CANARY_TASKS") -> frozenset[str]:
 class WorkerSettings:
     """The `canary worker` process: which tasks, its name, its HTTP endpoints, shutdown."""
 
-    tasks: frozenset[str] = frozenset(TASK_NAMES)
+    tasks: frozenset[str] = frozenset(DEFAULT_TASKS)
     #: Worker name shown in Operate for the jobs it activates (from_env: the host name).
     name: str = "canary"
     http_host: str = "0.0.0.0"  # noqa: S104  (containers)

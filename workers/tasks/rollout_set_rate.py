@@ -8,7 +8,8 @@ last verdict. In a dry run nothing is written: the job only reports what it woul
 
 Variables it returns (process.Variable): ``rateSet`` (what happened), ``expectedRate`` (what
 the rollout left, for the next check), ``rateChangedByHand`` and ``manualRate`` (the process
-pauses on a hand change), and at the start of a step ``stepStartedAt`` (the database's clock,
+pauses on a hand change), and at the start of a step ``currentStep`` (the step, at the root
+scope), ``stepStartedAt`` (the database's clock,
 where the step's figures start), ``stepLooks`` = 0, ``figures`` = null, ``holdStarted`` = false.
 """
 
@@ -34,7 +35,9 @@ def rollout_actor(job: Job) -> str:
     return f"rollout:{job.process_instance_key}"
 
 
-def rate_variables(action: SetRateAction, step: RateStep, *, target: float) -> dict[str, Any]:
+def rate_variables(
+    action: SetRateAction, step: RateStep, *, target: float, current: Any = None
+) -> dict[str, Any]:
     variables: dict[str, Any] = {
         Variable.RATE_SET: {
             "action": action.value,
@@ -51,6 +54,7 @@ def rate_variables(action: SetRateAction, step: RateStep, *, target: float) -> d
     variables[Variable.EXPECTED_RATE] = step.after
     if action in (SetRateAction.STEP, SetRateAction.RESUME):
         variables |= {
+            Variable.CURRENT_STEP: current,
             Variable.STEP_STARTED_AT: step.at.isoformat(),
             Variable.STEP_LOOKS: 0,
             Variable.FIGURES: None,
@@ -93,6 +97,6 @@ def make_set_rate(connect: Connector) -> RolloutTask:
             changed_by_hand=step.changed_by_hand,
             dry_run=dry_run,
         )
-        return rate_variables(action, step, target=target)
+        return rate_variables(action, step, target=target, current=variables.get(Variable.STEP))
 
     return set_rate

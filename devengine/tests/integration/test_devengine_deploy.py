@@ -161,3 +161,50 @@ def test_the_engine_still_serves_after_the_fuzzing(sync_stub: GatewayStub) -> No
         pb.CreateProcessInstanceRequest(bpmnProcessId="fuzzed", version=-1), timeout=10
     )
     assert response.processInstanceKey > 0
+
+
+def form(form_id: str, text: str = "Approve?") -> bytes:
+    return (
+        f'{{"id": "{form_id}", "type": "default", "schemaVersion": 16,'
+        f' "components": [{{"type": "text", "text": "{text}"}}]}}'
+    ).encode()
+
+
+async def test_a_form_deploys_beside_its_process_and_is_answered_with_its_metadata(
+    zb: Harness,
+) -> None:
+    model = ("p.bpmn", one_task_process(zb.name("p"), zb.name("t")).encode())
+    first = await zb.stub.DeployResource(deploy_request(model, ("a.form", form(zb.name("f")))))
+    again = await zb.stub.DeployResource(deploy_request(("a.form", form(zb.name("f")))))
+    changed = await zb.stub.DeployResource(deploy_request(("a.form", form(zb.name("f"), "Sure?"))))
+    [process] = [d.process for d in first.deployments if d.WhichOneof("Metadata") == "process"]
+    [meta] = [d.form for d in first.deployments if d.WhichOneof("Metadata") == "form"]
+    assert process.bpmnProcessId == zb.name("p")
+    assert (meta.formId, meta.version, meta.resourceName) == (zb.name("f"), 1, "a.form")
+    assert meta.formKey > 0
+    # Unchanged content keeps its version and key, as for processes; a change is version 2.
+    assert (again.deployments[0].form.version, again.deployments[0].form.formKey) == (
+        1,
+        meta.formKey,
+    )
+    assert changed.deployments[0].form.version == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"{not json", "not valid JSON"), (b'{"components": []}', "to have an id")],
+)
+async def test_a_broken_form_deploys_nothing(
+    zb: Harness, expect_error: ExpectError, content: bytes, problem: str
+) -> None:
+    model = ("p.bpmn", one_task_process(zb.name("p"), zb.name("t")).encode())
+    details = await expect_error(
+        grpc.StatusCode.INVALID_ARGUMENT,
+        zb.stub.DeployResource(deploy_request(model, ("broken.form", content))),
+    )
+    assert "broken.form" in details
+    assert problem in details
+    body = await zb.post(
+        "/v2/process-definitions/search", {"filter": {"processDefinitionId": zb.name("p")}}
+    )
+    assert body["items"] == []

@@ -20,12 +20,13 @@ from typing import Any
 
 import structlog
 
-from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode
+from zeebe_devengine.bpmn.model import BoundaryEvent, FlowNode, Process
 from zeebe_devengine.bpmn.parser import parse_bpmn
 from zeebe_devengine.bpmn.xml import deploy_error
 from zeebe_devengine.core.commands import RuntimeCommands
 from zeebe_devengine.core.decisions import DecisionBook, DeployedDecision, DeployedGraph, is_dmn
 from zeebe_devengine.core.flow import Flow
+from zeebe_devengine.core.forms import DeployedForm, FormBook, is_form
 from zeebe_devengine.core.history import History
 from zeebe_devengine.core.jobs import JobBook
 from zeebe_devengine.core.keys import KeyGenerator
@@ -64,6 +65,30 @@ class Deployment:
     definitions: list[ProcessDefinition]
     decisions: list[DeployedDecision] = field(default_factory=list)
     requirements: list[DeployedGraph] = field(default_factory=list)
+    forms: list[DeployedForm] = field(default_factory=list)
+
+
+def _parse_processes(
+    resources: Sequence[tuple[str, bytes]],
+) -> list[tuple[str, bytes, list[Process]]]:
+    """Each BPMN resource with its processes; a deploy error on the first problem."""
+    parsed = []
+    owners: dict[str, str] = {}
+    for name, content in resources:
+        if not name.lower().endswith(_RESOURCE_SUFFIXES):
+            raise deploy_error(
+                f"'{name}': Expected to deploy BPMN (.bpmn or .xml), DMN (.dmn) or form "
+                "(.form) resources; the dev engine deploys these only"
+            )
+        processes = parse_bpmn(name, content)
+        for process in processes:
+            if process.id in owners:
+                raise deploy_error(
+                    f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
+                )
+            owners[process.id] = name
+        parsed.append((name, content, processes))
+    return parsed
 
 
 class Engine(RuntimeCommands):
@@ -94,6 +119,7 @@ class Engine(RuntimeCommands):
         self.messages = MessageBook(self)
         self.user_tasks = UserTaskBook(self)
         self.decisions = DecisionBook(self.keys, clock=epoch_clock(scheduler.now_ms))
+        self.forms = FormBook(self.keys)
         #: Armed timer start events, per BPMN process id (of its latest version).
         self._start_timers: dict[str, list[Cancellable]] = {}
         self._agenda: deque[Callable[[], None]] = deque()
@@ -174,27 +200,13 @@ class Engine(RuntimeCommands):
     # -- deployment ---------------------------------------------------------------------------
 
     def deploy(self, resources: Sequence[tuple[str, bytes]]) -> Deployment:
-        """Deploy BPMN and DMN resources atomically: all, or none (InvalidArgumentError)."""
+        """Deploy BPMN, DMN and form resources atomically: all, or none (InvalidArgumentError)."""
         if not resources:
             msg = "Expected to deploy at least one resource, but none given"
             raise InvalidArgumentError(msg)
-        parsed = []
-        owners: dict[str, str] = {}
         graphs = self.decisions.parse([(n, c) for n, c in resources if is_dmn(n)])
-        for name, content in [(n, c) for n, c in resources if not is_dmn(n)]:
-            if not name.lower().endswith(_RESOURCE_SUFFIXES):
-                raise deploy_error(
-                    f"'{name}': Expected to deploy BPMN (.bpmn or .xml) or DMN (.dmn) "
-                    "resources; the dev engine deploys BPMN and DMN only"
-                )
-            processes = parse_bpmn(name, content)
-            for process in processes:
-                if process.id in owners:
-                    raise deploy_error(
-                        f"Duplicated process id in resources '{owners[process.id]}' and '{name}'"
-                    )
-                owners[process.id] = name
-            parsed.append((name, content, processes))
+        forms = self.forms.parse([(n, c) for n, c in resources if is_form(n)])
+        parsed = _parse_processes([(n, c) for n, c in resources if not (is_dmn(n) or is_form(n))])
         deployment_key = self.keys.next()
         deployed: list[ProcessDefinition] = []
         for name, content, processes in parsed:
@@ -231,6 +243,8 @@ class Engine(RuntimeCommands):
             requirements, decisions = self.decisions.store(name, content, graph, deployment_key)
             deployment.requirements.append(requirements)
             deployment.decisions.extend(decisions)
+        for name, content, form_id in forms:
+            deployment.forms.append(self.forms.store(name, content, form_id, deployment_key))
         return deployment
 
     def _arm_start_timers(self, definition: ProcessDefinition) -> None:

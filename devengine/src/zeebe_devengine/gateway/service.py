@@ -156,7 +156,19 @@ class GatewayService(GatewayServicer):
                     )
                     for definition in deployment.definitions
                 ]
-                + decision_deployments(deployment),
+                + decision_deployments(deployment)
+                + [
+                    pb.Deployment(
+                        form=pb.FormMetadata(
+                            formId=form.form_id,
+                            version=form.version,
+                            formKey=form.key,
+                            resourceName=form.resource_name,
+                            tenantId=form.tenant_id,
+                        )
+                    )
+                    for form in deployment.forms
+                ],
             )
 
         return await self._run(context, deploy, "CREATE")
