@@ -86,6 +86,7 @@ async def engine_process(retain: int) -> AsyncIterator[tuple[str, str]]:
         "0",
         "--retain-finished",
         str(retain),
+        stdout=asyncio.subprocess.DEVNULL,  # its serving line; the JSON event below says more
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "CANARY_LOG_FORMAT": "json", "CANARY_LOG_LEVEL": "info"},
     )
@@ -116,14 +117,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM")
-
-
-def free_port() -> int:
-    import socket  # noqa: PLC0415
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def wait_http_ok(url: str, *, timeout: float = 30.0) -> None:

@@ -17,16 +17,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_support import (
     count_completed,
     engine_process,
-    free_port,
     peak_rss_mb,
     report,
     scratch_database,
     wait_http_ok,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
+
+# Servers bind port 0; the port is read back, never picked and released (a race).
+from support.ports import bound_port
 
 from workers.operate.load import synthetic_applicant
 from workers.postgres import rollout_store
@@ -61,11 +64,10 @@ async def main() -> None:
             await rollout_store.set_rate(
                 conn, "verifymenow", rate=args.rate, actor="bench", reason="bench"
             )
-        stub_port = free_port()
         processes["stub"] = await spawn(
             "stub-verifymenow",
             "--port",
-            str(stub_port),
+            "0",
             "--v1-latency-median",
             "0",
             "--v1-latency-p95",
@@ -76,9 +78,9 @@ async def main() -> None:
             "0",
             env={},
         )
+        stub_port = await bound_port(processes["stub"])
         await wait_http_ok(f"http://127.0.0.1:{stub_port}/health")
         for task in ("choose", "v1", "v2"):
-            port = free_port()
             processes[task] = await spawn(
                 "worker",
                 "--tasks",
@@ -89,10 +91,11 @@ async def main() -> None:
                     "VERIFYMENOW_V1_URL": f"http://127.0.0.1:{stub_port}",
                     "VERIFYMENOW_V2_URL": f"http://127.0.0.1:{stub_port}",
                     "CANARY_HTTP_HOST": "127.0.0.1",
-                    "CANARY_HTTP_PORT": str(port),
+                    "CANARY_HTTP_PORT": "0",
                     "CANARY_LOG_FORMAT": "json",
                 },
             )
+            port = await bound_port(processes[task])
             await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
         channel = create_insecure_channel(grpc_address=address)
         client = ZeebeClient(channel)

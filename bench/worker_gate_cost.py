@@ -22,29 +22,31 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from bench_support import (
     count_completed,
     cpu_seconds,
     engine_process,
-    free_port,
     report,
     scratch_database,
     wait_http_ok,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
+
+# Servers bind port 0; the port is read back, never picked and released (a race).
+from support.ports import bound_port
 from zeebe_devengine.bpmn.builder import one_task_process
 
 HERE = Path(__file__).resolve().parent
 
 
 async def start_ours(address: str, database_url: str) -> asyncio.subprocess.Process:
-    port = free_port()
     env = {
         **os.environ,
         "ZEEBE_ADDRESS": address,
         "DATABASE_URL": database_url,
         "CANARY_HTTP_HOST": "127.0.0.1",
-        "CANARY_HTTP_PORT": str(port),
+        "CANARY_HTTP_PORT": "0",
         "CANARY_LOG_FORMAT": "json",  # production defaults: JSON, one info line per job
         "CANARY_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "info"),
     }
@@ -59,6 +61,7 @@ async def start_ours(address: str, database_url: str) -> asyncio.subprocess.Proc
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+    port = await bound_port(process)
     await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
     return process
 

@@ -9,29 +9,30 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Self
 
 import httpx
+from support.ports import listening_ports
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+#: Runs `canary worker` with one method replaced by a bug (the `broken` argument).
+BROKEN_WORKER = Path(__file__).with_name("broken_worker.py")
 
 
 class WorkerProcess:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], broken: str | None = None) -> None:
+        """`canary worker ARGS`; with `broken` (a dotted async method), that method fails."""
         self.args = args
-        self.port = free_port()
+        self.broken = broken
+        #: The health port the worker bound itself (port 0), once it listens.
+        self.port: int | None = None
         self.env = {
             **os.environ,
             "CANARY_LOG_FORMAT": "json",
             "CANARY_HTTP_HOST": "127.0.0.1",
-            "CANARY_HTTP_PORT": str(self.port),
+            "CANARY_HTTP_PORT": "0",
             **env,
         }
         self.lines: list[str] = []
@@ -39,11 +40,12 @@ class WorkerProcess:
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Self:
+        command = ["-m", "workers", "worker"]
+        if self.broken is not None:
+            command = [str(BROKEN_WORKER), self.broken]
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "workers",
-            "worker",
+            *command,
             *self.args,
             env=self.env,
             stdout=asyncio.subprocess.PIPE,
@@ -77,6 +79,11 @@ class WorkerProcess:
         return found
 
     async def readyz(self) -> tuple[int, dict[str, Any]]:
+        if self.port is None and self.process is not None:
+            ports = listening_ports(self.process.pid)
+            self.port = ports.pop() if len(ports) == 1 else None
+        if self.port is None:
+            return 0, {}  # not listening yet: as unreachable as a refused connection
         async with httpx.AsyncClient(timeout=5) as client:
             try:
                 response = await client.get(f"http://127.0.0.1:{self.port}/readyz")

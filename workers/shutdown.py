@@ -1,7 +1,7 @@
 """Stopping on SIGINT and SIGTERM: one helper for every long-running command.
 
 The signal sets an event instead of tearing the event loop down mid-flight, so whatever runs
-under it (the worker service, the demo, the stand-in, the dev engine, the load generator)
+under it (the worker service, the demo, the stand-in, the load generator)
 stops in its own order: stop taking work, finish what is in flight, close.
 """
 

@@ -66,6 +66,9 @@ async def test_the_command_serves_until_a_signal_and_stops_without_tracebacks(tm
     stderr = (b"".join(lines) + rest_of_stderr).decode()
     assert "Traceback" not in stderr
     assert "dev engine stopped" in stderr
+    # The engine's own serve loop ran it: its serving line, under the product's name.
+    serving = (await process.stdout.read()).decode()
+    assert serving.startswith(f"canary dev-engine: serving gRPC on {listening['grpc_address']}")
 
 
 async def run_to_exit(*arguments: str) -> tuple[int, str]:

@@ -177,7 +177,7 @@ async def test_a_batch_that_cannot_be_formatted_is_dropped_and_the_writer_carrie
     recorder.record_outcome(make_job(1), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
     # An int8 column given 2**64: formatting it raises OverflowError in the writer.
     unfit = (*recorder._buffer[0][1][:3], 2**64, *recorder._buffer[0][1][4:])
-    recorder._buffer.append((module._OUTCOME, unfit))
+    recorder._buffer.append((module.OUTCOME, unfit))
     recorder._recorded += 1
     with capture_logs() as logs:
         await eventually(lambda: recorder.stats().dropped == 2)

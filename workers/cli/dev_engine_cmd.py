@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from workers.cli.dev_engine_extra import dev_engine_required, engine_errors_as_input
-from workers.errors import InputError
-from workers.shutdown import stop_on_signals
 
 
 def _port(text: str) -> int:
@@ -87,22 +85,17 @@ class DevEngineArgs:
 
 async def run(args: DevEngineArgs, _environ: Mapping[str, str]) -> int:
     with dev_engine_required():  # an optional extra, and --help stays light
-        from zeebe_devengine import DevEngine  # noqa: PLC0415
+        from zeebe_devengine.cli import read_models, serve  # noqa: PLC0415
 
-    missing = [str(path) for path in args.deploy if not path.is_file()]
-    if missing:
-        msg = f"no such BPMN file: {', '.join(missing)}"
-        raise InputError(msg)
-    resources = [(path.name, path.read_bytes()) for path in args.deploy]
-    async with stop_on_signals() as stop:
-        with engine_errors_as_input():
-            async with DevEngine(
-                host=args.host,
-                port=args.port,
-                rest_port=args.rest_port,
-                retained_finished=args.retain_finished,
-            ) as dev:
-                if resources:
-                    dev.engine.deploy(resources)
-                await stop.wait()
+    # The engine's own serve loop (signals, the serving line, deploy first): one for both
+    # commands. Its errors (a missing file, a refused model, a port in use) are one line.
+    with engine_errors_as_input():
+        await serve(
+            host=args.host,
+            port=args.port,
+            rest_port=args.rest_port,
+            retained_finished=args.retain_finished,
+            resources=read_models(args.deploy),
+            prog="canary dev-engine",
+        )
     return 0

@@ -52,8 +52,9 @@ _MAX_ERROR_CODE: Final = 200
 #: A write that takes longer is abandoned and retried (a silent network, not a slow COPY).
 WRITE_TIMEOUT: Final = 30.0
 
-_DECISION: Final = 0
-_OUTCOME: Final = 1
+#: The kinds of record the buffer holds, each row tagged with its kind.
+DECISION: Final = 0
+OUTCOME: Final = 1
 _COPY_DECISIONS: Final = (
     "COPY canary.decisions (recorded_at, rollout, process_instance_key, job_key, version, rule,"
     " bucket, rate) FROM STDIN (FORMAT BINARY)"
@@ -66,6 +67,12 @@ _COPY_OUTCOMES: Final = (
 _OUTCOME_TYPES: Final = (
     "timestamptz", "text", "int8", "int8", "int2", "text", "float8", "text", "int4"
 )  # fmt: skip
+#: Each kind of record with the COPY it is written by and its columns' types, decisions first
+#: (bench/recorder_cost.py measures with the same statements).
+COPIES: Final = (
+    (DECISION, _COPY_DECISIONS, _DECISION_TYPES),
+    (OUTCOME, _COPY_OUTCOMES, _OUTCOME_TYPES),
+)
 _OUTCOME_VALUES: Final = frozenset(o.value for o in Outcome)
 _INT8: Final = 2**63
 _INT4: Final = 2**31
@@ -173,7 +180,7 @@ class OutcomeRecorder:
         except Exception:  # noqa: BLE001 - a sink must never raise into the task function
             self._refuse_invalid()
             return
-        self._append((_DECISION, row))
+        self._append((DECISION, row))
 
     def record_outcome(
         self,
@@ -215,7 +222,7 @@ class OutcomeRecorder:
         except Exception:  # noqa: BLE001 - a sink must never raise into the task function
             self._refuse_invalid()
             return
-        self._append((_OUTCOME, row))
+        self._append((OUTCOME, row))
 
     def _append(self, row: Row) -> None:
         if not self._accepting:
@@ -367,10 +374,7 @@ class OutcomeRecorder:
         conn = await self._connection()
         try:
             async with conn.transaction(), conn.cursor() as cur:
-                for kind, statement, types in (
-                    (_DECISION, _COPY_DECISIONS, _DECISION_TYPES),
-                    (_OUTCOME, _COPY_OUTCOMES, _OUTCOME_TYPES),
-                ):
+                for kind, statement, types in COPIES:
                     rows = [row for k, row in batch if k == kind]
                     if rows:
                         async with cur.copy(statement) as copy:

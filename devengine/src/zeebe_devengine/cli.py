@@ -91,8 +91,12 @@ async def serve(
     rest_port: int,
     retained_finished: int,
     resources: Sequence[tuple[str, bytes]],
+    prog: str = PROG,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; deploy `resources` first (DevEngineError if refused)."""
+    """Serve until SIGINT or SIGTERM; deploy `resources` first (DevEngineError if refused).
+
+    The one serve loop: this command's and `canary dev-engine`'s (which passes its `prog`).
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -104,7 +108,7 @@ async def serve(
             if resources:
                 dev.engine.deploy(resources)
             # The bound ports (port 0 picks free ones), for people and for scripts to read.
-            print(f"{PROG}: serving gRPC on {dev.grpc_address}, REST on {dev.rest_url}", flush=True)
+            print(f"{prog}: serving gRPC on {dev.grpc_address}, REST on {dev.rest_url}", flush=True)
             await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -2,24 +2,10 @@
 
 import contextlib
 
+import bpmn_parts as bpmn
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    definitions,
-    end_event,
-    error_boundary_event,
-    exclusive_gateway,
-    flow,
-    one_task_process,
-    parallel_gateway,
-    process,
-    service_task,
-    start_event,
-    timer_boundary_event,
-    timer_catch_event,
-)
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
     ExclusiveGateway,
@@ -46,28 +32,28 @@ def refusal(xml: str) -> str:
 
 def identity_like() -> str:
     """The shape of our identity-verification model, with diagram and modeler extras."""
-    return definitions(
-        process(
+    return bpmn.definitions(
+        bpmn.process(
             "identity",
-            start_event("submitted"),
-            service_task("choose", "choose-version", retries=3, headers={"rollout": "vmn"}),
-            exclusive_gateway("which", default="to-v1"),
-            flow("to-v2", "which", "verify-v2", condition="= useVersion = 2"),
-            flow("to-v1", "which", "verify-v1"),
-            service_task("verify-v1", "verify-identity-v1"),
-            service_task("verify-v2", "verify-identity-v2", inputs={"subject": "=applicant"}),
-            error_boundary_event("rejected", "verify-v2", error_ref="err-rejected"),
-            error_boundary_event("unreadable", "verify-v2", error_ref="err-unreadable"),
-            end_event("rejected-end"),
-            end_event("unreadable-end"),
-            exclusive_gateway("joined"),
-            end_event("verified"),
-            *chain("submitted", "choose", "which"),
-            flow("v1-joined", "verify-v1", "joined"),
-            flow("v2-joined", "verify-v2", "joined"),
-            *chain("joined", "verified"),
-            *chain("rejected", "rejected-end"),
-            *chain("unreadable", "unreadable-end"),
+            bpmn.start_event("submitted"),
+            bpmn.service_task("choose", "choose-version", retries=3, headers={"rollout": "vmn"}),
+            bpmn.exclusive_gateway("which", default="to-v1"),
+            bpmn.flow("to-v2", "which", "verify-v2", condition="= useVersion = 2"),
+            bpmn.flow("to-v1", "which", "verify-v1"),
+            bpmn.service_task("verify-v1", "verify-identity-v1"),
+            bpmn.service_task("verify-v2", "verify-identity-v2", inputs={"subject": "=applicant"}),
+            bpmn.error_boundary_event("rejected", "verify-v2", error_ref="err-rejected"),
+            bpmn.error_boundary_event("unreadable", "verify-v2", error_ref="err-unreadable"),
+            bpmn.end_event("rejected-end"),
+            bpmn.end_event("unreadable-end"),
+            bpmn.exclusive_gateway("joined"),
+            bpmn.end_event("verified"),
+            *bpmn.chain("submitted", "choose", "which"),
+            bpmn.flow("v1-joined", "verify-v1", "joined"),
+            bpmn.flow("v2-joined", "verify-v2", "joined"),
+            *bpmn.chain("joined", "verified"),
+            *bpmn.chain("rejected", "rejected-end"),
+            *bpmn.chain("unreadable", "unreadable-end"),
             "<bpmn:documentation>Routes to v1 or v2</bpmn:documentation>",
             '<bpmn:laneSet id="lanes"><bpmn:lane id="lane"/></bpmn:laneSet>',
             '<bpmn:textAnnotation id="note"><bpmn:text>hi</bpmn:text></bpmn:textAnnotation>',
@@ -106,23 +92,23 @@ def test_identity_shaped_model_parses_with_its_routing_and_error_paths() -> None
 
 def test_timers_parallel_gateways_and_catch_all_errors_parse() -> None:
     [model] = parse(
-        definitions(
-            process(
+        bpmn.definitions(
+            bpmn.process(
                 "p",
-                start_event("s"),
-                parallel_gateway("fork"),
-                timer_catch_event("wait", "PT1M30S"),
-                service_task("work", "w"),
-                timer_boundary_event("late", "work", "PT10S", interrupting=False),
-                error_boundary_event("any-error", "work", error_ref=None),
-                parallel_gateway("join"),
-                end_event("e"),
-                end_event("late-end"),
-                end_event("error-end"),
-                *chain("s", "fork", "wait", "join", "e"),
-                *chain("fork", "work", "join"),
-                *chain("late", "late-end"),
-                *chain("any-error", "error-end"),
+                bpmn.start_event("s"),
+                bpmn.parallel_gateway("fork"),
+                bpmn.timer_catch_event("wait", "PT1M30S"),
+                bpmn.service_task("work", "w"),
+                bpmn.timer_boundary_event("late", "work", "PT10S", interrupting=False),
+                bpmn.error_boundary_event("any-error", "work", error_ref=None),
+                bpmn.parallel_gateway("join"),
+                bpmn.end_event("e"),
+                bpmn.end_event("late-end"),
+                bpmn.end_event("error-end"),
+                *bpmn.chain("s", "fork", "wait", "join", "e"),
+                *bpmn.chain("fork", "work", "join"),
+                *bpmn.chain("late", "late-end"),
+                *bpmn.chain("any-error", "error-end"),
             )
         )
     )
@@ -145,8 +131,13 @@ def test_timers_parallel_gateways_and_catch_all_errors_parse() -> None:
 
 def test_message_start_event_is_registered_by_message_name() -> None:
     [model] = parse(
-        definitions(
-            process("p", start_event("s", message_ref="m"), end_event("e"), *chain("s", "e")),
+        bpmn.definitions(
+            bpmn.process(
+                "p",
+                bpmn.start_event("s", message_ref="m"),
+                bpmn.end_event("e"),
+                *bpmn.chain("s", "e"),
+            ),
             messages={"m": "application-received"},
         )
     )
@@ -155,7 +146,7 @@ def test_message_start_event_is_registered_by_message_name() -> None:
 
 
 def test_non_executable_processes_are_skipped() -> None:
-    xml = one_task_process("p", "t").replace('isExecutable="true"', 'isExecutable="false"')
+    xml = bpmn.one_task_process("p", "t").replace('isExecutable="true"', 'isExecutable="false"')
     assert "Must contain at least one executable process" in refusal(xml)
 
 
@@ -186,28 +177,28 @@ def test_non_executable_processes_are_skipped() -> None:
         (
             (
                 '<bpmn:businessRuleTask id="rules"><bpmn:extensionElements>'
-                '<zeebe:calledDecision decisionId="d" resultVariable="r"/>'
-                "</bpmn:extensionElements></bpmn:businessRuleTask>"
+                '<zeebe:calledDecision decisionId="d" resultVariable="r" bindingType="versionTag"'
+                ' versionTag="v1"/></bpmn:extensionElements></bpmn:businessRuleTask>'
             ),
-            "zeebe:calledDecision are not supported by the dev engine",
+            "bindingType 'versionTag' is not supported by the dev engine",
         ),
     ],
 )
 def test_elements_outside_the_subset_are_refused_naming_the_element(
     element: str, expected: str
 ) -> None:
-    message = refusal(one_task_process("p", "t", extra=[element]))
+    message = refusal(bpmn.one_task_process("p", "t", extra=[element]))
     assert expected in message
     assert "Element:" in message
 
 
 def test_loops_and_multi_instance_without_a_collection_are_refused() -> None:
-    standard = one_task_process("p", "t").replace(
+    standard = bpmn.one_task_process("p", "t").replace(
         "</bpmn:extensionElements></bpmn:serviceTask>",
         "</bpmn:extensionElements><bpmn:standardLoopCharacteristics/></bpmn:serviceTask>",
     )
     assert "standardLoopCharacteristics is not supported by the dev engine" in refusal(standard)
-    bare = one_task_process("p", "t").replace(
+    bare = bpmn.one_task_process("p", "t").replace(
         "</bpmn:extensionElements></bpmn:serviceTask>",
         "</bpmn:extensionElements><bpmn:multiInstanceLoopCharacteristics/></bpmn:serviceTask>",
     )
@@ -215,12 +206,12 @@ def test_loops_and_multi_instance_without_a_collection_are_refused() -> None:
 
 
 def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored() -> None:
-    listeners = one_task_process("p", "t").replace(
+    listeners = bpmn.one_task_process("p", "t").replace(
         "</bpmn:extensionElements>",
         "<zeebe:executionListeners/></bpmn:extensionElements>",
     )
     assert "zeebe:executionListeners is not supported" in refusal(listeners)
-    foreign = one_task_process("p", "t").replace(
+    foreign = bpmn.one_task_process("p", "t").replace(
         "</bpmn:extensionElements>",
         '<acme:note xmlns:acme="urn:acme">ignored</acme:note>'
         '<zeebe:properties><zeebe:property name="a" value="b"/></zeebe:properties>'
@@ -234,69 +225,75 @@ def test_unknown_zeebe_behaviour_is_refused_but_foreign_extensions_are_ignored()
     [
         (
             [
-                exclusive_gateway("g"),
-                flow("g1", "g", "end", condition="= x in [1, 2"),
-                flow("g2", "g", "end", condition="= x > 1"),
-                flow("t-g", "task", "g"),
+                bpmn.exclusive_gateway("g"),
+                bpmn.flow("g1", "g", "end", condition="= x in [1, 2"),
+                bpmn.flow("g2", "g", "end", condition="= x > 1"),
+                bpmn.flow("t-g", "task", "g"),
             ],
             "expected ']'",
         ),
         (
             [
-                exclusive_gateway("g"),
-                flow("g1", "g", "end", condition="x > 1"),
-                flow("t-g", "task", "g"),
+                bpmn.exclusive_gateway("g"),
+                bpmn.flow("g1", "g", "end", condition="x > 1"),
+                bpmn.flow("t-g", "task", "g"),
             ],
             "must be a FEEL expression starting with '='",
         ),
         (
             [
-                exclusive_gateway("g"),
-                flow("g1", "g", "end", condition="= x > 1"),
-                flow("g2", "g", "end"),
-                flow("t-g", "task", "g"),
+                bpmn.exclusive_gateway("g"),
+                bpmn.flow("g1", "g", "end", condition="= x > 1"),
+                bpmn.flow("g2", "g", "end"),
+                bpmn.flow("t-g", "task", "g"),
             ],
             "Must have a condition or be the default flow",
         ),
         (
             [
-                exclusive_gateway("g", default="task-to-end"),
-                flow("g1", "g", "end"),
-                flow("t-g", "task", "g"),
+                bpmn.exclusive_gateway("g", default="task-to-end"),
+                bpmn.flow("g1", "g", "end"),
+                bpmn.flow("t-g", "task", "g"),
             ],
             "The default flow 'task-to-end' must leave this gateway",
         ),
-        ([flow("cond", "task", "end", condition="= true")], "Conditions are only supported"),
+        ([bpmn.flow("cond", "task", "end", condition="= true")], "Conditions are only supported"),
         (
-            [error_boundary_event("b", "start", error_ref=None)],
+            [bpmn.error_boundary_event("b", "start", error_ref=None)],
             "can only be attached to activities",
         ),
-        ([timer_catch_event("t2", "R3/PT1M")], "not an ISO-8601 duration"),
-        ([timer_catch_event("t3", "P1M")], "years or months"),
+        ([bpmn.timer_catch_event("t2", "R3/PT1M")], "not an ISO-8601 duration"),
+        ([bpmn.timer_catch_event("t3", "P1M")], "years or months"),
         (
-            [flow("dup", "start", "end"), flow("dup", "start", "end")],
+            [bpmn.flow("dup", "start", "end"), bpmn.flow("dup", "start", "end")],
             "used by more than one element",
         ),
-        ([start_event("second")], "Must have exactly one none start event"),
-        ([end_event("err-end", error_ref="missing")], "does not exist"),
-        ([flow("into-start", "end", "start")], "Must not have"),
+        ([bpmn.start_event("second")], "Must have exactly one none start event"),
+        ([bpmn.end_event("err-end", error_ref="missing")], "does not exist"),
+        ([bpmn.flow("into-start", "end", "start")], "Must not have"),
     ],
 )
 def test_invalid_models_are_refused_with_the_reason(extra: list[str], expected: str) -> None:
-    assert expected in refusal(one_task_process("p", "t", extra=extra))
+    assert expected in refusal(bpmn.one_task_process("p", "t", extra=extra))
 
 
 def test_service_task_needs_exactly_one_task_definition() -> None:
-    xml = definitions(process("p", start_event("s"), '<bpmn:serviceTask id="bare"/>'))
+    xml = bpmn.definitions(
+        bpmn.process("p", bpmn.start_event("s"), '<bpmn:serviceTask id="bare"/>')
+    )
     assert "Must have exactly one 'zeebe:taskDefinition'" in refusal(xml)
 
 
 def test_retries_must_be_a_number_or_an_expression() -> None:
     assert "must be a whole number" in refusal(
-        definitions(process("p", start_event("s"), service_task("t", "x", retries="many")))
+        bpmn.definitions(
+            bpmn.process("p", bpmn.start_event("s"), bpmn.service_task("t", "x", retries="many"))
+        )
     )
     [model] = parse(
-        definitions(process("p", start_event("s"), service_task("t", "x", retries="=n")))
+        bpmn.definitions(
+            bpmn.process("p", bpmn.start_event("s"), bpmn.service_task("t", "x", retries="=n"))
+        )
     )
     task = model.nodes["t"]
     assert isinstance(task, ServiceTask)
@@ -305,27 +302,27 @@ def test_retries_must_be_a_number_or_an_expression() -> None:
 
 
 def test_non_interrupting_error_boundaries_and_duplicate_codes_are_refused() -> None:
-    xml = one_task_process(
+    xml = bpmn.one_task_process(
         "p",
         "t",
         extra=[
-            error_boundary_event("a", "task", error_ref="e"),
-            error_boundary_event("b", "task", error_ref="e"),
+            bpmn.error_boundary_event("a", "task", error_ref="e"),
+            bpmn.error_boundary_event("b", "task", error_ref="e"),
         ],
     ).replace("</bpmn:definitions>", '<bpmn:error id="e" errorCode="X"/></bpmn:definitions>')
     assert "Multiple error boundary events on 'task' with error code 'X'" in refusal(xml)
-    timer_only = timer_boundary_event("t", "task", "PT1S", interrupting=False)
+    timer_only = bpmn.timer_boundary_event("t", "task", "PT1S", interrupting=False)
     error_xml = timer_only.replace(
         "<bpmn:timerEventDefinition>", "<bpmn:errorEventDefinition/><!--"
     ).replace("</bpmn:timerEventDefinition>", "-->")
     assert "Error boundary events must be interrupting" in refusal(
-        one_task_process("p", "t", extra=[error_xml])
+        bpmn.one_task_process("p", "t", extra=[error_xml])
     )
 
 
 def test_all_problems_are_reported_together_in_zeebes_format() -> None:
     message = refusal(
-        one_task_process(
+        bpmn.one_task_process(
             "p", "t", extra=['<bpmn:callActivity id="u1"/>', '<bpmn:scriptTask id="s1"/>']
         )
     )

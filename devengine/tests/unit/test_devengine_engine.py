@@ -3,22 +3,8 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    definitions,
-    end_event,
-    error_boundary_event,
-    exclusive_gateway,
-    flow,
-    one_task_process,
-    parallel_gateway,
-    process,
-    service_task,
-    start_event,
-    timer_boundary_event,
-    timer_catch_event,
-)
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import (
@@ -54,7 +40,7 @@ def deploy(
     messages: Mapping[str, str] | None = None,
     process_id: str = "p",
 ) -> ProcessDefinition:
-    xml = definitions(process(process_id, *elements), errors=errors, messages=messages)
+    xml = bpmn.definitions(bpmn.process(process_id, *elements), errors=errors, messages=messages)
     return engine.deploy([(f"{process_id}.bpmn", xml.encode())]).definitions[0]
 
 
@@ -75,10 +61,10 @@ def activate(
 def single_task(engine: Engine, **task_options: Any) -> ProcessDefinition:
     return deploy(
         engine,
-        start_event("start"),
-        service_task("task", "work", **task_options),
-        end_event("end"),
-        *chain("start", "task", "end"),
+        bpmn.start_event("start"),
+        bpmn.service_task("task", "work", **task_options),
+        bpmn.end_event("end"),
+        *bpmn.chain("start", "task", "end"),
     )
 
 
@@ -88,18 +74,20 @@ def single_task(engine: Engine, **task_options: Any) -> ProcessDefinition:
 def test_redeploying_the_same_resource_keeps_the_version_and_a_change_adds_one(
     engine: Engine,
 ) -> None:
-    xml = one_task_process("p", "work").encode()
+    xml = bpmn.one_task_process("p", "work").encode()
     first = engine.deploy([("p.bpmn", xml)]).definitions[0]
     again = engine.deploy([("p.bpmn", xml)]).definitions[0]
-    changed = engine.deploy([("p.bpmn", one_task_process("p", "other").encode())]).definitions[0]
+    changed = engine.deploy([("p.bpmn", bpmn.one_task_process("p", "other").encode())]).definitions[
+        0
+    ]
     assert (first.version, again.version, changed.version) == (1, 1, 2)
     assert again.key == first.key
     assert changed.key != first.key
 
 
 def test_a_deleted_definition_is_gone_and_its_version_is_never_reused(engine: Engine) -> None:
-    first = engine.deploy([("p.bpmn", one_task_process("p", "a").encode())]).definitions[0]
-    second = engine.deploy([("p.bpmn", one_task_process("p", "b").encode())]).definitions[0]
+    first = engine.deploy([("p.bpmn", bpmn.one_task_process("p", "a").encode())]).definitions[0]
+    second = engine.deploy([("p.bpmn", bpmn.one_task_process("p", "b").encode())]).definitions[0]
     running = engine.create_instance(bpmn_process_id="p")
     engine.delete_resource(second.key)
     with pytest.raises(NotFoundError):
@@ -110,7 +98,7 @@ def test_a_deleted_definition_is_gone_and_its_version_is_never_reused(engine: En
     [job] = activate(engine, "b")
     engine.complete_job(job.key, {})
     assert running.state is InstanceState.COMPLETED  # running instances drain
-    third = engine.deploy([("p.bpmn", one_task_process("p", "c").encode())]).definitions[0]
+    third = engine.deploy([("p.bpmn", bpmn.one_task_process("p", "c").encode())]).definitions[0]
     assert third.version == 3
     assert engine.create_instance(bpmn_process_id="p", version=3).definition is third
     with pytest.raises(NotFoundError):
@@ -118,13 +106,13 @@ def test_a_deleted_definition_is_gone_and_its_version_is_never_reused(engine: En
 
 
 def test_keys_look_like_a_fresh_brokers(engine: Engine) -> None:
-    deployment = engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
+    deployment = engine.deploy([("p.bpmn", bpmn.one_task_process("p", "work").encode())])
     assert deployment.key == 2251799813685249
     assert deployment.definitions[0].key == 2251799813685250
 
 
 def test_deployment_is_atomic(engine: Engine) -> None:
-    good = ("good.bpmn", one_task_process("good", "work").encode())
+    good = ("good.bpmn", bpmn.one_task_process("good", "work").encode())
     bad = ("bad.bpmn", b"<not-bpmn/>")
     with pytest.raises(InvalidArgumentError):
         engine.deploy([good, bad])
@@ -134,7 +122,7 @@ def test_deployment_is_atomic(engine: Engine) -> None:
 def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refused(
     engine: Engine,
 ) -> None:
-    xml = one_task_process("p", "work").encode()
+    xml = bpmn.one_task_process("p", "work").encode()
     with pytest.raises(InvalidArgumentError, match="Duplicated process id"):
         engine.deploy([("a.bpmn", xml), ("b.bpmn", xml)])
     with pytest.raises(
@@ -144,8 +132,8 @@ def test_duplicate_process_ids_across_resources_and_non_bpmn_resources_are_refus
 
 
 def test_instances_start_from_the_latest_or_the_requested_version(engine: Engine) -> None:
-    engine.deploy([("p.bpmn", one_task_process("p", "v1-work").encode())])
-    engine.deploy([("p.bpmn", one_task_process("p", "v2-work").encode())])
+    engine.deploy([("p.bpmn", bpmn.one_task_process("p", "v1-work").encode())])
+    engine.deploy([("p.bpmn", bpmn.one_task_process("p", "v2-work").encode())])
     latest = engine.create_instance(bpmn_process_id="p")
     pinned = engine.create_instance(bpmn_process_id="p", version=1)
     assert latest.definition.version == 2
@@ -158,7 +146,7 @@ def test_instances_start_from_the_latest_or_the_requested_version(engine: Engine
 
 def test_version_zero_is_an_exact_version_not_the_latest(engine: Engine) -> None:
     # Zeebe: only -1 means latest; 0 names version 0, which never exists.
-    engine.deploy([("p.bpmn", one_task_process("p", "work").encode())])
+    engine.deploy([("p.bpmn", bpmn.one_task_process("p", "work").encode())])
     with pytest.raises(NotFoundError) as refused:
         engine.create_instance(bpmn_process_id="p", version=0)
     assert str(refused.value) == (
@@ -175,15 +163,17 @@ def test_key_zero_without_an_id_is_looked_up_as_a_key_and_not_found(engine: Engi
 
 
 def test_the_process_id_wins_over_the_key(engine: Engine) -> None:
-    first = engine.deploy([("a.bpmn", one_task_process("a", "work").encode())]).definitions[0]
-    engine.deploy([("b.bpmn", one_task_process("b", "work").encode())])
+    first = engine.deploy([("a.bpmn", bpmn.one_task_process("a", "work").encode())]).definitions[0]
+    engine.deploy([("b.bpmn", bpmn.one_task_process("b", "work").encode())])
     instance = engine.create_instance(definition_key=first.key, bpmn_process_id="b")
     assert instance.definition.bpmn_process_id == "b"
 
 
 def test_deployment_errors_are_laid_out_as_zeebes(engine: Engine) -> None:
-    xml = definitions(
-        process("p", start_event("s"), '<bpmn:complexGateway id="t"/>', *chain("s", "t"))
+    xml = bpmn.definitions(
+        bpmn.process(
+            "p", bpmn.start_event("s"), '<bpmn:complexGateway id="t"/>', *bpmn.chain("s", "t")
+        )
     )
     with pytest.raises(InvalidArgumentError) as refused:
         engine.deploy([("p.bpmn", xml.encode())])
@@ -199,9 +189,9 @@ def test_deployment_errors_are_laid_out_as_zeebes(engine: Engine) -> None:
 def test_a_process_without_none_start_event_cannot_be_created_directly(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s", message_ref="m"),
-        end_event("e"),
-        *chain("s", "e"),
+        bpmn.start_event("s", message_ref="m"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "e"),
         messages={"m": "go"},
     )
     with pytest.raises(FailedPreconditionError, match="none start event"):
@@ -384,18 +374,18 @@ def test_set_variables_locally_or_propagated(engine: Engine) -> None:
 def routed(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
-        start_event("start"),
-        exclusive_gateway("which", default="to-v1"),
-        flow("to-v2", "which", "v2", condition="= useVersion = 2"),
-        flow("to-v1", "which", "v1"),
-        service_task("v1", "verify-v1"),
-        service_task("v2", "verify-v2"),
-        exclusive_gateway("joined"),
-        end_event("end"),
-        *chain("start", "which"),
-        flow("v1-joined", "v1", "joined"),
-        flow("v2-joined", "v2", "joined"),
-        *chain("joined", "end"),
+        bpmn.start_event("start"),
+        bpmn.exclusive_gateway("which", default="to-v1"),
+        bpmn.flow("to-v2", "which", "v2", condition="= useVersion = 2"),
+        bpmn.flow("to-v1", "which", "v1"),
+        bpmn.service_task("v1", "verify-v1"),
+        bpmn.service_task("v2", "verify-v2"),
+        bpmn.exclusive_gateway("joined"),
+        bpmn.end_event("end"),
+        *bpmn.chain("start", "which"),
+        bpmn.flow("v1-joined", "v1", "joined"),
+        bpmn.flow("v2-joined", "v2", "joined"),
+        *bpmn.chain("joined", "end"),
     )
 
 
@@ -435,12 +425,12 @@ def test_a_string_where_a_number_is_compared_raises_an_incident_with_zeebes_mess
 def test_no_true_condition_and_no_default_is_a_condition_error(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("start"),
-        exclusive_gateway("g"),
-        flow("a", "g", "end", condition="= x > 1"),
-        flow("b", "g", "end", condition="= x < 0"),
-        end_event("end"),
-        *chain("start", "g"),
+        bpmn.start_event("start"),
+        bpmn.exclusive_gateway("g"),
+        bpmn.flow("a", "g", "end", condition="= x > 1"),
+        bpmn.flow("b", "g", "end", condition="= x < 0"),
+        bpmn.end_event("end"),
+        *bpmn.chain("start", "g"),
     )
     instance = engine.create_instance(bpmn_process_id="p", variables={"x": 0})
     [incident] = instance.incidents
@@ -456,15 +446,15 @@ def test_no_true_condition_and_no_default_is_a_condition_error(engine: Engine) -
 def test_parallel_gateway_forks_and_joins(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("start"),
-        parallel_gateway("fork"),
-        service_task("a", "job-a"),
-        service_task("b", "job-b"),
-        parallel_gateway("join"),
-        service_task("after", "job-after"),
-        end_event("end"),
-        *chain("start", "fork", "a", "join", "after", "end"),
-        *chain("fork", "b", "join"),
+        bpmn.start_event("start"),
+        bpmn.parallel_gateway("fork"),
+        bpmn.service_task("a", "job-a"),
+        bpmn.service_task("b", "job-b"),
+        bpmn.parallel_gateway("join"),
+        bpmn.service_task("after", "job-after"),
+        bpmn.end_event("end"),
+        *bpmn.chain("start", "fork", "a", "join", "after", "end"),
+        *bpmn.chain("fork", "b", "join"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     [a] = activate(engine, "job-a")
@@ -481,11 +471,11 @@ def test_parallel_gateway_forks_and_joins(engine: Engine) -> None:
 def test_a_gateway_loop_does_not_block_the_engine(engine: Engine, clock: ManualScheduler) -> None:
     deploy(
         engine,
-        start_event("start"),
-        exclusive_gateway("g1"),
-        exclusive_gateway("g2"),
-        *chain("start", "g1", "g2"),
-        flow("back", "g2", "g1"),
+        bpmn.start_event("start"),
+        bpmn.exclusive_gateway("g1"),
+        bpmn.exclusive_gateway("g2"),
+        *bpmn.chain("start", "g1", "g2"),
+        bpmn.flow("back", "g2", "g1"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     assert instance.state is InstanceState.ACTIVE
@@ -501,16 +491,16 @@ def test_a_gateway_loop_does_not_block_the_engine(engine: Engine, clock: ManualS
 def with_error_boundaries(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
-        start_event("start"),
-        service_task("verify", "verify"),
-        error_boundary_event("rejected", "verify", error_ref="rejected-error"),
-        error_boundary_event("anything", "verify", error_ref=None),
-        end_event("ok"),
-        end_event("rejected-end"),
-        end_event("other-end"),
-        *chain("start", "verify", "ok"),
-        *chain("rejected", "rejected-end"),
-        *chain("anything", "other-end"),
+        bpmn.start_event("start"),
+        bpmn.service_task("verify", "verify"),
+        bpmn.error_boundary_event("rejected", "verify", error_ref="rejected-error"),
+        bpmn.error_boundary_event("anything", "verify", error_ref=None),
+        bpmn.end_event("ok"),
+        bpmn.end_event("rejected-end"),
+        bpmn.end_event("other-end"),
+        *bpmn.chain("start", "verify", "ok"),
+        *bpmn.chain("rejected", "rejected-end"),
+        *bpmn.chain("anything", "other-end"),
         errors={"rejected-error": "IDENTITY_REJECTED"},
     )
 
@@ -556,9 +546,9 @@ def test_an_uncaught_error_is_an_incident_with_zeebes_message_and_resolving_retr
 def test_an_error_end_event_without_a_catcher_is_an_incident(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        end_event("fail", error_ref="e"),
-        *chain("s", "fail"),
+        bpmn.start_event("s"),
+        bpmn.end_event("fail", error_ref="e"),
+        *bpmn.chain("s", "fail"),
         errors={"e": "FATAL"},
     )
     instance = engine.create_instance(bpmn_process_id="p")
@@ -570,13 +560,13 @@ def test_an_empty_error_code_is_caught_by_a_catch_all_boundary(engine: Engine) -
     # pyzeebe's set_error_status(message) sends an empty code; Zeebe matches it like any code.
     deploy(
         engine,
-        start_event("s"),
-        service_task("task", "work"),
-        error_boundary_event("any", "task", error_ref=None),
-        end_event("end"),
-        end_event("caught"),
-        *chain("s", "task", "end"),
-        *chain("any", "caught"),
+        bpmn.start_event("s"),
+        bpmn.service_task("task", "work"),
+        bpmn.error_boundary_event("any", "task", error_ref=None),
+        bpmn.end_event("end"),
+        bpmn.end_event("caught"),
+        *bpmn.chain("s", "task", "end"),
+        *bpmn.chain("any", "caught"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "work")
@@ -606,10 +596,10 @@ def test_an_empty_error_code_without_a_catch_all_is_an_unhandled_error_incident(
 def test_a_timer_catch_event_waits_for_its_duration(engine: Engine, clock: ManualScheduler) -> None:
     deploy(
         engine,
-        start_event("s"),
-        timer_catch_event("wait", "PT1M"),
-        end_event("e"),
-        *chain("s", "wait", "e"),
+        bpmn.start_event("s"),
+        bpmn.timer_catch_event("wait", "PT1M"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "wait", "e"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     clock.advance(59_999)
@@ -623,13 +613,13 @@ def test_an_interrupting_timer_boundary_cancels_the_job(
 ) -> None:
     deploy(
         engine,
-        start_event("s"),
-        service_task("slow", "slow"),
-        timer_boundary_event("too-late", "slow", "PT10S"),
-        end_event("done"),
-        end_event("late"),
-        *chain("s", "slow", "done"),
-        *chain("too-late", "late"),
+        bpmn.start_event("s"),
+        bpmn.service_task("slow", "slow"),
+        bpmn.timer_boundary_event("too-late", "slow", "PT10S"),
+        bpmn.end_event("done"),
+        bpmn.end_event("late"),
+        *bpmn.chain("s", "slow", "done"),
+        *bpmn.chain("too-late", "late"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "slow", timeout=60_000)
@@ -645,14 +635,14 @@ def test_a_non_interrupting_timer_boundary_leaves_the_task_running(
 ) -> None:
     deploy(
         engine,
-        start_event("s"),
-        service_task("slow", "slow"),
-        timer_boundary_event("reminder", "slow", "PT10S", interrupting=False),
-        service_task("remind", "remind"),
-        end_event("done"),
-        end_event("reminded"),
-        *chain("s", "slow", "done"),
-        *chain("reminder", "remind", "reminded"),
+        bpmn.start_event("s"),
+        bpmn.service_task("slow", "slow"),
+        bpmn.timer_boundary_event("reminder", "slow", "PT10S", interrupting=False),
+        bpmn.service_task("remind", "remind"),
+        bpmn.end_event("done"),
+        bpmn.end_event("reminded"),
+        *bpmn.chain("s", "slow", "done"),
+        *bpmn.chain("reminder", "remind", "reminded"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "slow", timeout=60_000)
@@ -669,13 +659,13 @@ def test_completing_the_task_cancels_its_boundary_timer(
 ) -> None:
     deploy(
         engine,
-        start_event("s"),
-        service_task("t", "t"),
-        timer_boundary_event("late", "t", "PT10S"),
-        end_event("done"),
-        end_event("late-end"),
-        *chain("s", "t", "done"),
-        *chain("late", "late-end"),
+        bpmn.start_event("s"),
+        bpmn.service_task("t", "t"),
+        bpmn.timer_boundary_event("late", "t", "PT10S"),
+        bpmn.end_event("done"),
+        bpmn.end_event("late-end"),
+        *bpmn.chain("s", "t", "done"),
+        *bpmn.chain("late", "late-end"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = activate(engine, "t")
@@ -705,10 +695,10 @@ def test_cancelling_terminates_everything_and_resolves_incidents(engine: Engine)
 def message_started(engine: Engine) -> ProcessDefinition:
     return deploy(
         engine,
-        start_event("s", message_ref="m"),
-        service_task("t", "handle"),
-        end_event("e"),
-        *chain("s", "t", "e"),
+        bpmn.start_event("s", message_ref="m"),
+        bpmn.service_task("t", "handle"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "t", "e"),
         messages={"m": "application-received"},
     )
 

@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 
-from zeebe_devengine.bpmn.builder import definitions, end_event, process, service_task, start_event
+import bpmn_parts as bpmn
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 
@@ -12,17 +12,17 @@ PINNED = int(dt.datetime(2031, 5, 17, 8, 30, tzinfo=dt.UTC).timestamp() * 1000)
 
 def test_mappings_and_job_inputs_see_the_pinned_engine_clock() -> None:
     engine = Engine(ManualScheduler())
-    model = definitions(
-        process(
+    model = bpmn.definitions(
+        bpmn.process(
             "p",
-            start_event("start"),
-            service_task(
+            bpmn.start_event("start"),
+            bpmn.service_task(
                 "task",
                 "work",
                 inputs={"day": "= string(today())"},
                 outputs={"stamp": "= string(now())"},
             ),
-            end_event("end"),
+            bpmn.end_event("end"),
             '<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task"/>',
             '<bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>',
         )

@@ -2,34 +2,25 @@
 
 from typing import Any
 
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    definitions,
-    end_event,
-    exclusive_gateway,
-    flow,
-    process,
-    service_task,
-    start_event,
-)
+import bpmn_parts as bpmn
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.history import archived_buckets, element_statistics
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import InstanceState, ProcessDefinition, ProcessInstance
 
-ROUTED = definitions(
-    process(
+ROUTED = bpmn.definitions(
+    bpmn.process(
         "p",
-        start_event("start"),
-        exclusive_gateway("which", default="to-v1"),
-        flow("to-v2", "which", "v2", condition="= useVersion = 2"),
-        flow("to-v1", "which", "v1"),
-        service_task("v1", "verify-v1"),
-        service_task("v2", "verify-v2"),
-        end_event("end"),
-        *chain("start", "which"),
-        flow("v1-end", "v1", "end"),
-        flow("v2-end", "v2", "end"),
+        bpmn.start_event("start"),
+        bpmn.exclusive_gateway("which", default="to-v1"),
+        bpmn.flow("to-v2", "which", "v2", condition="= useVersion = 2"),
+        bpmn.flow("to-v1", "which", "v1"),
+        bpmn.service_task("v1", "verify-v1"),
+        bpmn.service_task("v2", "verify-v2"),
+        bpmn.end_event("end"),
+        *bpmn.chain("start", "which"),
+        bpmn.flow("v1-end", "v1", "end"),
+        bpmn.flow("v2-end", "v2", "end"),
     )
 ).encode()
 

@@ -10,17 +10,8 @@ stop at the completion condition, and raise an incident for a collection that is
 import json
 from typing import Any
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    definitions,
-    end_event,
-    error_boundary_event,
-    process,
-    service_task,
-    start_event,
-)
-from zeebe_devengine.bpmn.snippets import element
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import ErrorType, InstanceState, JobActivation, ProcessInstance
@@ -43,7 +34,7 @@ def jobs(engine: Engine, job_type: str, count: int = 10) -> list[JobActivation]:
 
 def call(element_id: str, process_id: str, extra: str = "", **flags: str) -> str:
     attributes = "".join(f' {name}="{value}"' for name, value in flags.items())
-    return element(
+    return bpmn.element(
         "callActivity",
         element_id,
         "<bpmn:extensionElements>"
@@ -53,27 +44,27 @@ def call(element_id: str, process_id: str, extra: str = "", **flags: str) -> str
 
 
 def deploy_parent_and_child(engine: Engine, parent_call: str, *parent_extra: str) -> None:
-    child = process(
+    child = bpmn.process(
         "child",
-        start_event("cs"),
-        service_task("child-work", "child-work"),
-        end_event("ce"),
-        *chain("cs", "child-work", "ce"),
+        bpmn.start_event("cs"),
+        bpmn.service_task("child-work", "child-work"),
+        bpmn.end_event("ce"),
+        *bpmn.chain("cs", "child-work", "ce"),
     )
-    parent = process(
+    parent = bpmn.process(
         "parent",
-        start_event("s"),
+        bpmn.start_event("s"),
         parent_call,
-        end_event("e"),
-        *chain("s", "call", "e"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "call", "e"),
         *parent_extra,
     )
     engine.deploy(
         [
-            ("child.bpmn", definitions(child).encode()),
+            ("child.bpmn", bpmn.definitions(child).encode()),
             (
                 "parent.bpmn",
-                definitions(parent, '<bpmn:error id="bad" errorCode="BAD"/>').encode(),
+                bpmn.definitions(parent, '<bpmn:error id="bad" errorCode="BAD"/>').encode(),
             ),
         ]
     )
@@ -116,9 +107,9 @@ def test_an_uncaught_child_error_is_caught_at_the_call_activity(engine: Engine) 
     deploy_parent_and_child(
         engine,
         call("call", "child"),
-        error_boundary_event("failed", "call", error_ref="bad"),
-        end_event("failed-end"),
-        *chain("failed", "failed-end"),
+        bpmn.error_boundary_event("failed", "call", error_ref="bad"),
+        bpmn.end_event("failed-end"),
+        *bpmn.chain("failed", "failed-end"),
     )
     parent = engine.create_instance(bpmn_process_id="parent")
     [job] = jobs(engine, "child-work")
@@ -144,13 +135,13 @@ def test_calling_a_process_that_is_not_deployed_is_an_incident(engine: Engine) -
         [
             (
                 "parent.bpmn",
-                definitions(
-                    process(
+                bpmn.definitions(
+                    bpmn.process(
                         "parent",
-                        start_event("s"),
+                        bpmn.start_event("s"),
                         call("call", "missing"),
-                        end_event("e"),
-                        *chain("s", "call", "e"),
+                        bpmn.end_event("e"),
+                        *bpmn.chain("s", "call", "e"),
                     )
                 ).encode(),
             )
@@ -175,14 +166,16 @@ def looped(engine: Engine, *, sequential: bool, condition: str = "") -> None:
         'outputCollection="results" outputElement="= done"/>'
         f"</bpmn:extensionElements>{completion}</bpmn:multiInstanceLoopCharacteristics>"
     )
-    task = element(
+    task = bpmn.element(
         "serviceTask",
         "each",
         '<bpmn:extensionElements><zeebe:taskDefinition type="each"/></bpmn:extensionElements>'
         + marker,
     )
-    xml = definitions(
-        process("p", start_event("s"), task, end_event("e"), *chain("s", "each", "e"))
+    xml = bpmn.definitions(
+        bpmn.process(
+            "p", bpmn.start_event("s"), task, bpmn.end_event("e"), *bpmn.chain("s", "each", "e")
+        )
     )
     engine.deploy([("p.bpmn", xml.encode())])
 

@@ -8,24 +8,8 @@ while buffered; event-based gateways take the first event and close the others.
 
 from typing import Any
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    end_event,
-    parallel_gateway,
-    service_task,
-    start_event,
-)
-from zeebe_devengine.bpmn.snippets import (
-    boundary,
-    catch,
-    element,
-    message,
-    message_ref,
-    model,
-    start,
-    timer,
-)
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import (
@@ -36,7 +20,7 @@ from zeebe_devengine.core.state import (
 )
 from zeebe_devengine.errors import AlreadyExistsError, NotFoundError
 
-PAID = message("paid", "order-paid", key="= orderId")
+PAID = bpmn.message("paid", "order-paid", key="= orderId")
 
 
 @pytest.fixture
@@ -52,7 +36,9 @@ def engine(clock: ManualScheduler) -> Engine:
 def deploy(
     engine: Engine, *elements: str, declarations: tuple[str, ...] = (PAID,)
 ) -> ProcessDefinition:
-    return engine.deploy([("p.bpmn", model(*elements, declarations=declarations))]).definitions[0]
+    return engine.deploy(
+        [("p.bpmn", bpmn.model(*elements, declarations=declarations))]
+    ).definitions[0]
 
 
 def publish(
@@ -71,10 +57,10 @@ def publish(
 def waiting_for_payment(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        catch("wait", message_ref("paid")),
-        end_event("e"),
-        *chain("s", "wait", "e"),
+        bpmn.start_event("s"),
+        bpmn.catch("wait", bpmn.message_ref("paid")),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "wait", "e"),
     )
 
 
@@ -114,14 +100,14 @@ def test_a_buffered_message_is_taken_on_entry_and_a_ttl_zero_one_is_dropped(
 def test_a_message_correlates_once_per_process_even_within_one_instance(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        parallel_gateway("fork"),
-        catch("a", message_ref("paid")),
-        catch("b", message_ref("paid")),
-        end_event("ea"),
-        end_event("eb"),
-        *chain("s", "fork", "a", "ea"),
-        *chain("fork", "b", "eb"),
+        bpmn.start_event("s"),
+        bpmn.parallel_gateway("fork"),
+        bpmn.catch("a", bpmn.message_ref("paid")),
+        bpmn.catch("b", bpmn.message_ref("paid")),
+        bpmn.end_event("ea"),
+        bpmn.end_event("eb"),
+        *bpmn.chain("s", "fork", "a", "ea"),
+        *bpmn.chain("fork", "b", "eb"),
     )
     instance = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
     publish(engine)
@@ -168,14 +154,14 @@ def test_a_null_correlation_key_is_an_extract_value_incident(engine: Engine) -> 
 def task_with_message_boundary(engine: Engine, *, interrupting: bool) -> ProcessInstance:
     deploy(
         engine,
-        start_event("s"),
-        service_task("task", "work"),
-        boundary("cancel", "task", message_ref("paid"), interrupting=interrupting),
-        service_task("after", "after"),
-        end_event("e"),
-        end_event("boundary-end"),
-        *chain("s", "task", "e"),
-        *chain("cancel", "after", "boundary-end"),
+        bpmn.start_event("s"),
+        bpmn.service_task("task", "work"),
+        bpmn.boundary("cancel", "task", bpmn.message_ref("paid"), interrupting=interrupting),
+        bpmn.service_task("after", "after"),
+        bpmn.end_event("e"),
+        bpmn.end_event("boundary-end"),
+        *bpmn.chain("s", "task", "e"),
+        *bpmn.chain("cancel", "after", "boundary-end"),
     )
     return engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
 
@@ -203,7 +189,9 @@ def test_a_non_interrupting_message_boundary_fires_each_time_and_keeps_the_task(
 
 def test_a_receive_task_waits_for_its_message(engine: Engine) -> None:
     receive = '<bpmn:receiveTask id="wait" messageRef="paid"/>'
-    deploy(engine, start_event("s"), receive, end_event("e"), *chain("s", "wait", "e"))
+    deploy(
+        engine, bpmn.start_event("s"), receive, bpmn.end_event("e"), *bpmn.chain("s", "wait", "e")
+    )
     instance = engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
     assert instance.state is InstanceState.ACTIVE
     publish(engine, paid=True)
@@ -214,14 +202,14 @@ def test_a_receive_task_waits_for_its_message(engine: Engine) -> None:
 def event_gateway(engine: Engine) -> ProcessInstance:
     deploy(
         engine,
-        start_event("s"),
-        element("eventBasedGateway", "g"),
-        catch("paid-event", message_ref("paid")),
-        catch("timeout", timer("timeDuration", "PT1H")),
-        end_event("paid-end"),
-        end_event("timeout-end"),
-        *chain("s", "g", "paid-event", "paid-end"),
-        *chain("g", "timeout", "timeout-end"),
+        bpmn.start_event("s"),
+        bpmn.element("eventBasedGateway", "g"),
+        bpmn.catch("paid-event", bpmn.message_ref("paid")),
+        bpmn.catch("timeout", bpmn.timer("timeDuration", "PT1H")),
+        bpmn.end_event("paid-end"),
+        bpmn.end_event("timeout-end"),
+        *bpmn.chain("s", "g", "paid-event", "paid-end"),
+        *bpmn.chain("g", "timeout", "timeout-end"),
     )
     return engine.create_instance(bpmn_process_id="p", variables={"orderId": "o-1"})
 
@@ -252,11 +240,11 @@ def started_by_go(engine: Engine) -> None:
     """A message start event (message "go") -> a "work" task -> end."""
     deploy(
         engine,
-        start("s", message_ref("go")),
-        service_task("task", "work"),
-        end_event("e"),
-        *chain("s", "task", "e"),
-        declarations=(message("go", "go"),),
+        bpmn.start("s", bpmn.message_ref("go")),
+        bpmn.service_task("task", "work"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "task", "e"),
+        declarations=(bpmn.message("go", "go"),),
     )
 
 

@@ -3,27 +3,8 @@ terminate end events, inclusive gateways and FEEL script tasks, each as Zeebe ru
 
 from typing import Any
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import (
-    chain,
-    end_event,
-    error_boundary_event,
-    flow,
-    parallel_gateway,
-    service_task,
-    start_event,
-)
-from zeebe_devengine.bpmn.snippets import (
-    boundary,
-    catch,
-    element,
-    message,
-    message_ref,
-    model,
-    start,
-    sub_process,
-    timer,
-)
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import ManualScheduler
 from zeebe_devengine.core.state import (
@@ -49,7 +30,9 @@ def engine(clock: ManualScheduler) -> Engine:
 
 
 def deploy(engine: Engine, *elements: str, declarations: tuple[str, ...] = ()) -> ProcessDefinition:
-    return engine.deploy([("p.bpmn", model(*elements, declarations=declarations))]).definitions[0]
+    return engine.deploy(
+        [("p.bpmn", bpmn.model(*elements, declarations=declarations))]
+    ).definitions[0]
 
 
 def run_job(engine: Engine, job_type: str, **variables: Any) -> JobActivation:
@@ -67,15 +50,15 @@ def inputs(**mappings: str) -> str:
 def test_an_embedded_sub_process_scopes_its_inputs_and_propagates_job_variables(
     engine: Engine,
 ) -> None:
-    inner = sub_process(
+    inner = bpmn.sub_process(
         "sub",
         inputs(local="= 1"),
-        start_event("sub-start"),
-        service_task("work", "work"),
-        end_event("sub-end"),
-        *chain("sub-start", "work", "sub-end"),
+        bpmn.start_event("sub-start"),
+        bpmn.service_task("work", "work"),
+        bpmn.end_event("sub-end"),
+        *bpmn.chain("sub-start", "work", "sub-end"),
     )
-    deploy(engine, start_event("s"), inner, end_event("e"), *chain("s", "sub", "e"))
+    deploy(engine, bpmn.start_event("s"), inner, bpmn.end_event("e"), *bpmn.chain("s", "sub", "e"))
     instance = engine.create_instance(bpmn_process_id="p")
     [job] = engine.activate_jobs("work", worker="w", timeout_ms=1_000, max_jobs=1, fetch=[])
     assert '"local":1' in job.variables
@@ -86,22 +69,22 @@ def test_an_embedded_sub_process_scopes_its_inputs_and_propagates_job_variables(
 
 
 def test_an_error_inside_a_sub_process_is_caught_by_its_boundary(engine: Engine) -> None:
-    inner = sub_process(
+    inner = bpmn.sub_process(
         "sub",
-        start_event("sub-start"),
-        service_task("work", "work"),
-        end_event("sub-end"),
-        *chain("sub-start", "work", "sub-end"),
+        bpmn.start_event("sub-start"),
+        bpmn.service_task("work", "work"),
+        bpmn.end_event("sub-end"),
+        *bpmn.chain("sub-start", "work", "sub-end"),
     )
     deploy(
         engine,
-        start_event("s"),
+        bpmn.start_event("s"),
         inner,
-        error_boundary_event("caught", "sub", error_ref="failed"),
-        end_event("e"),
-        end_event("caught-end"),
-        *chain("s", "sub", "e"),
-        *chain("caught", "caught-end"),
+        bpmn.error_boundary_event("caught", "sub", error_ref="failed"),
+        bpmn.end_event("e"),
+        bpmn.end_event("caught-end"),
+        *bpmn.chain("s", "sub", "e"),
+        *bpmn.chain("caught", "caught-end"),
         declarations=(ERRORS,),
     )
     instance = engine.create_instance(bpmn_process_id="p")
@@ -114,21 +97,21 @@ def test_an_error_inside_a_sub_process_is_caught_by_its_boundary(engine: Engine)
 
 
 def test_an_error_event_sub_process_catches_an_error_of_its_scope(engine: Engine) -> None:
-    handler = sub_process(
+    handler = bpmn.sub_process(
         "on-error",
-        start("err-start", '<bpmn:errorEventDefinition errorRef="failed"/>'),
-        service_task("cleanup", "cleanup"),
-        end_event("err-end"),
-        *chain("err-start", "cleanup", "err-end"),
+        bpmn.start("err-start", '<bpmn:errorEventDefinition errorRef="failed"/>'),
+        bpmn.service_task("cleanup", "cleanup"),
+        bpmn.end_event("err-end"),
+        *bpmn.chain("err-start", "cleanup", "err-end"),
         event=True,
     )
     deploy(
         engine,
-        start_event("s"),
-        service_task("work", "work"),
-        end_event("e"),
+        bpmn.start_event("s"),
+        bpmn.service_task("work", "work"),
+        bpmn.end_event("e"),
         handler,
-        *chain("s", "work", "e"),
+        *bpmn.chain("s", "work", "e"),
         declarations=(ERRORS,),
     )
     instance = engine.create_instance(bpmn_process_id="p")
@@ -142,21 +125,21 @@ def test_an_error_event_sub_process_catches_an_error_of_its_scope(engine: Engine
 def test_a_non_interrupting_message_event_sub_process_runs_beside_the_main_flow(
     engine: Engine,
 ) -> None:
-    handler = sub_process(
+    handler = bpmn.sub_process(
         "on-note",
-        start("note-start", message_ref("note"), interrupting=False),
-        end_event("note-end"),
-        *chain("note-start", "note-end"),
+        bpmn.start("note-start", bpmn.message_ref("note"), interrupting=False),
+        bpmn.end_event("note-end"),
+        *bpmn.chain("note-start", "note-end"),
         event=True,
     )
     deploy(
         engine,
-        start_event("s"),
-        service_task("work", "work"),
-        end_event("e"),
+        bpmn.start_event("s"),
+        bpmn.service_task("work", "work"),
+        bpmn.end_event("e"),
         handler,
-        *chain("s", "work", "e"),
-        declarations=(message("note", "note", key="= id"),),
+        *bpmn.chain("s", "work", "e"),
+        declarations=(bpmn.message("note", "note", key="= id"),),
     )
     instance = engine.create_instance(bpmn_process_id="p", variables={"id": "a"})
     engine.publish_message(
@@ -170,20 +153,20 @@ def test_a_non_interrupting_message_event_sub_process_runs_beside_the_main_flow(
 
 
 def test_an_interrupting_timer_event_sub_process_ends_the_rest_of_its_scope(engine: Engine) -> None:
-    handler = sub_process(
+    handler = bpmn.sub_process(
         "on-timeout",
-        start("timeout", timer("timeDuration", "PT10M")),
-        end_event("timeout-end"),
-        *chain("timeout", "timeout-end"),
+        bpmn.start("timeout", bpmn.timer("timeDuration", "PT10M")),
+        bpmn.end_event("timeout-end"),
+        *bpmn.chain("timeout", "timeout-end"),
         event=True,
     )
     deploy(
         engine,
-        start_event("s"),
-        service_task("work", "work"),
-        end_event("e"),
+        bpmn.start_event("s"),
+        bpmn.service_task("work", "work"),
+        bpmn.end_event("e"),
         handler,
-        *chain("s", "work", "e"),
+        *bpmn.chain("s", "work", "e"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     engine.advance_clock(10 * 60_000)
@@ -197,13 +180,13 @@ def test_a_terminate_end_event_ends_the_other_branches_and_completes_the_instanc
 ) -> None:
     deploy(
         engine,
-        start_event("s"),
-        parallel_gateway("fork"),
-        service_task("slow", "slow"),
-        element("endEvent", "stop", "<bpmn:terminateEventDefinition/>"),
-        end_event("e"),
-        *chain("s", "fork", "slow", "e"),
-        *chain("fork", "stop"),
+        bpmn.start_event("s"),
+        bpmn.parallel_gateway("fork"),
+        bpmn.service_task("slow", "slow"),
+        bpmn.element("endEvent", "stop", "<bpmn:terminateEventDefinition/>"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "fork", "slow", "e"),
+        *bpmn.chain("fork", "stop"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     assert instance.state is InstanceState.COMPLETED
@@ -214,19 +197,19 @@ def test_a_terminate_end_event_ends_the_other_branches_and_completes_the_instanc
 def test_undefined_and_manual_tasks_and_none_throw_events_pass_through(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        element("task", "t"),
-        element("manualTask", "m"),
-        element("intermediateThrowEvent", "milestone"),
-        end_event("e"),
-        *chain("s", "t", "m", "milestone", "e"),
+        bpmn.start_event("s"),
+        bpmn.element("task", "t"),
+        bpmn.element("manualTask", "m"),
+        bpmn.element("intermediateThrowEvent", "milestone"),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "t", "m", "milestone", "e"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     assert instance.state is InstanceState.COMPLETED
     assert {"t", "m", "milestone"} <= instance.completed_ids
 
 
-USER_TASK = element(
+USER_TASK = bpmn.element(
     "userTask",
     "review",
     "<bpmn:extensionElements><zeebe:userTask/>"
@@ -236,7 +219,13 @@ USER_TASK = element(
 
 
 def test_a_user_task_waits_for_completion_through_the_engine(engine: Engine) -> None:
-    deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
+    deploy(
+        engine,
+        bpmn.start_event("s"),
+        USER_TASK,
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "review", "e"),
+    )
     instance = engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
     [task] = engine.user_tasks.tasks.values()
     assert (task.assignee, task.candidate_groups) == ("ana", ["ops", "audit"])
@@ -251,7 +240,13 @@ def test_a_user_task_waits_for_completion_through_the_engine(engine: Engine) -> 
 
 
 def test_a_cancelled_instance_cancels_its_user_task(engine: Engine) -> None:
-    deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
+    deploy(
+        engine,
+        bpmn.start_event("s"),
+        USER_TASK,
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "review", "e"),
+    )
     instance = engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
     engine.cancel_instance(instance.key)
     [task] = engine.user_tasks.tasks.values()
@@ -261,18 +256,18 @@ def test_a_cancelled_instance_cancels_its_user_task(engine: Engine) -> None:
 def inclusive(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        element("inclusiveGateway", "fork"),
-        service_task("a", "a"),
-        service_task("b", "b"),
-        element("inclusiveGateway", "join"),
-        end_event("e"),
-        flow("s-fork", "s", "fork"),
-        flow("to-a", "fork", "a", condition="= wantA"),
-        flow("to-b", "fork", "b", condition="= wantB"),
-        *chain("a", "join"),
-        *chain("b", "join"),
-        *chain("join", "e"),
+        bpmn.start_event("s"),
+        bpmn.element("inclusiveGateway", "fork"),
+        bpmn.service_task("a", "a"),
+        bpmn.service_task("b", "b"),
+        bpmn.element("inclusiveGateway", "join"),
+        bpmn.end_event("e"),
+        bpmn.flow("s-fork", "s", "fork"),
+        bpmn.flow("to-a", "fork", "a", condition="= wantA"),
+        bpmn.flow("to-b", "fork", "b", condition="= wantB"),
+        *bpmn.chain("a", "join"),
+        *bpmn.chain("b", "join"),
+        *bpmn.chain("join", "e"),
     )
 
 
@@ -303,13 +298,13 @@ def test_an_inclusive_gateway_with_a_null_condition_raises_an_incident(engine: E
 
 
 def test_a_feel_script_task_stores_its_result(engine: Engine) -> None:
-    script = element(
+    script = bpmn.element(
         "scriptTask",
         "sum",
         '<bpmn:extensionElements><zeebe:script expression="= a + b" resultVariable="total"/>'
         "</bpmn:extensionElements>",
     )
-    deploy(engine, start_event("s"), script, end_event("e"), *chain("s", "sum", "e"))
+    deploy(engine, bpmn.start_event("s"), script, bpmn.end_event("e"), *bpmn.chain("s", "sum", "e"))
     instance = engine.create_instance(bpmn_process_id="p", variables={"a": 1, "b": 2})
     assert instance.root.variables["total"] == 3
 
@@ -321,14 +316,14 @@ def test_a_feel_script_task_stores_its_result(engine: Engine) -> None:
 def test_send_script_and_business_rule_tasks_with_a_task_definition_are_jobs(
     engine: Engine, tag: Any, job_type: Any
 ) -> None:
-    task = element(
+    task = bpmn.element(
         tag,
         "t",
         "<bpmn:extensionElements>"
         f'<zeebe:taskDefinition type="{job_type}"/>'
         "</bpmn:extensionElements>",
     )
-    deploy(engine, start_event("s"), task, end_event("e"), *chain("s", "t", "e"))
+    deploy(engine, bpmn.start_event("s"), task, bpmn.end_event("e"), *bpmn.chain("s", "t", "e"))
     instance = engine.create_instance(bpmn_process_id="p")
     run_job(engine, job_type)
     assert instance.state is InstanceState.COMPLETED
@@ -337,23 +332,23 @@ def test_send_script_and_business_rule_tasks_with_a_task_definition_are_jobs(
 def test_a_message_catch_inside_a_sub_process_closes_when_the_sub_process_is_interrupted(
     engine: Engine,
 ) -> None:
-    inner = sub_process(
+    inner = bpmn.sub_process(
         "sub",
-        start_event("sub-start"),
-        catch("wait", message_ref("go")),
-        end_event("sub-end"),
-        *chain("sub-start", "wait", "sub-end"),
+        bpmn.start_event("sub-start"),
+        bpmn.catch("wait", bpmn.message_ref("go")),
+        bpmn.end_event("sub-end"),
+        *bpmn.chain("sub-start", "wait", "sub-end"),
     )
     deploy(
         engine,
-        start_event("s"),
+        bpmn.start_event("s"),
         inner,
-        boundary("late", "sub", timer("timeDuration", "PT1M")),
-        end_event("e"),
-        end_event("late-end"),
-        *chain("s", "sub", "e"),
-        *chain("late", "late-end"),
-        declarations=(message("go", "go", key="k"),),
+        bpmn.boundary("late", "sub", bpmn.timer("timeDuration", "PT1M")),
+        bpmn.end_event("e"),
+        bpmn.end_event("late-end"),
+        *bpmn.chain("s", "sub", "e"),
+        *bpmn.chain("late", "late-end"),
+        declarations=(bpmn.message("go", "go", key="k"),),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     engine.advance_clock(60_000)
@@ -367,7 +362,13 @@ def test_a_message_catch_inside_a_sub_process_closes_when_the_sub_process_is_int
 
 def test_user_tasks_of_pruned_instances_leave_memory_with_them(clock: ManualScheduler) -> None:
     engine = Engine(clock, retained_finished=0)
-    deploy(engine, start_event("s"), USER_TASK, end_event("e"), *chain("s", "review", "e"))
+    deploy(
+        engine,
+        bpmn.start_event("s"),
+        USER_TASK,
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "review", "e"),
+    )
     engine.create_instance(bpmn_process_id="p", variables={"reviewer": "ana"})
     [task] = engine.user_tasks.tasks.values()
     engine.complete_user_task(task.key)
@@ -378,10 +379,10 @@ def test_message_throw_and_end_events_with_a_task_definition_are_jobs(engine: En
     job = '<bpmn:extensionElements><zeebe:taskDefinition type="notify"/></bpmn:extensionElements>'
     deploy(
         engine,
-        start_event("s"),
-        element("intermediateThrowEvent", "tell", job + "<bpmn:messageEventDefinition/>"),
-        element("endEvent", "done", job + "<bpmn:messageEventDefinition/>"),
-        *chain("s", "tell", "done"),
+        bpmn.start_event("s"),
+        bpmn.element("intermediateThrowEvent", "tell", job + "<bpmn:messageEventDefinition/>"),
+        bpmn.element("endEvent", "done", job + "<bpmn:messageEventDefinition/>"),
+        *bpmn.chain("s", "tell", "done"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     run_job(engine, "notify")

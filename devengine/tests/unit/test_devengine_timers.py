@@ -7,9 +7,8 @@ starts an instance per tick and a new version cancels the old version's timers.
 
 import asyncio
 
+import bpmn_parts as bpmn
 import pytest
-from zeebe_devengine.bpmn.builder import chain, end_event, service_task, start_event
-from zeebe_devengine.bpmn.snippets import boundary, catch, model, start, timer
 from zeebe_devengine.bpmn.timers import parse_date_ms
 from zeebe_devengine.core.engine import Engine
 from zeebe_devengine.core.scheduler import AsyncioScheduler, ManualScheduler
@@ -35,16 +34,22 @@ def engine(clock: ManualScheduler) -> Engine:
 
 
 def deploy(engine: Engine, *elements: str) -> ProcessDefinition:
-    return engine.deploy([("p.bpmn", model(*elements))]).definitions[0]
+    return engine.deploy([("p.bpmn", bpmn.model(*elements))]).definitions[0]
 
 
 def wait_on(engine: Engine, definition_xml: str) -> ProcessInstance:
-    deploy(engine, start_event("s"), definition_xml, end_event("e"), *chain("s", "wait", "e"))
+    deploy(
+        engine,
+        bpmn.start_event("s"),
+        definition_xml,
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "wait", "e"),
+    )
     return engine.create_instance(bpmn_process_id="p")
 
 
 def test_a_time_date_in_the_past_fires_at_once(engine: Engine, clock: ManualScheduler) -> None:
-    instance = wait_on(engine, catch("wait", timer("timeDate", "2020-01-01T00:00:00Z")))
+    instance = wait_on(engine, bpmn.catch("wait", bpmn.timer("timeDate", "2020-01-01T00:00:00Z")))
     clock.advance(0)  # the next turn of the loop, without the clock moving
     assert instance.state is InstanceState.COMPLETED
 
@@ -52,10 +57,12 @@ def test_a_time_date_in_the_past_fires_at_once(engine: Engine, clock: ManualSche
 def test_a_time_date_fires_when_the_clock_reaches_it(
     engine: Engine, clock: ManualScheduler
 ) -> None:
-    instance = wait_on(engine, catch("wait", timer("timeDate", "2026-06-01T13:00:00+01:00")))
+    instance = wait_on(
+        engine, bpmn.catch("wait", bpmn.timer("timeDate", "2026-06-01T13:00:00+01:00"))
+    )
     clock.advance(0)
     assert instance.state is InstanceState.COMPLETED  # 13:00+01:00 is 12:00Z: due now
-    later = wait_on(engine, catch("wait", timer("timeDate", "2026-06-02T00:00:00Z")))
+    later = wait_on(engine, bpmn.catch("wait", bpmn.timer("timeDate", "2026-06-02T00:00:00Z")))
     engine.pin_clock(parse_date_ms("2026-06-01T23:59:59Z"))
     assert later.state is InstanceState.ACTIVE
     engine.advance_clock(1_000)
@@ -65,10 +72,10 @@ def test_a_time_date_fires_when_the_clock_reaches_it(
 def test_pinning_the_clock_fires_every_timer_due_by_then_in_order(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        catch("wait", timer("timeDuration", "PT1H")),
-        end_event("e"),
-        *chain("s", "wait", "e"),
+        bpmn.start_event("s"),
+        bpmn.catch("wait", bpmn.timer("timeDuration", "PT1H")),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "wait", "e"),
     )
     first = engine.create_instance(bpmn_process_id="p")
     engine.advance_clock(30 * 60_000)
@@ -88,14 +95,14 @@ def test_the_clock_cannot_be_pinned_before_the_epoch_or_advanced_backwards(engin
 def test_a_non_interrupting_cycle_boundary_fires_its_count_then_stops(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        service_task("task", "work"),
-        boundary("remind", "task", timer("timeCycle", "R2/PT1M"), interrupting=False),
-        service_task("notify", "notify"),
-        end_event("e"),
-        end_event("reminded"),
-        *chain("s", "task", "e"),
-        *chain("remind", "notify", "reminded"),
+        bpmn.start_event("s"),
+        bpmn.service_task("task", "work"),
+        bpmn.boundary("remind", "task", bpmn.timer("timeCycle", "R2/PT1M"), interrupting=False),
+        bpmn.service_task("notify", "notify"),
+        bpmn.end_event("e"),
+        bpmn.end_event("reminded"),
+        *bpmn.chain("s", "task", "e"),
+        *bpmn.chain("remind", "notify", "reminded"),
     )
     instance = engine.create_instance(bpmn_process_id="p")
     for _ in range(5):
@@ -108,10 +115,15 @@ def test_a_non_interrupting_cycle_boundary_fires_its_count_then_stops(engine: En
 def test_a_timer_start_event_starts_an_instance_per_cycle_and_a_new_version_cancels_it(
     engine: Engine,
 ) -> None:
-    deploy(engine, start("tick", timer("timeCycle", "R/PT1H")), end_event("e"), *chain("tick", "e"))
+    deploy(
+        engine,
+        bpmn.start("tick", bpmn.timer("timeCycle", "R/PT1H")),
+        bpmn.end_event("e"),
+        *bpmn.chain("tick", "e"),
+    )
     engine.advance_clock(3 * 3_600_000)
     assert len(engine.instances) == 3
-    deploy(engine, start_event("s"), end_event("e"), *chain("s", "e"))
+    deploy(engine, bpmn.start_event("s"), bpmn.end_event("e"), *bpmn.chain("s", "e"))
     engine.advance_clock(3 * 3_600_000)
     assert len(engine.instances) == 3
 
@@ -119,9 +131,9 @@ def test_a_timer_start_event_starts_an_instance_per_cycle_and_a_new_version_canc
 def test_a_cron_cycle_fires_on_the_matching_seconds(engine: Engine) -> None:
     deploy(
         engine,
-        start("daily", timer("timeCycle", "0 0 9 * * *")),
-        end_event("e"),
-        *chain("daily", "e"),
+        bpmn.start("daily", bpmn.timer("timeCycle", "0 0 9 * * *")),
+        bpmn.end_event("e"),
+        *bpmn.chain("daily", "e"),
     )
     engine.pin_clock(parse_date_ms("2026-06-02T08:59:59Z"))
     assert len(engine.instances) == 0
@@ -132,10 +144,10 @@ def test_a_cron_cycle_fires_on_the_matching_seconds(engine: Engine) -> None:
 def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine: Engine) -> None:
     deploy(
         engine,
-        start_event("s"),
-        catch("wait", timer("timeDuration", "= delay")),
-        end_event("e"),
-        *chain("s", "wait", "e"),
+        bpmn.start_event("s"),
+        bpmn.catch("wait", bpmn.timer("timeDuration", "= delay")),
+        bpmn.end_event("e"),
+        *bpmn.chain("s", "wait", "e"),
     )
     instance = engine.create_instance(bpmn_process_id="p", variables={"delay": "soon"})
     [incident] = instance.incidents
@@ -146,15 +158,23 @@ def test_a_timer_expression_that_is_not_a_duration_is_an_incident(engine: Engine
 @pytest.mark.parametrize(
     ("definition", "reason"),
     [
-        (catch("wait", timer("timeCycle", "R3/PT1M")), "needs a timeDuration or timeDate"),
-        (catch("wait", timer("timeDate", "2026-01-01T00:00:00")), "no offset or time zone"),
-        (start("tick", timer("timeDuration", "PT1M")), "needs a timeDate or timeCycle"),
-        (start("tick", timer("timeCycle", "0 0 25 * * *")), "out of range"),
+        (
+            bpmn.catch("wait", bpmn.timer("timeCycle", "R3/PT1M")),
+            "needs a timeDuration or timeDate",
+        ),
+        (
+            bpmn.catch("wait", bpmn.timer("timeDate", "2026-01-01T00:00:00")),
+            "no offset or time zone",
+        ),
+        (bpmn.start("tick", bpmn.timer("timeDuration", "PT1M")), "needs a timeDate or timeCycle"),
+        (bpmn.start("tick", bpmn.timer("timeCycle", "0 0 25 * * *")), "out of range"),
     ],
 )
 def test_invalid_timers_are_refused_at_deploy(engine: Engine, definition: str, reason: str) -> None:
     with pytest.raises(InvalidArgumentError, match=reason):
-        deploy(engine, start_event("s"), definition, end_event("e"), *chain("s", "e"))
+        deploy(
+            engine, bpmn.start_event("s"), definition, bpmn.end_event("e"), *bpmn.chain("s", "e")
+        )
 
 
 async def test_the_loop_scheduler_runs_what_a_pin_makes_due_and_holds_the_rest() -> None:
@@ -179,8 +199,13 @@ async def test_the_loop_scheduler_runs_what_a_pin_makes_due_and_holds_the_rest()
 def test_deleting_the_latest_version_arms_the_timer_start_of_the_previous_one(
     engine: Engine,
 ) -> None:
-    deploy(engine, start("tick", timer("timeCycle", "R/PT1H")), end_event("e"), *chain("tick", "e"))
-    latest = deploy(engine, start_event("s"), end_event("e"), *chain("s", "e"))
+    deploy(
+        engine,
+        bpmn.start("tick", bpmn.timer("timeCycle", "R/PT1H")),
+        bpmn.end_event("e"),
+        *bpmn.chain("tick", "e"),
+    )
+    latest = deploy(engine, bpmn.start_event("s"), bpmn.end_event("e"), *bpmn.chain("s", "e"))
     engine.advance_clock(2 * 3_600_000)
     assert not engine.instances
     engine.delete_resource(latest.key)

@@ -120,6 +120,25 @@ def service_task(
     )
 
 
+def business_rule_task(
+    element_id: str,
+    decision_id: str,
+    result_variable: str,
+    *,
+    binding: str | None = None,
+    inputs: Mapping[str, str] | None = None,
+    outputs: Mapping[str, str] | None = None,
+) -> str:
+    """A business-rule task calling a decision (``zeebe:calledDecision``); `decision_id` may
+    be an expression (``"=..."``). `binding` is Zeebe's bindingType (latest when omitted)."""
+    called = _attrs(decisionId=decision_id, resultVariable=result_variable, bindingType=binding)
+    extensions = f"<zeebe:calledDecision{called}/>" + _io_mapping(inputs or {}, outputs or {})
+    return (
+        f"<bpmn:businessRuleTask{_attrs(id=element_id)}><bpmn:extensionElements>{extensions}"
+        "</bpmn:extensionElements></bpmn:businessRuleTask>"
+    )
+
+
 def exclusive_gateway(element_id: str, *, default: str | None = None) -> str:
     return f"<bpmn:exclusiveGateway{_attrs(id=element_id, default=default)}/>"
 

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import TypeVar
 
+from zeebe_devengine.bpmn.called_decision import EITHER_ONE, called_decision_task
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
     CallActivity,
@@ -166,11 +167,9 @@ class NodeBuilders:
         if tag == "scriptTask" and "script" in kinds:
             return self._feel_script(element, node_id, name, kinds["script"])
         if tag == "businessRuleTask" and "calledDecision" in kinds:
-            self._r.problems.add(
-                node_id,
-                "Business rule tasks with zeebe:calledDecision are not supported by the dev "
-                "engine yet; use a zeebe:taskDefinition (a job worker)",
-            )
+            return called_decision_task(self._r, node_id, name, extensions)
+        if tag == "businessRuleTask" and "taskDefinition" not in kinds:
+            self._r.problems.add(node_id, EITHER_ONE)
             return None
         definitions = [e for e in extensions if split(e.tag)[1] == "taskDefinition"]
         if len(definitions) != 1:

@@ -195,6 +195,14 @@ class ScriptTask(FlowNode):
 
 
 @dataclass(eq=False, slots=True)
+class BusinessRuleTask(FlowNode):
+    """A ``zeebe:calledDecision`` task: the latest version of a decision, evaluated on entry."""
+
+    decision_id: Value = field(default_factory=Value)
+    result_variable: str = ""
+
+
+@dataclass(eq=False, slots=True)
 class PassThroughTask(FlowNode):
     """Undefined and manual tasks, none intermediate throw events: completed at once."""
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from zeebe_devengine.bpmn.model import (
     BoundaryEvent,
+    BusinessRuleTask,
     CallActivity,
     EndEvent,
     EventBasedGateway,
@@ -41,6 +42,7 @@ from zeebe_devengine.core.state import (
 )
 from zeebe_devengine.core.tokens import StepFailed
 from zeebe_devengine.core.variables import lookup, set_local, visible
+from zeebe_devengine.errors import NotFoundError
 from zeebe_devengine.feel.evaluate import evaluate, type_name
 
 NO_CONDITION_MATCHED = (
@@ -48,6 +50,7 @@ NO_CONDITION_MATCHED = (
 )
 _ACTIVITIES = (
     ServiceTask,
+    BusinessRuleTask,
     UserTask,
     ReceiveTask,
     ScriptTask,
@@ -149,6 +152,9 @@ class Flow(Loops, Events):
             assert node.expression is not None  # noqa: S101 - the parser requires one
             result = evaluate(node.expression, lambda name: lookup(scope, name), self._clock)
             return lambda: self.complete(element, {node.result_variable: result.value})
+        if isinstance(node, BusinessRuleTask):
+            output = self._decide(node, scope)
+            return lambda: self.complete(element, {node.result_variable: output})
         if isinstance(node, ReceiveTask):
             return lambda: self.await_message(element, node.trigger)
         if isinstance(node, SubProcess):
@@ -184,6 +190,18 @@ class Flow(Loops, Events):
             element.child_instance = child
 
         return call
+
+    def _decide(self, node: BusinessRuleTask, scope: Scope) -> Any:
+        """The output of the task's decision against every variable the task sees; a missing
+        decision or a failed evaluation is Zeebe's incident (resolving it evaluates again)."""
+        decision_id = str(self.expect(node.decision_id, scope, "STRING"))
+        try:
+            result = self._host.decisions.evaluate_by_id(decision_id, visible(scope))
+        except NotFoundError as exc:
+            raise StepFailed(ErrorType.CALLED_DECISION_ERROR, str(exc)) from None
+        if result.failed:
+            raise StepFailed(ErrorType.DECISION_EVALUATION_ERROR, result.evaluation.failure)
+        return result.evaluation.output
 
     def _child_completed(self, caller: ElementInstance, child: ProcessInstance) -> None:
         if caller.state is not InstanceState.ACTIVE or caller.child_instance is not child:

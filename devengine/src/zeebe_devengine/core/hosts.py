@@ -6,10 +6,11 @@ it makes. So no module here imports `engine`, and a book can be built in a test 
 small fake. Direction: engine -> flow, books -> hosts -> state.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from zeebe_devengine.bpmn.model import FlowNode
+from zeebe_devengine.core.decisions import DecisionResult
 from zeebe_devengine.core.keys import KeyGenerator
 from zeebe_devengine.core.scheduler import Cancellable, Scheduler
 from zeebe_devengine.core.state import (
@@ -184,6 +185,14 @@ class UserTaskCreation(Protocol):
         ...
 
 
+class Decisions(Protocol):
+    """Evaluating deployed decisions (implemented by `DecisionBook`)."""
+
+    def evaluate_by_id(self, decision_id: str, variables: Mapping[str, Any]) -> DecisionResult:
+        """The latest version of the decision, evaluated (NotFoundError when none)."""
+        ...
+
+
 class FlowHost(Clock, Retained, Protocol):
     """What the flow (the token interpreter) asks of the engine."""
 
@@ -198,6 +207,9 @@ class FlowHost(Clock, Retained, Protocol):
 
     @property
     def user_tasks(self) -> UserTaskCreation: ...
+
+    @property
+    def decisions(self) -> Decisions: ...
 
     def latest(self, bpmn_process_id: str) -> ProcessDefinition | None:
         """The newest deployed version of a process (call activities bind to it)."""
