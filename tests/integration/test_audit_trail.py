@@ -2,18 +2,22 @@
 
 Stored strings (reasons, actors, subjects) are shown as text, never as Rich markup or
 terminal escapes; every history row records the database login beside the declared actor;
-a change of the reason or the actor alone leaves a history row too (migration 0004).
+a change of the reason or the actor alone leaves a history row too (migration 0004). Each
+`canary` command runs as a separate process, as an operator runs it: a crash would show as
+a traceback and an exit code, as it did (`rate history` after `--reason '[/]'`).
 """
 
+import asyncio
 from typing import Any
 
 import psycopg
 import pytest
-from test_rate_commands import canary  # noqa: F401  (the fixture)
+from support.commands import canary
 
 pytestmark = pytest.mark.postgres
 
 ESCAPE = "\x1b]0;owned\x07\x1b[31mred\u202eevil"
+MARKUP = ("[/]", "[/x]", "[bold]not bold[/bold]", "[link=x]y")
 
 
 def history(url: str) -> list[tuple[Any, ...]]:
@@ -24,26 +28,50 @@ def history(url: str) -> list[tuple[Any, ...]]:
         ).fetchall()
 
 
-@pytest.mark.parametrize("reason", ["[/]", "[/x]", "[bold]not bold[/bold]", "[link=x]y"])
-def test_a_reason_that_looks_like_markup_is_shown_as_typed(canary, reason):  # noqa: F811
-    assert canary("rate", "set", "verifymenow", "10%", "--reason", reason)[0] == 0
-    assert canary("override", "add", "A-1", "2", "--reason", reason)[0] == 0
-    for args in (["rate", "history", "verifymenow"], ["override", "list"], ["rate", "show"]):
-        code, out, err = canary(*args)
+async def run_all(database_url: str, *commands: list[str]) -> list[tuple[int, str, str]]:
+    """`canary` once per command, each its own process, all at once (they start in seconds
+    each on a loaded machine; the writes commute, the reads only read)."""
+    env = {"DATABASE_URL": database_url, "CANARY_ACTOR": "tester@ci"}
+    return list(await asyncio.gather(*(canary(*argv, env=env) for argv in commands)))
+
+
+async def test_a_reason_that_looks_like_markup_is_shown_as_typed(database_url):
+    # The issue's two repros (`[/]` broke rate history, `[/x]` override list) and two more.
+    written = await run_all(
+        database_url,
+        ["rate", "set", "verifymenow", "10%", "--reason", MARKUP[0]],
+        ["rate", "set", "verifymenow", "20%", "--reason", MARKUP[2]],
+        ["override", "add", "A-1", "2", "--reason", MARKUP[1]],
+        ["override", "add", "A-2", "1", "--reason", MARKUP[3]],
+    )
+    assert [code for code, _, _ in written] == [0, 0, 0, 0]
+    shown = await run_all(
+        database_url, ["rate", "history", "verifymenow"], ["override", "list"], ["rate", "show"]
+    )
+    for (code, out, err), stored in zip(shown[:2], (MARKUP[0::2], MARKUP[1::2]), strict=True):
         assert (code, err) == (0, "")
-        assert reason in out
+        for reason in stored:
+            assert reason in out
+    code, out, err = shown[2]
+    assert (code, err) == (0, "")
+    assert "verifymenow" in out
 
 
-def test_terminal_escapes_in_stored_strings_never_reach_the_terminal(canary):  # noqa: F811
-    assert canary("rate", "set", "verifymenow", "10%", "--reason", ESCAPE, "--by", ESCAPE)[0] == 0
-    assert canary("override", "add", ESCAPE, "2", "--reason", ESCAPE)[0] == 0
-    for args in (
+async def test_terminal_escapes_in_stored_strings_never_reach_the_terminal(database_url):
+    written = await run_all(
+        database_url,
+        ["rate", "set", "verifymenow", "10%", "--reason", ESCAPE, "--by", ESCAPE],
+        ["override", "add", ESCAPE, "2", "--reason", ESCAPE],
+    )
+    assert [code for code, _, _ in written] == [0, 0]
+    shown = await run_all(
+        database_url,
         ["rate", "history", "verifymenow"],
         ["override", "list"],
         ["rate", "show"],
         ["rate", "show", "verifymenow"],
-    ):
-        code, out, _ = canary(*args)
+    )
+    for code, out, _ in shown:
         assert code == 0
         assert "\x1b" not in out
         assert "\x07" not in out
@@ -51,8 +79,7 @@ def test_terminal_escapes_in_stored_strings_never_reach_the_terminal(canary):  #
         assert "\\x1b" in out
 
 
-def test_every_history_row_records_the_database_login_beside_the_declared_actor(
-    canary,  # noqa: F811
+async def test_every_history_row_records_the_database_login_beside_the_declared_actor(
     database_url,
 ):
     with psycopg.connect(database_url, autocommit=True) as conn:
@@ -65,7 +92,7 @@ def test_every_history_row_records_the_database_login_beside_the_declared_actor(
                 "UPDATE canary.rollouts SET rate = 0.5, updated_by = 'alice@prod',"
                 " reason = 'alice said so' WHERE name = 'verifymenow'"
             )
-        code, out, _ = canary("rate", "history", "verifymenow", "--json")
+        [(code, out, _)] = await run_all(database_url, ["rate", "history", "verifymenow", "--json"])
         assert code == 0
     finally:
         with psycopg.connect(database_url, autocommit=True) as conn:
@@ -74,11 +101,11 @@ def test_every_history_row_records_the_database_login_beside_the_declared_actor(
     assert '"database_user": "test_mallory"' in out
 
 
-def test_a_change_of_the_reason_or_the_actor_alone_leaves_a_history_row(
-    canary,  # noqa: F811
-    database_url,
-):
-    assert canary("override", "add", "A-1", "2", "--reason", "first")[0] == 0
+async def test_a_change_of_the_reason_or_the_actor_alone_leaves_a_history_row(database_url):
+    [(code, _, _)] = await run_all(
+        database_url, ["override", "add", "A-1", "2", "--reason", "first"]
+    )
+    assert code == 0
     before = len(history(database_url))
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("UPDATE canary.rollouts SET reason = 'only the reason'")

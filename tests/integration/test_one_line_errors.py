@@ -58,8 +58,23 @@ async def canary(*args: str, env: dict[str, str] | None = None) -> tuple[int, st
                 " (examples: 30s, 250ms, 5m)"
             ),
         ),
+        (
+            # Issue 16, item 3: psycopg's own message quoted the URL, password and all.
+            ["rate", "show"],
+            {"DATABASE_URL": "postgresql://canary:pa55-w0rd%zz@db.internal/canary"},
+            (
+                "canary: error: DATABASE_URL postgresql://canary:***@db.internal/canary is not"
+                ' a valid connection string: invalid percent-encoded token: "***"'
+            ),
+        ),
     ],
-    ids=["superscript-port", "huge-since", "arabic-indic-since", "fullwidth-setting"],
+    ids=[
+        "superscript-port",
+        "huge-since",
+        "arabic-indic-since",
+        "fullwidth-setting",
+        "malformed-database-url",
+    ],
 )
 async def test_refused_at_once_in_one_line(database_url, args, env, line):
     code, out, err = await canary(*args, env={"DATABASE_URL": database_url, **env})

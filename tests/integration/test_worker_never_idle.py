@@ -9,11 +9,9 @@ answering the chosen status to ActivateJobs, a malformed DATABASE_URL, a dead ba
 
 import asyncio
 import functools
-import os
 
 import grpc
 import pytest
-import structlog
 from fake_gateway import FakeGateway
 from worker_process import WorkerProcess
 
@@ -113,38 +111,24 @@ async def test_a_malformed_database_url_is_refused_at_start_with_the_password_ma
         ("workers.runtime.job_activation.ResilientZeebeWorker.work", "job loop"),
     ],
 )
-async def test_a_background_task_that_stops_ends_the_worker_non_zero(
-    database_url, monkeypatch, capsys, target, task
-):
-    """A bug that ends the job loop or a background task: the command logs which one and
-    returns 1 (the orchestrator restarts the process) instead of running on idle."""
-    from workers.cli import worker_cmd  # noqa: PLC0415
-    from workers.logs import configure_logging  # noqa: PLC0415
-    from workers.settings import LoggingSettings  # noqa: PLC0415
-
-    async def broken(*_: object) -> None:
-        await asyncio.sleep(0.2)
-        msg = "a bug"
-        raise RuntimeError(msg)
-
-    monkeypatch.setattr(target, broken)
+async def test_a_background_task_that_stops_ends_the_worker_non_zero(database_url, target, task):
+    """A bug that ends the job loop or a background task: the worker process logs which one
+    and exits 1 (the orchestrator restarts it) instead of running on idle."""
     gateway = await FakeGateway().start()
-    monkeypatch.setenv("ZEEBE_ADDRESS", gateway.address)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CANARY_HTTP_PORT", "0")
-    monkeypatch.setenv("CANARY_STARTUP_WAIT", "0.1s")
-    configure_logging(LoggingSettings(format="json", level="info", redact_keys=frozenset()))
-    # Loggers cached on first use would keep this configuration for later tests' capture_logs.
-    structlog.configure(cache_logger_on_first_use=False)
+    env = {
+        "ZEEBE_ADDRESS": gateway.address,
+        "DATABASE_URL": database_url,
+        "CANARY_STARTUP_WAIT": "0.1s",
+    }
     try:
-        args = worker_cmd.WorkerArgs(tasks="choose,v1", http_port=None)
-        code = await asyncio.wait_for(worker_cmd.run(args, os.environ), 60)
+        async with WorkerProcess("--tasks", "choose,v1", env=env, broken=target) as worker:
+            code = await worker.exit_code(timeout=60)
     finally:
         await gateway.stop()
     assert code == 1
-    err = capsys.readouterr().err
-    assert f'"task": "{task}"' in err
-    assert '"error": "RuntimeError: a bug"' in err
+    [stopped] = worker.events("a background task stopped; the worker exits so that it is restarted")
+    assert stopped["task"] == task
+    assert stopped["error"] == "RuntimeError: a bug"
 
 
 async def test_sigterm_right_after_start_ends_the_worker_with_zero(database_url):

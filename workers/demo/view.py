@@ -75,7 +75,7 @@ def print_summary(result: "DemoResult", console: Console, database: DemoDatabase
     ramp = " -> ".join(format_rate(rate) for _, rate in result.rates)
     state = "all finished" if not result.timed_out else "some still running at the time limit"
     console.print(f"{result.started} instances in {result.elapsed:.1f} s ({state}); rate {ramp}.")
-    if database.origin != "throwaway cluster":
+    if not database.throwaway:
         console.print(f"The demo database stays: canary report --database-url {database.url}")
     if result.status is not None:
         incidents = sum(s.incidents for s in result.status.versions.values())
