@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: help env postgres node promtool lint typecheck test demo bench picture clean
+.PHONY: help env postgres node promtool api-spec lint typecheck test demo bench picture clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -31,6 +31,9 @@ node:  ## install the locked npm tools (BPMN lint and rendering)
 promtool:  ## install promtool (checks and unit-tests deploy/prometheus/ alert rules)
 	scripts/ensure-promtool
 
+api-spec: $(UV)  ## fetch Camunda 8.9's OpenAPI spec (from the locked SDK's sdist) for the REST conformance tests
+	scripts/ensure-api-spec
+
 lint: env  ## ruff lint and format check; the import contracts (docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -43,7 +46,7 @@ typecheck: env  ## mypy --strict on the product, the dev engine, our tests and b
 	# Test functions take pytest fixtures by name, unannotated; their bodies are still checked.
 	$(BIN)/mypy --allow-untyped-defs --allow-incomplete-defs --allow-untyped-calls tests
 
-test: env postgres node promtool lint typecheck  ## everything CI runs: lint, types and the whole test suite
+test: env postgres node promtool api-spec lint typecheck  ## everything CI runs: lint, types and the whole test suite
 	$(BIN)/pytest
 
 # No `postgres` prerequisite: the demo finds a server, or starts a throwaway cluster from the
@@ -53,7 +56,8 @@ demo: env  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the 
 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
 	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end \
-	guarded_rollout_simulation provider_body_limit installed_size
+	guarded_rollout_simulation guarded_rollout_controller provider_body_limit installed_size \
+	devengine_rest_jobs
 
 bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done

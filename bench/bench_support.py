@@ -72,6 +72,22 @@ def load_average() -> str:
     return f"load {os.getloadavg()[0]:.1f}"
 
 
+async def spawn_canary(
+    *args: str, env: dict[str, str], quiet: bool = True
+) -> asyncio.subprocess.Process:
+    """`canary ARGS...` in a subprocess with `env` added; its output discarded when `quiet`."""
+    output = asyncio.subprocess.DEVNULL if quiet else None
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workers",
+        *args,
+        env={**os.environ, **env},
+        stdout=output,
+        stderr=output,
+    )
+
+
 @contextlib.asynccontextmanager
 async def engine_process(retain: int) -> AsyncIterator[tuple[str, str]]:
     """`canary dev-engine` in a subprocess; yields (grpc address, REST url)."""

@@ -24,6 +24,7 @@ from bench_support import (
     peak_rss_mb,
     report,
     scratch_database,
+    spawn_canary,
     wait_http_ok,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
@@ -35,18 +36,6 @@ from workers.operate.load import synthetic_applicant
 from workers.postgres import rollout_store
 
 MODEL = Path(__file__).resolve().parents[1] / "bpmn" / "identity-verification.bpmn"
-
-
-async def spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
 
 
 async def main() -> None:
@@ -64,7 +53,7 @@ async def main() -> None:
             await rollout_store.set_rate(
                 conn, "verifymenow", rate=args.rate, actor="bench", reason="bench"
             )
-        processes["stub"] = await spawn(
+        processes["stub"] = await spawn_canary(
             "stub-verifymenow",
             "--port",
             "0",
@@ -81,7 +70,7 @@ async def main() -> None:
         stub_port = await bound_port(processes["stub"])
         await wait_http_ok(f"http://127.0.0.1:{stub_port}/health")
         for task in ("choose", "v1", "v2"):
-            processes[task] = await spawn(
+            processes[task] = await spawn_canary(
                 "worker",
                 "--tasks",
                 task,

@@ -61,9 +61,14 @@ def project_version() -> str:
 
 
 def measured_peak_rss_mb() -> dict[str, float]:
-    """Peak RSS per worker process from docs/benchmarks.md (the end-to-end benchmark)."""
+    """Peak RSS per worker process from docs/benchmarks.md (the end-to-end and the rollout
+    controller benchmarks), by task group."""
     text = (ROOT / "docs" / "benchmarks.md").read_text()
     line = re.search(r"Peak RSS per worker process: (.+?)\(goal", text, re.DOTALL)
     assert line, "docs/benchmarks.md no longer states the workers' peak RSS"
     found = re.findall(r"(choose|v1|v2)\s+([\d.]+)\s*MB", line.group(1))
-    return {task: float(mb) for task, mb in found}
+    peaks = {task: float(mb) for task, mb in found}
+    # The guarded rollout's controller (bench/guarded_rollout_controller.py).
+    controller = re.search(r"Rollout controller\s+peak RSS:\s+([\d.]+) MB", text)
+    assert controller, "docs/benchmarks.md no longer states the rollout controller's peak RSS"
+    return peaks | {"rollout": float(controller.group(1))}

@@ -4,6 +4,7 @@
 -- Passwords come from the compose file's environment (defaults are for a laptop only).
 \set canary_password `echo "${CANARY_DB_PASSWORD:-canary-local}"`
 \set worker_password `echo "${CANARY_WORKER_DB_PASSWORD:-worker-local}"`
+\set controller_password `echo "${CANARY_CONTROLLER_DB_PASSWORD:-controller-local}"`
 \set camunda_password `echo "${CAMUNDA_DB_PASSWORD:-camunda-local}"`
 
 -- Owner of the rollout store: runs the migrations and changes rates (the `cli` service).
@@ -16,6 +17,9 @@ CREATE DATABASE canary OWNER canary;
 CREATE ROLE canary_worker NOLOGIN;
 CREATE ROLE canary_operator NOLOGIN;
 CREATE ROLE worker LOGIN PASSWORD :'worker_password' IN ROLE canary_worker;
+-- The guarded rollout's controller: its `set rate` job changes rates and its `analyse` job
+-- reads the outcome counters, so it is an operator; only the rollout-controller service uses it.
+CREATE ROLE controller LOGIN PASSWORD :'controller_password' IN ROLE canary_operator;
 
 CREATE ROLE camunda LOGIN PASSWORD :'camunda_password';
 CREATE DATABASE camunda OWNER camunda;

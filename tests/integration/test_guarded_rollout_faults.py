@@ -8,14 +8,22 @@ controller's database login goes through a fault proxy where a test cuts it.
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import psycopg
 import pytest
-from guarded_flow import INTERVAL_MS, Rollouts, controller, rollout_world, step_number
+from guarded_flow import (
+    INTERVAL_MS,
+    Rollouts,
+    controller,
+    rollout_world,
+    settled,
+    step_number,
+)
 from psycopg.conninfo import conninfo_to_dict
 from support.eventually import eventually
 from worker_process import WorkerProcess
 
-from workers.guarded.process import Element, EndEvent, JobType
+from workers.guarded.process import Element, EndEvent, JobType, Variable
 from workers.postgres import rollout_store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
@@ -62,6 +70,27 @@ async def test_analysis_without_its_database_ends_in_an_incident_never_a_promoti
         code, out = await world.canary("rollout", "status", world.name, "--json")
         assert code == 0
         assert f'"{Element.ANALYSE}: ' in out
+
+        # The database is back; an operator gives the job retries and resolves the incident,
+        # as Operate does over REST. The rollout goes on from where it held.
+        proxy.restore()
+        async with httpx.AsyncClient(base_url=world.rest_url) as http:
+            found = await http.post(
+                "/v2/incidents/search", json={"filter": {"elementId": Element.ANALYSE}}
+            )
+            [problem_json] = found.json()["items"]
+            job_key, incident_key = problem_json["jobKey"], problem_json["incidentKey"]
+            retried = await http.patch(f"/v2/jobs/{job_key}", json={"changeset": {"retries": 1}})
+            assert retried.status_code == 204, retried.text
+            resolved = await http.post(f"/v2/incidents/{incident_key}/resolution")
+            assert resolved.status_code == 204, resolved.text
+        state = await world.wait(lambda s: not s.incidents and settled(s), "the resolution")
+        # The bake counts looks, not the hours on hold: the held look was the first.
+        assert state.variables[Variable.VERDICT] == "continue"
+        assert state.variables[Variable.STEP_LOOKS] == 1
+        await world.look()
+        await world.wait(lambda s: step_number(s) == 2 and s.phase == "baking", "step 2")
+        assert await world.rate() == 0.5
 
 
 async def test_a_controller_killed_in_the_middle_of_a_job_is_replaced_and_the_rollout_goes_on(

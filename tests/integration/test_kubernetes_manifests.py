@@ -28,14 +28,20 @@ from code_facts import (
 )
 
 from workers.cli import build_parser
-from workers.settings import DEFAULT_TASKS, parse_duration
+from workers.settings import TASK_NAMES, parse_duration
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES = ROOT / "deploy" / "kubernetes"
 OVERLAYS = ["self-managed", "saas"]
 CUSTOM_KINDS = {"ScaledObject", "ServiceMonitor"}
 #: Names whose values must come from a Secret, never a literal or a ConfigMap.
-SECRET_NAMES = ("DATABASE_URL", "ZEEBE_CLIENT_SECRET", "VERIFYMENOW_API_KEY", "PASSWORD")
+SECRET_NAMES = (
+    "DATABASE_URL",
+    "ZEEBE_CLIENT_SECRET",
+    "VERIFYMENOW_API_KEY",
+    "PASSWORD",
+    "WEBHOOK_URL",  # Slack's and Teams' incoming webhooks carry their token in the path
+)
 MEBI = 1024 * 1024
 
 
@@ -92,9 +98,9 @@ def docs(request):
 def test_each_overlay_has_every_part(docs):
     kinds = sorted(doc["kind"] for doc in docs)
     for kind, count in {
-        "Deployment": 3,
+        "Deployment": 4,
         "Job": 2,
-        "PodDisruptionBudget": 3,
+        "PodDisruptionBudget": 4,
         "Service": 1,
         "ServiceMonitor": 1,
         "HorizontalPodAutoscaler": 2,
@@ -163,7 +169,7 @@ def test_one_deployment_per_task_type_with_commands_the_cli_accepts(docs):
         parser.parse_args(args)  # exits on an unknown command or flag
         assert args[:2] == ["worker", "--tasks"]
         tasks.add(args[2])
-    assert tasks == set(DEFAULT_TASKS)
+    assert tasks == set(TASK_NAMES)  # the rollout controller too
     for spec in pod_specs(of_kind(docs, "Job")):
         (container,) = spec["containers"]
         parser.parse_args(container["args"])
@@ -275,6 +281,21 @@ def test_budgets_autoscalers_and_scrapes_point_at_what_exists(docs):
         )
 
 
+def test_the_rollout_controller_alone_gets_the_operator_login_and_no_provider_key(docs):
+    for deployment in workers(docs):
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        env = {e["name"]: e.get("valueFrom", {}).get("secretKeyRef") for e in container["env"]}
+        # Every Deployment's rollout cache reads with the workers' login.
+        assert env["DATABASE_URL"]["name"] == "canary-worker-database"
+        if container["args"] == ["worker", "--tasks", "rollout"]:
+            assert env["CANARY_ROLLOUT_DATABASE_URL"]["name"] == "canary-controller-database"
+            assert env["CANARY_ROLLOUT_WEBHOOK_URL"]["optional"] is True
+            assert "VERIFYMENOW_API_KEY" not in env
+        else:
+            assert "CANARY_ROLLOUT_DATABASE_URL" not in env
+            assert "VERIFYMENOW_API_KEY" in env
+
+
 def test_saas_requires_client_credentials_and_names_the_cluster():
     docs = rendered("saas")
     settings = config(docs)
@@ -300,4 +321,4 @@ def test_the_base_alone_needs_no_custom_resource_definitions():
     """Clusters without the Prometheus operator or KEDA can apply the base as it is."""
     docs = kustomize(KUBERNETES / "base")
     assert not [doc for doc in docs if doc["kind"] in CUSTOM_KINDS]
-    assert len(workers(docs)) == 3
+    assert len(workers(docs)) == 4

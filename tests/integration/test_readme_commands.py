@@ -2,8 +2,10 @@
 
 The stack: the dev engine (gRPC and REST), a migrated Postgres and the VerifyMeNow stand-in.
 Lines run in an order that works on a fresh stack (migrate, then deploy, then the README's
-order); the two that run until stopped (`worker`, `status --watch`) are stopped once they
-show they work, as a user would with Ctrl-C. tests/unit/test_readme.py parses the same lines.
+order); those that run until stopped (`worker`, `status --watch`, `rollout status --watch`)
+are stopped once they show they work, as a user would with Ctrl-C, except the guarded
+rollout's controller (`worker --tasks rollout`), which runs beside the guarded-rollout lines
+as in a second terminal. tests/unit/test_readme.py parses the same lines.
 """
 
 import asyncio
@@ -71,16 +73,26 @@ async def test_every_canary_line_of_the_readme_runs_against_the_stack(zeebe_targ
     }
     commands = in_run_order(canary_commands())
     assert {c[0] for c in commands} >= {"migrate", "deploy", "worker", "rate", "status"}
+    controller: asyncio.subprocess.Process | None = None
     try:
         for argv in commands:
-            if argv[0] == "worker":
+            if argv[:3] == ["worker", "--tasks", "rollout"]:
+                # The guarded rollout's controller runs beside the commands that follow, as
+                # in the README user's second terminal.
+                controller = await start_controller(argv, env)
+            elif argv[0] == "worker":
                 code, seen = await run_until_it_shows(
                     argv, env, marker='"worker started"', stream="stderr"
                 )
                 started = next(json.loads(line) for line in seen.splitlines() if "started" in line)
                 assert started["tasks"] == ["choose"]
                 assert code == 0, seen
-            elif argv[0] == "status":
+            elif argv[:2] == ["rollout", "status"] and "--wait" in argv:
+                # The walk-through aborted the rollout: --wait says so with its exit code.
+                code, out, err = await canary(*argv, env=env)
+                assert code == 4, f"`canary {' '.join(argv)}` exited {code}: {err or out}"
+                assert "aborted" in out
+            elif argv[0] == "status" or (argv[:2] == ["rollout", "status"] and "--watch" in argv):
                 # A terminal, as the README's user has: rich redraws the view in place.
                 code, seen = await run_until_it_shows(
                     argv,
@@ -94,4 +106,33 @@ async def test_every_canary_line_of_the_readme_runs_against_the_stack(zeebe_targ
                 code, out, err = await canary(*argv, env=env)
                 assert code == 0, f"`canary {' '.join(argv)}` exited {code}: {err or out}"
     finally:
+        if controller is not None:
+            with contextlib.suppress(ProcessLookupError):
+                controller.kill()
+            await controller.wait()
         await stub.stop()
+
+
+async def start_controller(argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
+    """`canary worker --tasks rollout`, left running; the caller kills it."""
+    process = await spawn_canary(*argv, env=env)
+    assert process.stderr is not None
+    try:
+        async with asyncio.timeout(60):
+            while b'"worker started"' not in (line := await process.stderr.readline()):
+                assert line, "the controller exited before it started"
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    # Nobody reads its logs from here on: a full pipe must not stall it.
+    _DRAINING.add(asyncio.get_running_loop().create_task(_drain(process.stderr)))
+    return process
+
+
+_DRAINING: set[asyncio.Task[None]] = set()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.read(65536):
+        pass

@@ -3,34 +3,34 @@
 import asyncio
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
+
+#: Ctrl-C works as in a terminal even when the test run was started in the background (a
+#: non-interactive shell starts background jobs with SIGINT ignored, and children inherit
+#: that: `status --watch` would then never see the README user's Ctrl-C). A fresh interpreter
+#: restores the default and execs the command: no Python code runs in the forked copy of this
+#: process, whose gRPC threads made such code crash (SIGABRT in gRPC, once a segfault in the
+#: child's `signal.signal`).
+_AS_IN_A_TERMINAL = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execv(sys.executable, [sys.executable, '-m', 'workers', *sys.argv[1:]])"
+)
 
 
 async def spawn_canary(
     *args: str, env: dict[str, str] | None = None, ctrl_c: bool = False
 ) -> asyncio.subprocess.Process:
     """Start `canary ARGS...` (JSON logs on stderr); the caller waits for or stops it."""
+    launch = ("-c", _AS_IN_A_TERMINAL) if ctrl_c else ("-m", "workers")
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "workers",
+        *launch,
         *args,
         env={**os.environ, "CANARY_LOG_FORMAT": "json", **(env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        # Only where a test presses Ctrl-C: a preexec function makes Python fork instead of
-        # spawn, and a forked copy of a process running gRPC broke one child's gRPC (SIGABRT).
-        preexec_fn=_as_in_a_terminal if ctrl_c else None,
     )
-
-
-def _as_in_a_terminal() -> None:
-    """Ctrl-C works as in a terminal even when the test run was started in the background
-    (a non-interactive shell starts background jobs with SIGINT ignored, and children
-    inherit that: `status --watch` would then never see the README user's Ctrl-C)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @contextlib.asynccontextmanager

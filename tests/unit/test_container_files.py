@@ -135,6 +135,29 @@ def test_workers_use_the_least_privileged_database_login():
     assert "IN ROLE canary_worker" in init_sql
 
 
+def test_only_the_rollout_controller_has_the_operator_login_and_only_for_its_jobs():
+    services = COMPOSE["services"]
+    controller = services["rollout-controller"]
+    assert controller["command"] == ["worker", "--tasks", "rollout"]
+    environment = controller["environment"]
+    # Its rollout cache reads as the workers do; set rate and analyse use the operator login.
+    assert environment["DATABASE_URL"].startswith("postgresql://worker:")
+    assert environment["CANARY_ROLLOUT_DATABASE_URL"].startswith("postgresql://controller:")
+    assert "VERIFYMENOW_API_KEY" not in environment
+    assert controller["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    for name, service in our_services().items():
+        urls = [v for k, v in service.get("environment", {}).items() if k.endswith("DATABASE_URL")]
+        if any(u.startswith("postgresql://controller:") for u in urls):
+            assert name == "rollout-controller"
+    init_sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    assert re.search(
+        r"^CREATE ROLE controller LOGIN .* IN ROLE canary_operator;$", init_sql, re.MULTILINE
+    )
+    passwords = COMPOSE["services"]["postgres"]["environment"]
+    assert "CANARY_CONTROLLER_DB_PASSWORD" in passwords
+    assert "${CANARY_CONTROLLER_DB_PASSWORD:-" in environment["CANARY_ROLLOUT_DATABASE_URL"]
+
+
 def test_dockerfile_copies_what_exists():
     for line in (ROOT / "Dockerfile").read_text().splitlines():
         if line.startswith("COPY ") and "--from" not in line:

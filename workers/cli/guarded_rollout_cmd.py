@@ -201,7 +201,11 @@ async def status(args: RolloutStatusArgs, environ: Mapping[str, str]) -> int:
 
     from workers.operate.camunda_rest import CamundaUnavailableError  # noqa: PLC0415
     from workers.operate.guarded_rollout_view import rollout_view, watch_rollout  # noqa: PLC0415
-    from workers.operate.guarded_rollouts import read_state, require_instance  # noqa: PLC0415
+    from workers.operate.guarded_rollouts import (  # noqa: PLC0415
+        read_state,
+        require_instance,
+        same_instance,
+    )
 
     checked(args, "status")
     url = database_url(args.database_url, environ)
@@ -220,6 +224,8 @@ async def status(args: RolloutStatusArgs, environ: Mapping[str, str]) -> int:
                 await asyncio.sleep(POLL_SECONDS)
                 # A pipeline gating on --wait outlives a Camunda restart: retry, not fail.
                 with contextlib.suppress(CamundaUnavailableError):
+                    # The instance's own state says when it ended: read it again each time.
+                    instance = await same_instance(rest, args.name, instance)
                     state = await read_state(rest, args.name, instance)
             state = await fetch()
         else:

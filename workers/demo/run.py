@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
 from pyzeebe import ZeebeClient
@@ -36,6 +36,7 @@ from workers.runtime.service import running_service
 from workers.runtime.zeebe_connection import create_channel
 from workers.settings import (
     DEFAULT_ROLLOUT,
+    DEFAULT_TASKS,
     CamundaRestSettings,
     DatabaseSettings,
     RecorderSettings,
@@ -109,12 +110,19 @@ def stub_config(options: DemoOptions) -> StubConfig:
 
 
 def service_settings(
-    engine: DevEngine, stub: VerifyMeNowStub, database: DemoDatabase
+    engine: DevEngine,
+    stub: VerifyMeNowStub,
+    database: DemoDatabase,
+    tasks: frozenset[str] = frozenset(DEFAULT_TASKS),
 ) -> ServiceSettings:
     """The real workers' settings, tuned for a short local run (the defaults otherwise)."""
     return ServiceSettings(
         worker=WorkerSettings(
-            name="canary-demo", http_host="127.0.0.1", http_port=0, shutdown_grace=3.0
+            name="canary-demo",
+            http_host="127.0.0.1",
+            http_port=0,
+            shutdown_grace=3.0,
+            tasks=tasks,
         ),
         zeebe=ZeebeSettings(address=engine.grpc_address),
         database=DatabaseSettings(url=database.url),
@@ -124,7 +132,7 @@ def service_settings(
     )
 
 
-async def _set_rate(url: str, rate: float, reason: str) -> None:
+async def set_rate(url: str, rate: float, reason: str) -> None:
     async with await connect(url) as conn:
         await rollout_store.set_rate(conn, ROLLOUT, rate=rate, actor="canary demo", reason=reason)
 
@@ -139,17 +147,32 @@ def ramp_points(options: DemoOptions) -> list[tuple[int, float]]:
     ]
 
 
-async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
-    result = DemoResult()
-    began = time.monotonic()
+@contextlib.asynccontextmanager
+async def demo_session(options: DemoOptions) -> AsyncIterator[tuple[asyncio.Event, DemoDatabase]]:
+    """Ctrl-C handling (the event is set on a signal) and the demo's migrated database."""
     async with (
         stop_on_signals() as stop,
         demo_database(options.database_url, name=options.database_name) as database,
     ):
         async with await connect(database.url) as conn:
             await migrate(conn)
+        yield stop, database
+
+
+async def print_report(database: DemoDatabase, console: Console) -> None:
+    """`canary report`'s report of everything the run recorded."""
+    async with await connect(database.url) as conn:
+        report = await build_report(conn, ROLLOUT, since=None)
+    console.rule(f"canary report {ROLLOUT}")
+    render_report(report, console)
+
+
+async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
+    result = DemoResult()
+    began = time.monotonic()
+    async with demo_session(options) as (stop, database):
         points = ramp_points(options)
-        await _set_rate(database.url, points[0][1], "canary demo: initial rate")
+        await set_rate(database.url, points[0][1], "canary demo: initial rate")
         result.rates.append(points[0])
         # Everything that runs stops here, so the recorder's last batch is written before
         # the report reads the database.
@@ -166,25 +189,31 @@ async def run_demo(options: DemoOptions, console: Console) -> DemoResult:
             )
         result.elapsed = time.monotonic() - began
         if not result.interrupted:
-            async with await connect(database.url) as conn:
-                report = await build_report(conn, ROLLOUT, since=None)
-            console.rule(f"canary report {ROLLOUT}")
-            render_report(report, console)
+            await print_report(database, console)
         print_summary(result, console, database)
     return result
 
 
-async def _run(
+@dataclass(frozen=True, slots=True)
+class DemoParts:
+    """What the demo runs, started and ready: the stand-in, the engine, clients of both APIs."""
+
+    stub: VerifyMeNowStub
+    engine: DevEngine
+    client: ZeebeClient
+    rest: CamundaRestClient
+
+
+async def start_parts(
     stack: contextlib.AsyncExitStack,
     *,
     options: DemoOptions,
     console: Console,
     database: DemoDatabase,
-    points: list[tuple[int, float]],
-    stop: asyncio.Event,
-    result: DemoResult,
-    began: float,
-) -> None:
+    tasks: frozenset[str] = frozenset(DEFAULT_TASKS),
+) -> DemoParts:
+    """Start the stand-in, the engine and the workers (`tasks`), deploy the models; `stack`
+    stops them."""
     stub = await stack.enter_async_context(
         VerifyMeNowStub(stub_config(options), host="127.0.0.1", port=options.stub_port)
     )
@@ -204,9 +233,26 @@ async def _run(
         f"  watch from another terminal: canary status --rest-address {engine.rest_url}"
         f" --database-url {database.url}"
     )
-    await stack.enter_async_context(running_service(service_settings(engine, stub, database)))
+    settings = service_settings(engine, stub, database, tasks)
+    await stack.enter_async_context(running_service(settings))
     rest_settings = CamundaRestSettings(address=camunda_rest_address(engine.rest_url or ""))
     rest = await stack.enter_async_context(CamundaRestClient(rest_settings))
+    return DemoParts(stub=stub, engine=engine, client=client, rest=rest)
+
+
+async def _run(
+    stack: contextlib.AsyncExitStack,
+    *,
+    options: DemoOptions,
+    console: Console,
+    database: DemoDatabase,
+    points: list[tuple[int, float]],
+    stop: asyncio.Event,
+    result: DemoResult,
+    began: float,
+) -> None:
+    parts = await start_parts(stack, options=options, console=console, database=database)
+    client, rest = parts.client, parts.rest
 
     def on_started(_key: int, _variables: object) -> None:
         result.started += 1
@@ -230,7 +276,7 @@ async def _run(
             result.elapsed = time.monotonic() - began
             while pending and result.started >= pending[0][0]:
                 at, rate = pending.pop(0)
-                await _set_rate(database.url, rate, f"canary demo: ramp step at {at} instances")
+                await set_rate(database.url, rate, f"canary demo: ramp step at {at} instances")
                 result.rates.append((at, rate))
             with contextlib.suppress(CamundaApiError):
                 result.status = await collect_status(

@@ -28,6 +28,17 @@ def progress_view(
     status: Status | None, *, started: int, instances: int, rate: float, elapsed: float
 ) -> RenderableType:
     """The live table: per version, where the instances routed to it are."""
+    finished = finished_count(status)
+    line = Text(
+        f"rate {format_rate(rate)} to v2   started {started}/{instances}   "
+        f"finished {finished}   {elapsed:.1f} s"
+    )
+    bar = ProgressBar(total=instances, completed=finished, width=60)
+    return Group(versions_table(status, started=started), line, bar)
+
+
+def versions_table(status: Status | None, *, started: int) -> Table:
+    """Per version, where the instances routed to it are (what Operate shows)."""
     table = Table(title="identity verification, per version", title_justify="left")
     for header in (
         "version",
@@ -53,13 +64,7 @@ def progress_view(
                 str(s.unreadable),
                 Text(str(s.incidents), style="bold red" if s.incidents else ""),
             )
-    finished = finished_count(status)
-    line = Text(
-        f"rate {format_rate(rate)} to v2   started {started}/{instances}   "
-        f"finished {finished}   {elapsed:.1f} s"
-    )
-    bar = ProgressBar(total=instances, completed=finished, width=60)
-    return Group(table, line, bar)
+    return table
 
 
 def print_summary(result: "DemoResult", console: Console, database: DemoDatabase) -> None:

@@ -183,6 +183,14 @@ async def require_instance(
     )
 
 
+async def same_instance(
+    rest: CamundaRestClient, name: str, instance: ProcessInstance
+) -> ProcessInstance:
+    """`instance` as Camunda shows it now (its state changes when the rollout ends)."""
+    found = await rest.process_instances(PROCESS_ID, variables={Variable.ROLLOUT_NAME: name})
+    return next((i for i in found if i.key == instance.key), instance)
+
+
 async def read_state(
     rest: CamundaRestClient, name: str, instance: ProcessInstance, *, rate: float | None = None
 ) -> RolloutState:

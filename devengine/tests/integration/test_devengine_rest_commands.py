@@ -172,6 +172,13 @@ async def test_cancel_and_call_hierarchy(zb: Harness) -> None:
         parent["processInstanceKey"],
         key,
     ]
+    activation = {"type": zb.name("child-work"), "timeout": 60_000, "maxJobsToActivate": 1}
+    [job] = (await zb.post("/v2/jobs/activation", activation))["jobs"]
+    assert job["rootProcessInstanceKey"] == parent["processInstanceKey"]
+    await zb.rest.post(f"/v2/jobs/{job['jobKey']}/failure", json={"retries": 0})
+    [incident] = await zb.incidents(zb.name("child"))
+    assert incident["processInstanceKey"] == key
+    assert incident["rootProcessInstanceKey"] == parent["processInstanceKey"]
     refused = await zb.rest.post(f"/v2/process-instances/{key}/cancellation", json={})
     assert refused.status_code == 409
     parent_key = parent["processInstanceKey"]

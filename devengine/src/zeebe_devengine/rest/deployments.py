@@ -46,6 +46,15 @@ async def _parts(request: web.Request) -> tuple[list[tuple[str, bytes]], str]:
     return resources, tenant_id
 
 
+_DEPLOYED_KINDS = (
+    "processDefinition",
+    "decisionDefinition",
+    "decisionRequirements",
+    "form",
+    "resource",
+)
+
+
 def deployment_json(deployment: Deployment, tenant_id: str) -> dict[str, Any]:
     entries: list[dict[str, Any]] = [
         {
@@ -89,7 +98,8 @@ def deployment_json(deployment: Deployment, tenant_id: str) -> dict[str, Any]:
     return {
         "deploymentKey": str(deployment.key),
         "tenantId": tenant_id,
-        "deployments": entries,
+        # The 8.9 schema requires every kind in every entry, null where it is another kind.
+        "deployments": [{kind: entry.get(kind) for kind in _DEPLOYED_KINDS} for entry in entries],
     }
 
 

@@ -14,6 +14,7 @@ from zeebe_devengine.rest.exchange import (
     read_body,
 )
 from zeebe_devengine.rest.filters import INCIDENT_FIELDS
+from zeebe_devengine.rest.process_instances import root_instance
 from zeebe_devengine.rest.query import iso_date
 
 routes = web.RouteTableDef()
@@ -28,7 +29,7 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "processDefinitionKey": str(definition.key),
         "processDefinitionId": definition.bpmn_process_id,
         "processInstanceKey": str(instance.key),
-        "rootProcessInstanceKey": str(instance.key),
+        "rootProcessInstanceKey": str(root_instance(instance).key),
         "elementInstanceKey": str(element.key),
         "elementId": element.node.id,
         "errorType": incident.error_type.value,
