@@ -26,7 +26,7 @@ from workers.operate.deploy import BPMN_DIR, deploy
 from workers.operate.guarded_rollouts import RolloutState, find_instance, read_state
 from workers.postgres import rollout_store
 from workers.runtime.service import RunningService, running_service
-from workers.settings import CamundaRestSettings, ServiceSettings
+from workers.settings import CamundaRestSettings, ServiceSettings, WorkerSettings
 
 ROLLOUT = "verifymenow"
 INTERVAL_MS = 60_000
@@ -57,7 +57,8 @@ def controller_environ(
 @contextlib.asynccontextmanager
 async def controller(environ: dict[str, str]) -> AsyncIterator[RunningService]:
     """The worker service serving only the rollout's jobs, in this process."""
-    settings = ServiceSettings.from_env(environ, hostname="test-controller")
+    worker = WorkerSettings.from_env(environ, hostname="test-controller")
+    settings = ServiceSettings.from_env(environ, worker=worker)
     async with running_service(settings) as service:
         yield service
 

@@ -20,7 +20,7 @@ from workers.operate.deploy import BPMN_DIR, deploy
 from workers.operate.status import Status, VersionStatus, collect_status
 from workers.postgres import rollout_store
 from workers.runtime.service import RunningService, running_service
-from workers.settings import CamundaRestSettings, ServiceSettings
+from workers.settings import CamundaRestSettings, ServiceSettings, WorkerSettings
 
 MODEL = BPMN_DIR / "identity-verification.bpmn"
 
@@ -40,7 +40,8 @@ def settings_for(
         "CANARY_RECORDER_FLUSH_INTERVAL": "100ms",
         **(extra or {}),
     }
-    return ServiceSettings.from_env(environ, hostname="test-worker")
+    worker = WorkerSettings.from_env(environ, hostname="test-worker")
+    return ServiceSettings.from_env(environ, worker=worker)
 
 
 async def set_rate(database_url: str, rate: float) -> None:

@@ -60,7 +60,7 @@ def test_the_webhook_and_the_controllers_password_are_masked_in_logs():
             "CANARY_ROLLOUT_DATABASE_URL": "postgresql://controller:c-pass@db/canary",
             "CANARY_ROLLOUT_WEBHOOK_URL": "https://hooks.example/T000/B000/XXXX",
         },
-        hostname="h",
+        worker=WorkerSettings(),
     )
     secrets = _secrets_of(settings)
     assert {"w-pass", "c-pass", "https://hooks.example/T000/B000/XXXX"} <= set(secrets)

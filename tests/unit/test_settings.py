@@ -112,7 +112,7 @@ def test_default_actor_prefers_canary_actor_then_user():
 )
 def test_worker_settings_refuse_bad_values(environ, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
-        ServiceSettings.from_env(environ, hostname="h")
+        ServiceSettings.from_env(environ, worker=WorkerSettings.from_env(environ, hostname="h"))
 
 
 @pytest.mark.parametrize(

@@ -41,11 +41,12 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
 
 def build_settings(args: "WorkerArgs", environ: Mapping[str, str]) -> Any:
     """Flags override the environment; every section is validated before anything starts."""
-    from workers.settings import ServiceSettings  # noqa: PLC0415
+    from workers.settings import ServiceSettings, WorkerSettings  # noqa: PLC0415
 
-    return ServiceSettings.from_env(
+    worker = WorkerSettings.from_env(
         environ, hostname=socket.gethostname(), tasks=args.tasks, http_port=args.http_port
     )
+    return ServiceSettings.from_env(environ, worker=worker)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,18 +25,11 @@ class ServiceSettings:
     rollout: RolloutControllerSettings = field(default_factory=RolloutControllerSettings)
 
     @classmethod
-    def from_env(
-        cls,
-        environ: Mapping[str, str],
-        *,
-        hostname: str,
-        tasks: str | None = None,
-        http_port: int | None = None,
-    ) -> "ServiceSettings":
+    def from_env(cls, environ: Mapping[str, str], *, worker: WorkerSettings) -> "ServiceSettings":
+        """The other sections from `environ`; `worker` is read first by `WorkerSettings.from_env`,
+        the one reader of the process's own flags (--tasks, --http-port) and host name."""
         return cls(
-            worker=WorkerSettings.from_env(
-                environ, hostname=hostname, tasks=tasks, http_port=http_port
-            ),
+            worker=worker,
             zeebe=ZeebeSettings.from_env(environ),
             database=DatabaseSettings.from_env(environ),
             routing=RoutingSettings.from_env(environ),
