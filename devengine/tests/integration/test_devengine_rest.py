@@ -214,6 +214,19 @@ async def test_unknown_keys_are_404_problems(zb: Harness) -> None:
     assert response.json()["status"] == 404
 
 
+@pytest.mark.parametrize("key", ["%7B1%7D", "%7D", "12a", "%C2%B2", "9" * 20])
+async def test_a_malformed_path_key_is_a_400_problem(zb: Harness, key: str) -> None:
+    """A brace, a letter, a non-ASCII digit or a key past int64: the spec's 400, not 404/500."""
+    for method, path in [
+        ("GET", f"/v2/process-instances/{key}"),
+        ("POST", f"/v2/jobs/{key}/completion"),
+    ]:
+        response = await zb.rest.request(method, path)
+        assert response.status_code == 400, f"{method} {path}: {response.text}"
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == 400
+
+
 async def test_unsupported_filters_are_refused_not_ignored(zb: Harness) -> None:
     zb.target.require_dev_engine("Camunda may accept filters the dev engine lacks")
     response = await zb.rest.post(

@@ -36,7 +36,8 @@ async def read_body(request: web.Request, allowed: set[str] | frozenset[str]) ->
 
 def path_key(request: web.Request, name: str = "key") -> int:
     text = request.match_info[name]
-    if not text.isdigit() or len(text) > 19:
+    # isascii: "²" is a digit to str.isdigit() but int() refuses it.
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         msg = f"The key '{text}' is not a valid key (a string of digits)"
         raise InvalidArgumentError(msg)
     return int(text)
