@@ -1,11 +1,9 @@
 """Issue 16, item 12: `canary deploy` says why the gateway refused, and what is too large."""
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
+from support.commands import canary
 
 pytestmark = [pytest.mark.engine]
 
@@ -25,19 +23,7 @@ NO_TASK_TYPE = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 async def deploy(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        "deploy",
-        *args,
-        env=dict(os.environ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await canary("deploy", *args, timeout=60)
 
 
 async def test_a_refused_model_shows_the_element_and_the_problem(zeebe_target, tmp_path: Path):

@@ -1,34 +1,17 @@
 """Issue 16, item 11: each of these is one line and an exit code, not a traceback."""
 
-import asyncio
-import os
 import signal
 import socket
-import sys
 
 import httpx
 import pytest
+from support.commands import canary
 from support.flow import stub_in_process
 from worker_process import WorkerProcess
 
 from workers.demo.stub.config import StubConfig
 
 pytestmark = [pytest.mark.postgres]
-
-
-async def canary(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        *args,
-        env={**os.environ, **(env or {})},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.mark.parametrize(
@@ -77,7 +60,7 @@ async def canary(*args: str, env: dict[str, str] | None = None) -> tuple[int, st
     ],
 )
 async def test_refused_at_once_in_one_line(database_url, args, env, line):
-    code, out, err = await canary(*args, env={"DATABASE_URL": database_url, **env})
+    code, out, err = await canary(*args, env={"DATABASE_URL": database_url, **env}, timeout=60)
     assert (code, out, err.strip()) == (1, "", line)
 
 
@@ -95,6 +78,7 @@ async def test_a_health_port_in_use_is_one_line_before_anything_connects():
                 "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none",
                 "ZEEBE_ADDRESS": "127.0.0.1:1",
             },
+            timeout=60,
         )
     assert (code, out) == (1, "")
     assert err.strip().splitlines() == [

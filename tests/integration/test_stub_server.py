@@ -4,13 +4,12 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
-import os
 import signal
-import sys
 from collections import Counter
 
 import httpx
 import pytest
+from support.commands import canary, running_canary
 
 from workers.cli import main
 from workers.demo.stub.config import StubConfig, VersionBehaviour
@@ -193,32 +192,24 @@ async def test_reset_and_health_endpoints():
 # -- the command line ----------------------------------------------------------------------
 
 
-async def canary(*args: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "workers", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "CANARY_LOG_FORMAT": "json"},
-    )  # fmt: skip
-
-
 async def test_the_command_serves_the_configured_stand_in_until_sigterm():
-    process = await canary("stub-verifymenow", "--port", "0", "--seed", "5",
-                           "--v2-error-rate", "1", "--v1-latency-median", "0",
-                           "--v1-latency-p95", "0")  # fmt: skip
-    try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
-        assert line.startswith(b"VerifyMeNow stand-in listening on http://127.0.0.1:")
-        url = line.decode().split()[-1]
-        async with httpx.AsyncClient(base_url=url) as http:
-            config = (await http.get("/admin/config")).json()
-        assert (config["v2"]["error_rate"], config["seed"]) == (1.0, 5)
-        async with client_for(2, url) as v2, client_for(1, url) as v1:
-            assert await classify(v2, "k") == "http 503"
-            assert await classify(v1, "k") == "approved"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+    arguments = ("--port", "0", "--seed", "5", "--v2-error-rate", "1",
+                 "--v1-latency-median", "0", "--v1-latency-p95", "0")  # fmt: skip
+    async with running_canary("stub-verifymenow", *arguments) as process:
+        try:
+            assert process.stdout is not None
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=20)
+            assert line.startswith(b"VerifyMeNow stand-in listening on http://127.0.0.1:")
+            url = line.decode().split()[-1]
+            async with httpx.AsyncClient(base_url=url) as http:
+                config = (await http.get("/admin/config")).json()
+            assert (config["v2"]["error_rate"], config["seed"]) == (1.0, 5)
+            async with client_for(2, url) as v2, client_for(1, url) as v1:
+                assert await classify(v2, "k") == "http 503"
+                assert await classify(v1, "k") == "approved"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     assert process.returncode == 0, stderr
     assert b"verifymenow stand-in started" in stderr
 
@@ -250,8 +241,7 @@ def test_bad_flags_fail_with_one_line(args, code, message, capsys):
 async def test_a_port_in_use_is_a_one_line_error():
     async with VerifyMeNowStub() as stub:
         port = stub.url.rsplit(":", 1)[1]
-        process = await canary("stub-verifymenow", "--port", port)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-    assert process.returncode == 1
-    assert stderr.startswith(f"canary: error: cannot listen on 127.0.0.1:{port}".encode())
-    assert stderr.count(b"\n") == 1
+        code, _, stderr = await canary("stub-verifymenow", "--port", port, timeout=20)
+    assert code == 1
+    assert stderr.startswith(f"canary: error: cannot listen on 127.0.0.1:{port}")
+    assert stderr.count("\n") == 1

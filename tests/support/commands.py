@@ -2,9 +2,11 @@
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 #: Ctrl-C works as in a terminal even when the test run was started in the background (a
 #: non-interactive shell starts background jobs with SIGINT ignored, and children inherit
@@ -62,3 +64,20 @@ async def canary(
         out, err = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
+
+
+async def until_logged(
+    process: asyncio.subprocess.Process, event: str, *, timeout: float = 30
+) -> tuple[dict[str, Any], bytes]:
+    """Read `process`'s JSON log lines on stderr up to the first whose event is `event`: that
+    line's fields, and all of stderr read so far. Ending first fails with what it wrote."""
+    assert process.stderr is not None
+    seen = b""
+    async with asyncio.timeout(timeout):
+        while line := await process.stderr.readline():
+            seen += line
+            with contextlib.suppress(ValueError):
+                logged = json.loads(line)
+                if isinstance(logged, dict) and logged.get("event") == event:
+                    return logged, seen
+    raise AssertionError(f"exited before logging {event!r}: {seen.decode()[-500:]}")
