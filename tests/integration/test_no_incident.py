@@ -20,13 +20,12 @@ from typing import Any
 import psycopg
 import pytest
 from support.flow import (
-    current_status,
-    deploy_model,
+    deployed_at_rate,
     finished,
-    set_rate,
     start,
     stub_in_process,
     wait_for_status,
+    worker_environ,
     workers,
 )
 from worker_process import WorkerProcess
@@ -49,16 +48,10 @@ async def slow_provider(
     set; returns the stub, the status baseline and the worker's environment."""
     changes = {v: {"latency_median_ms": ms, "latency_p95_ms": ms} for v, ms in latency_ms.items()}
     stub = await stub_in_process(StubConfig(seed=4).updated(changes))
-    await deploy_model(zeebe_client, zeebe_target.grpc_address)
-    baseline = await current_status(zeebe_target.rest_url)
-    await set_rate(database_url, rate)
-    env = {
-        "ZEEBE_ADDRESS": zeebe_target.grpc_address,
-        "DATABASE_URL": database_url,
-        "VERIFYMENOW_V1_URL": stub.url,
-        "VERIFYMENOW_V2_URL": stub.url,
-        "CANARY_RECORDER_FLUSH_INTERVAL": "100ms",
-    }
+    baseline = await deployed_at_rate(zeebe_target, zeebe_client, database_url, rate=rate)
+    env = worker_environ(
+        grpc_address=zeebe_target.grpc_address, database_url=database_url, stub_url=stub.url
+    )
     return stub, baseline, env
 
 

@@ -1,12 +1,5 @@
 """`canary worker` as a service: SIGTERM, gateway restarts, a missing database, its endpoints."""
 
-import asyncio
-import contextlib
-import json
-import os
-import signal
-import sys
-
 import httpx
 import psycopg
 import pytest
@@ -17,15 +10,17 @@ from support.eventually import eventually
 from support.flow import (
     MODEL,
     applicant,
-    current_status,
     deploy_model,
+    deployed_at_rate,
     finished,
     set_rate,
     start,
     stub_in_process,
     wait_for_status,
+    worker_environ,
     workers,
 )
+from worker_process import WorkerProcess
 from zeebe_devengine import DevEngine
 
 from workers.demo.stub.config import StubConfig
@@ -34,37 +29,9 @@ from workers.operate.deploy import deploy
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 
 
-async def spawn_worker(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, int, bytes]:
-    """Start `canary worker` on port 0; return it, the port its health server bound (read
-    back from its "worker started" log line) and what it wrote to stderr until then."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        "worker",
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    seen = b""
-    async with asyncio.timeout(30):
-        while line := await process.stderr.readline():
-            seen += line
-            with contextlib.suppress(ValueError):
-                event = json.loads(line)
-                if event.get("event") == "worker started":
-                    return process, int(event["http_port"]), seen
-    process.kill()
-    raise AssertionError(f"the worker exited before it started: {seen.decode()[-500:]}")
-
-
-async def ready(port: int) -> bool:
-    try:
-        async with httpx.AsyncClient() as http:
-            return (await http.get(f"http://127.0.0.1:{port}/readyz", timeout=1)).status_code == 200
-    except httpx.HTTPError:
-        return False
+async def ready(worker: WorkerProcess) -> bool:
+    code, _ = await worker.readyz()
+    return code == 200
 
 
 @pytest.fixture
@@ -77,41 +44,26 @@ async def slow_v1_stub():
 
 
 def worker_env(zeebe_target, database_url, stub, **extra: str) -> dict[str, str]:
-    return {
-        "ZEEBE_ADDRESS": zeebe_target.grpc_address,
-        "DATABASE_URL": database_url,
-        "VERIFYMENOW_V1_URL": stub.url,
-        "VERIFYMENOW_V2_URL": stub.url,
-        "CANARY_HTTP_HOST": "127.0.0.1",
-        "CANARY_HTTP_PORT": "0",
-        "CANARY_LOG_FORMAT": "json",
-        **extra,
-    }
+    return worker_environ(
+        grpc_address=zeebe_target.grpc_address,
+        database_url=database_url,
+        stub_url=stub.url,
+        # The slow stand-in answers in 1.5 s: the default 5 s timeout, not the flow's 2 s.
+        extra={"VERIFYMENOW_TIMEOUT": "5s", **extra},
+    )
 
 
 async def test_sigterm_lets_the_in_flight_job_finish_then_exits_zero(
     zeebe_target, zeebe_client, database_url, slow_v1_stub
 ):
-    await deploy_model(zeebe_client, zeebe_target.grpc_address)
-    baseline = await current_status(zeebe_target.rest_url)
-    await set_rate(database_url, 0.0)
-    process, port, started = await spawn_worker(
-        worker_env(zeebe_target, database_url, slow_v1_stub, CANARY_SHUTDOWN_GRACE="10s")
-    )
-    try:
-        await eventually(lambda: ready(port), timeout=30.0, what="worker ready")
+    baseline = await deployed_at_rate(zeebe_target, zeebe_client, database_url, rate=0.0)
+    env = worker_env(zeebe_target, database_url, slow_v1_stub, CANARY_SHUTDOWN_GRACE="10s")
+    async with WorkerProcess(env=env) as worker:
+        await worker.wait_for(lambda: ready(worker), timeout=30)
         await start(zeebe_client, 1)
-        await eventually(
-            lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, timeout=30.0, what="v1 call"
-        )
-        process.send_signal(signal.SIGTERM)
-        _, rest = await asyncio.wait_for(process.communicate(), timeout=20)
-        stderr = started + rest
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 0
-    assert b"Traceback" not in stderr
+        await worker.wait_for(lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1)
+        assert await worker.stop(timeout=20) == 0
+    assert not any("Traceback" in line for line in worker.lines)
     status = await wait_for_status(
         zeebe_target.rest_url, lambda s: finished(s) == 1, timeout=5, baseline=baseline
     )
@@ -121,9 +73,7 @@ async def test_sigterm_lets_the_in_flight_job_finish_then_exits_zero(
 async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
     zeebe_target, zeebe_client, database_url, slow_v1_stub
 ):
-    await deploy_model(zeebe_client, zeebe_target.grpc_address)
-    baseline = await current_status(zeebe_target.rest_url)
-    await set_rate(database_url, 0.0)
+    baseline = await deployed_at_rate(zeebe_target, zeebe_client, database_url, rate=0.0)
     env = worker_env(
         zeebe_target,
         database_url,
@@ -132,19 +82,11 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
         VERIFYMENOW_TIMEOUT="2s",
         CANARY_VERIFY_JOB_TIMEOUT="4s",
     )
-    process, port, _ = await spawn_worker(env)
-    try:
-        await eventually(lambda: ready(port), timeout=30.0, what="worker ready")
+    async with WorkerProcess(env=env) as worker:
+        await worker.wait_for(lambda: ready(worker), timeout=30)
         await start(zeebe_client, 1)
-        await eventually(
-            lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1, timeout=30.0, what="v1 call"
-        )
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.communicate(), timeout=10)
-    finally:
-        if process.returncode is None:
-            process.kill()
-    assert process.returncode == 0
+        await worker.wait_for(lambda: slow_v1_stub.provider.stats()["v1"]["calls"] == 1)
+        assert await worker.stop(timeout=10) == 0
     # Nobody completed the job; once its 4 s timeout passes another worker gets it.
     async with workers(
         grpc_address=zeebe_target.grpc_address,
@@ -161,13 +103,14 @@ async def test_a_job_cut_off_by_the_grace_period_is_reactivated_not_lost(
 
 
 async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(database_url):
-    stub = await stub_in_process(StubConfig(seed=10))
     await set_rate(database_url, 0.5)
+    stub = await stub_in_process(StubConfig(seed=10))
     first = DevEngine(port=0, rest_port=0)
-    await first.start()
-    # The gateway comes back on the port the first one bound.
-    second = DevEngine(port=int(first.grpc_address.rsplit(":", 1)[1]), rest_port=0)
+    second: DevEngine | None = None
     try:
+        await first.start()
+        # The gateway comes back on the port the first one bound.
+        second = DevEngine(port=int(first.grpc_address.rsplit(":", 1)[1]), rest_port=0)
         with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
             async with workers(
                 grpc_address=first.grpc_address,
@@ -203,7 +146,8 @@ async def test_workers_survive_a_gateway_restart_and_log_the_outage_once(databas
                 await channel.close()
                 outages = service.gateway.outages
     finally:
-        await second.stop()
+        if second is not None:
+            await second.stop()
         await first.stop()
         await stub.stop()
     assert outages == 1
@@ -263,9 +207,7 @@ async def test_without_a_database_jobs_get_the_fallback_and_nothing_is_lost(
 
 
 async def test_health_readiness_and_metrics_endpoints(zeebe_target, zeebe_client, database_url):
-    await deploy_model(zeebe_client, zeebe_target.grpc_address)
-    baseline = await current_status(zeebe_target.rest_url)
-    await set_rate(database_url, 0.5)
+    baseline = await deployed_at_rate(zeebe_target, zeebe_client, database_url, rate=0.5)
     stub = await stub_in_process(StubConfig(seed=12))
     try:
         async with workers(

@@ -25,10 +25,13 @@ from workers.settings import CamundaRestSettings, ServiceSettings, WorkerSetting
 MODEL = BPMN_DIR / "identity-verification.bpmn"
 
 
-def settings_for(
+def worker_environ(
     *, grpc_address: str, database_url: str, stub_url: str, extra: Mapping[str, str] | None = None
-) -> ServiceSettings:
-    environ = {
+) -> dict[str, str]:
+    """A test worker's environment, the same for the workers run in this process (`workers`)
+    and for a `canary worker` process: the engine, the database, the stand-in serving both
+    versions, a free health port on loopback, short waits; `extra` over it."""
+    return {
         "ZEEBE_ADDRESS": grpc_address,
         "DATABASE_URL": database_url,
         "VERIFYMENOW_V1_URL": stub_url,
@@ -40,6 +43,14 @@ def settings_for(
         "CANARY_RECORDER_FLUSH_INTERVAL": "100ms",
         **(extra or {}),
     }
+
+
+def settings_for(
+    *, grpc_address: str, database_url: str, stub_url: str, extra: Mapping[str, str] | None = None
+) -> ServiceSettings:
+    environ = worker_environ(
+        grpc_address=grpc_address, database_url=database_url, stub_url=stub_url, extra=extra
+    )
     worker = WorkerSettings.from_env(environ, hostname="test-worker")
     return ServiceSettings.from_env(environ, worker=worker)
 
@@ -62,6 +73,17 @@ async def workers(
 
 async def deploy_model(client: ZeebeClient, address: str) -> None:
     await deploy(client, [MODEL], address=address)
+
+
+async def deployed_at_rate(
+    zeebe_target: Any, client: ZeebeClient, database_url: str, *, rate: float
+) -> Status:
+    """The model deployed and the rate set; the status before any instance starts, as the
+    baseline of what the test runs (a real cluster keeps earlier tests' instances)."""
+    await deploy_model(client, zeebe_target.grpc_address)
+    baseline = await current_status(zeebe_target.rest_url)
+    await set_rate(database_url, rate)
+    return baseline
 
 
 def applicant(number: int, **overrides: Any) -> dict[str, Any]:
