@@ -14,6 +14,10 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+# A server given port 0 is found on the port it bound, read back as the tests do.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.ports import bound_port
+
 from workers.logs import configure_logging
 from workers.postgres.migrations import migrate
 from workers.settings import DatabaseSettings, LoggingSettings
@@ -86,6 +90,33 @@ async def spawn_canary(
         stdout=output,
         stderr=output,
     )
+
+
+async def start_server(
+    *args: str, env: dict[str, str], probe: str, timeout: float = 30.0
+) -> tuple[asyncio.subprocess.Process, int]:
+    """`canary ARGS...`, a server told to bind port 0, once `probe` (a path) answers 200 on the
+    port it bound: the process and that port. Killed if it never answers; else the caller
+    terminates it."""
+    process = await spawn_canary(*args, env=env)
+    try:
+        port = await bound_port(process, timeout=timeout)
+        await wait_http_ok(f"http://127.0.0.1:{port}{probe}", timeout=timeout)
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    return process, port
+
+
+async def start_worker(
+    *args: str, env: dict[str, str], probe: str = "/readyz", timeout: float = 30.0
+) -> asyncio.subprocess.Process:
+    """`canary worker ARGS...` with `env`, its health server on a free loopback port, once
+    `probe` answers; the caller terminates it."""
+    env = {"CANARY_HTTP_HOST": "127.0.0.1", **env, "CANARY_HTTP_PORT": "0"}
+    process, _ = await start_server("worker", *args, env=env, probe=probe, timeout=timeout)
+    return process
 
 
 @contextlib.asynccontextmanager

@@ -24,13 +24,10 @@ from bench_support import (
     peak_rss_mb,
     report,
     scratch_database,
-    spawn_canary,
-    wait_http_ok,
+    start_server,
+    start_worker,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
-
-# Servers bind port 0; the port is read back, never picked and released (a race).
-from support.ports import bound_port
 
 from workers.operate.load import synthetic_applicant
 from workers.postgres import rollout_store
@@ -53,39 +50,23 @@ async def main() -> None:
             await rollout_store.set_rate(
                 conn, "verifymenow", rate=args.rate, actor="bench", reason="bench"
             )
-        processes["stub"] = await spawn_canary(
-            "stub-verifymenow",
-            "--port",
-            "0",
-            "--v1-latency-median",
-            "0",
-            "--v1-latency-p95",
-            "0",
-            "--v2-latency-median",
-            "0",
-            "--v2-latency-p95",
-            "0",
-            env={},
+        no_latency = ("--v1-latency-median", "0", "--v1-latency-p95", "0",
+                      "--v2-latency-median", "0", "--v2-latency-p95", "0")  # fmt: skip
+        processes["stub"], stub_port = await start_server(
+            "stub-verifymenow", "--port", "0", *no_latency, env={}, probe="/health"
         )
-        stub_port = await bound_port(processes["stub"])
-        await wait_http_ok(f"http://127.0.0.1:{stub_port}/health")
+        stub_url = f"http://127.0.0.1:{stub_port}"
         for task in ("choose", "v1", "v2"):
-            processes[task] = await spawn_canary(
-                "worker",
+            processes[task] = await start_worker(
                 "--tasks",
                 task,
                 env={
                     "ZEEBE_ADDRESS": address,
                     "DATABASE_URL": database_url,
-                    "VERIFYMENOW_V1_URL": f"http://127.0.0.1:{stub_port}",
-                    "VERIFYMENOW_V2_URL": f"http://127.0.0.1:{stub_port}",
-                    "CANARY_HTTP_HOST": "127.0.0.1",
-                    "CANARY_HTTP_PORT": "0",
-                    "CANARY_LOG_FORMAT": "json",
+                    "VERIFYMENOW_V1_URL": stub_url,
+                    "VERIFYMENOW_V2_URL": stub_url,
                 },
             )
-            port = await bound_port(processes[task])
-            await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
         channel = create_insecure_channel(grpc_address=address)
         client = ZeebeClient(channel)
         await client.deploy_resource(str(MODEL))

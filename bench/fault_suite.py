@@ -22,7 +22,6 @@ The table printed at the end is the one in docs/reliability.md.
 import argparse
 import asyncio
 import contextlib
-import os
 import random
 import signal
 import sys
@@ -35,11 +34,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import psycopg
-from bench_support import engine_process, scratch_database, wait_http_ok
+from bench_support import engine_process, scratch_database, start_worker
 from psycopg.conninfo import conninfo_to_dict
 from pyzeebe import ZeebeClient, create_insecure_channel
 from support.fault_proxy import FaultProxy
-from support.ports import bound_port
 
 from workers.demo.stub.config import StubConfig, VersionBehaviour
 from workers.demo.stub.server import VerifyMeNowStub
@@ -71,18 +69,8 @@ class Stack:
     workers: list[asyncio.subprocess.Process] = field(default_factory=list)
 
     async def spawn_worker(self) -> asyncio.subprocess.Process:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "workers",
-            "worker",
-            env={**os.environ, **self.env, "CANARY_HTTP_PORT": "0"},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        process = await start_worker(env=self.env, probe="/healthz", timeout=120)
         self.workers.append(process)
-        port = await bound_port(process)
-        await wait_http_ok(f"http://127.0.0.1:{port}/healthz", timeout=120)
         return process
 
     async def set_rate(self, rate: float) -> None:

@@ -37,11 +37,8 @@ from bench_support import (
     report,
     scratch_database,
     spawn_canary,
-    wait_http_ok,
+    start_worker,
 )
-
-# Servers bind port 0; the port is read back, never picked and released (a race).
-from support.ports import bound_port
 
 from workers.postgres import rollout_store
 
@@ -103,15 +100,8 @@ async def main() -> None:
         env = {"ZEEBE_ADDRESS": address, "CAMUNDA_REST_ADDRESS": rest_url, "DATABASE_URL": url}
         deployed = await spawn_canary("deploy", env=env)
         assert await deployed.wait() == 0, "canary deploy failed"
-        controller = await spawn_canary(
-            "worker",
-            "--tasks",
-            "rollout",
-            env=env | {"CANARY_HTTP_HOST": "127.0.0.1", "CANARY_HTTP_PORT": "0"},
-        )
+        controller = await start_worker("--tasks", "rollout", env=env)
         try:
-            port = await bound_port(controller)
-            await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
             cpu_before = cpu_seconds(controller.pid)
             for name, v2 in (("v2 as good as v1", 0.01), ("v2 failing 20 %", 0.2)):
                 code, elapsed = await run_to_the_end(env, url, per_second=args.per_second, v2=v2)

@@ -29,12 +29,9 @@ from bench_support import (
     engine_process,
     report,
     scratch_database,
-    wait_http_ok,
+    start_worker,
 )
 from pyzeebe import ZeebeClient, create_insecure_channel
-
-# Servers bind port 0; the port is read back, never picked and released (a race).
-from support.ports import bound_port
 from zeebe_devengine.bpmn.builder import one_task_process
 
 HERE = Path(__file__).resolve().parent
@@ -42,28 +39,12 @@ HERE = Path(__file__).resolve().parent
 
 async def start_ours(address: str, database_url: str) -> asyncio.subprocess.Process:
     env = {
-        **os.environ,
         "ZEEBE_ADDRESS": address,
         "DATABASE_URL": database_url,
-        "CANARY_HTTP_HOST": "127.0.0.1",
-        "CANARY_HTTP_PORT": "0",
         "CANARY_LOG_FORMAT": "json",  # production defaults: JSON, one info line per job
         "CANARY_LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "info"),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workers",
-        "worker",
-        "--tasks",
-        "choose",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    port = await bound_port(process)
-    await wait_http_ok(f"http://127.0.0.1:{port}/readyz")
-    return process
+    return await start_worker("--tasks", "choose", env=env)
 
 
 async def start_noop(address: str) -> asyncio.subprocess.Process:
