@@ -127,6 +127,7 @@ def _check(args: DemoArgs) -> None:
 
 
 async def run(args: DemoArgs, environ: Mapping[str, str]) -> int:
+    _check(args)  # before the imports below: the demo's stack takes a second or more
     from rich.console import Console  # noqa: PLC0415
 
     from workers.settings import DatabaseSettings  # noqa: PLC0415
@@ -135,7 +136,6 @@ async def run(args: DemoArgs, environ: Mapping[str, str]) -> int:
         from workers.demo.guarded import run_guarded_demo  # noqa: PLC0415
         from workers.demo.run import DemoOptions, run_demo  # noqa: PLC0415
 
-    _check(args)
     database = DatabaseSettings.from_env_if_set(environ)
     options = DemoOptions(
         instances=500 if args.instances is None else args.instances,

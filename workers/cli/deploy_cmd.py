@@ -39,14 +39,15 @@ class DeployArgs:
 
 
 async def run(args: DeployArgs, environ: Mapping[str, str]) -> int:
-    from pyzeebe import ZeebeClient  # noqa: PLC0415
-
     from workers.operate.deploy import check_files, default_files, deploy  # noqa: PLC0415
-    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
     from workers.settings import ZeebeSettings  # noqa: PLC0415
 
     paths = check_files([Path(f) for f in args.files] if args.files else default_files())
     settings = ZeebeSettings.from_env(environ, address=args.address or None)
+    from pyzeebe import ZeebeClient  # noqa: PLC0415
+
+    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
+
     channel = create_channel(settings)
     try:
         deployed = await deploy(

@@ -24,7 +24,6 @@ from workers.guarded.plan import (
     plan_rollout,
 )
 from workers.guarded.process import EndEvent, Message
-from workers.postgres.rollout_store import check_reason
 from workers.settings import check_rollout_name
 
 #: Exit codes of `canary rollout status --wait` (1 and 2 are the CLI's error and usage codes).
@@ -168,6 +167,9 @@ def checked(args: Any, action: str | None = None) -> GuardedAction:
     if action == "status" and args.watch and args.json:
         raise InputError("--watch draws a live view; use --json without it")
     if action == "abort":
+        # Here, not at the top: the rollout store imports psycopg, which `--help` never needs.
+        from workers.postgres.rollout_store import check_reason  # noqa: PLC0415
+
         message, reason = Message.ABORT, check_reason(args.reason)
     if action == "promote":
         if not args.full:

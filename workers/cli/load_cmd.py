@@ -42,12 +42,6 @@ class LoadArgs:
 
 
 async def run(args: LoadArgs, environ: Mapping[str, str]) -> int:
-    from pyzeebe import ZeebeClient  # noqa: PLC0415
-
-    from workers.operate.deploy import NEVER_GIVE_UP  # noqa: PLC0415
-    from workers.operate.load import start_instances  # noqa: PLC0415
-    from workers.runtime.gateway_watch import GatewayWatch  # noqa: PLC0415
-    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
     from workers.settings import ZeebeSettings  # noqa: PLC0415
 
     if not args.per_second > 0:
@@ -55,6 +49,14 @@ async def run(args: LoadArgs, environ: Mapping[str, str]) -> int:
     if args.count is not None and args.count < 1:
         raise InputError("--count must be at least 1")
     settings = ZeebeSettings.from_env(environ, address=args.address or None)
+    # Only once the input is known good: pyzeebe and gRPC take most of a second to import.
+    from pyzeebe import ZeebeClient  # noqa: PLC0415
+
+    from workers.operate.deploy import NEVER_GIVE_UP  # noqa: PLC0415
+    from workers.operate.load import start_instances  # noqa: PLC0415
+    from workers.runtime.gateway_watch import GatewayWatch  # noqa: PLC0415
+    from workers.runtime.zeebe_connection import create_channel  # noqa: PLC0415
+
     async with stop_on_signals() as stop:
         channel = create_channel(settings, watch=GatewayWatch())
         try:

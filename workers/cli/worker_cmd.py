@@ -7,15 +7,11 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import structlog
-
 from workers.settings import DEFAULT_TASKS, TASK_NAMES
 from workers.shutdown import stop_on_signals
 
 if TYPE_CHECKING:
     import argparse
-
-log = structlog.get_logger(__name__)
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -58,9 +54,14 @@ class WorkerArgs:
 
 
 async def run(args: WorkerArgs, environ: Mapping[str, str]) -> int:
+    # Settings first: a bad flag or variable is refused before pyzeebe, gRPC and the rest of
+    # the runtime are imported (over 1 s on a busy machine).
+    settings = build_settings(args, environ)
+
+    import structlog  # noqa: PLC0415
+
     from workers.runtime.service import running_service  # noqa: PLC0415
 
-    settings = build_settings(args, environ)
     async with stop_on_signals() as stop, contextlib.AsyncExitStack() as stack:
         # Start-up (connecting, waiting for the rollout config) races SIGTERM: a signal
         # during it unwinds what was started and exits 0 instead of being ignored.
@@ -69,7 +70,7 @@ async def run(args: WorkerArgs, environ: Mapping[str, str]) -> int:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await starting
-            log.info("stopped during start-up")
+            structlog.get_logger(__name__).info("stopped during start-up")
             return 0
         service = starting.result()
         # A job loop or background task that stopped by itself ends the process

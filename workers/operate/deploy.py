@@ -1,16 +1,19 @@
-"""Deploying the BPMN models to a Zeebe cluster (or the dev engine)."""
+"""Deploying the BPMN models to a Zeebe cluster (or the dev engine).
+
+pyzeebe and gRPC are imported by the functions that talk to the gateway: `canary deploy`
+checks its files first, and a bad file is refused without most of a second of imports.
+"""
 
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-
-import grpc
-from pyzeebe import ZeebeClient
-from pyzeebe.errors import ProcessInvalidError, PyZeebeError
-from pyzeebe.grpc_internals.types import DeployResourceResponse
+from typing import TYPE_CHECKING
 
 from workers.errors import CanaryError, InputError
 from workers.resources import shipped_folder
+
+if TYPE_CHECKING:
+    from pyzeebe import ZeebeClient
 
 #: pyzeebe's clients close the channel after this many failed calls unless told -1 (never).
 NEVER_GIVE_UP = -1
@@ -75,6 +78,8 @@ def _one_line(text: str) -> str:
 def gateway_detail(exc: BaseException) -> str:
     """The gateway's whole reason on one line (Zeebe puts the element and the problem on the
     lines after the first): pyzeebe keeps the gRPC error as an attribute or a cause."""
+    import grpc  # noqa: PLC0415
+
     cause = getattr(exc, "grpc_error", None) or exc.__cause__ or exc.__context__
     if isinstance(cause, grpc.aio.AioRpcError):
         details = _one_line(cause.details() or "")
@@ -83,6 +88,8 @@ def gateway_detail(exc: BaseException) -> str:
 
 
 def _too_large(exc: BaseException) -> bool:
+    import grpc  # noqa: PLC0415
+
     cause = getattr(exc, "grpc_error", None) or exc.__cause__ or exc.__context__
     return (
         isinstance(cause, grpc.aio.AioRpcError)
@@ -92,9 +99,12 @@ def _too_large(exc: BaseException) -> bool:
 
 
 async def deploy(
-    client: ZeebeClient, paths: list[Path], *, address: str, tenant_id: str | None = None
+    client: "ZeebeClient", paths: list[Path], *, address: str, tenant_id: str | None = None
 ) -> list[DeployedProcess]:
     """Deploy `paths` atomically; one readable error if the gateway refuses or is away."""
+    from pyzeebe.errors import ProcessInvalidError, PyZeebeError  # noqa: PLC0415
+    from pyzeebe.grpc_internals.types import DeployResourceResponse  # noqa: PLC0415
+
     try:
         response: DeployResourceResponse = await asyncio.wait_for(
             client.deploy_resource(*paths, tenant_id=tenant_id), timeout=DEPLOY_TIMEOUT

@@ -14,10 +14,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
-
-from pyzeebe import ZeebeClient
-from pyzeebe.errors import PyZeebeError
+from typing import TYPE_CHECKING, Any, Final
 
 from workers.errors import InputError
 from workers.guarded.process import (
@@ -33,7 +30,9 @@ from workers.operate.camunda_rest import (
     ElementStatistics,
     ProcessInstance,
 )
-from workers.operate.deploy import GatewayError, gateway_detail
+
+if TYPE_CHECKING:
+    from pyzeebe import ZeebeClient
 
 #: How long a control action waits for the rollout to reach a point that takes its message
 #: (an `analyse` or `set rate` job between two looks takes milliseconds to a few seconds).
@@ -316,8 +315,13 @@ async def approve(rest: CamundaRestClient, name: str, *, by: str) -> RolloutStat
     return state
 
 
-def make_publisher(client: ZeebeClient, *, address: str, tenant_id: str | None = None) -> Publish:
+def make_publisher(client: "ZeebeClient", *, address: str, tenant_id: str | None = None) -> Publish:
     """Publish over the Zeebe gateway with a time to live of 0 (see the module docstring)."""
+    # Here, not at the top: `rollout status` and `list` read over REST only, and pyzeebe with
+    # gRPC is most of a second of imports on a busy machine (bench/cli_startup.py).
+    from pyzeebe.errors import PyZeebeError  # noqa: PLC0415
+
+    from workers.operate.deploy import GatewayError, gateway_detail  # noqa: PLC0415
 
     async def publish(message: Message, name: str, variables: dict[str, Any]) -> None:
         try:
