@@ -57,7 +57,7 @@ demo: env  ## the offline demo: dev engine, VerifyMeNow stand-in, Postgres, the 
 BENCHMARKS := routing_and_rollout_store recorder_throughput verifymenow_stub \
 	devengine_throughput devengine_latency devengine_memory worker_gate_cost end_to_end \
 	guarded_rollout_simulation guarded_rollout_controller provider_body_limit installed_size \
-	devengine_rest_jobs
+	devengine_rest_jobs cli_startup
 
 bench: env postgres  ## run every benchmark and print its numbers (docs/benchmarks.md has them)
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
