@@ -50,7 +50,8 @@ def _by_version(rows: list[tuple[Any, ...]]) -> dict[int, dict[int, int]]:
 async def outcome_figures(
     conn: psycopg.AsyncConnection[Any], rollout: str, since: datetime, *, now: datetime
 ) -> dict[int, OutcomeFigures]:
-    """Per version (1 and 2), the attempts recorded since `since`, from the counters.
+    """Per version, the attempts recorded since `since`, from the counters (every version
+    recorded, and 1 and 2 always, zero when nothing was recorded).
 
     Counts start at `since` rounded down to the second (to the minute when `since` is more
     than a day before `now`: retention may have dropped the second bins); latency at `since`
@@ -89,7 +90,7 @@ async def outcome_figures(
     )
     histograms = _by_version(await cur.fetchall())
     figures: dict[int, OutcomeFigures] = {}
-    for version in (1, 2):
+    for version in sorted({1, 2, *counts, *histograms}):
         attempts, failures, incidents = counts.get(version, (0, 0, 0))
         histogram = histograms.get(version, {})
         figures[version] = OutcomeFigures(
