@@ -4,17 +4,22 @@ Pure and synchronous on purpose: no database, no gRPC, no HTTP. The worker glue 
 `RolloutConfig` snapshot and a subject key; everything it returns can be recomputed later (by
 `canary route`) from the same inputs.
 
+Each rollout names a pair of versions: its baseline (default 1) and its canary (default 2), so
+the same tool serves the next migration (2 -> 3). ``rate`` is the canary's share; everyone else
+gets the baseline.
+
 Sticky strategy (the default): the subject key is hashed with the rollout's name and salt into a
-bucket in ``[0, BUCKETS)``; the subject gets v2 when ``bucket < round(rate * BUCKETS)``. So:
+bucket in ``[0, BUCKETS)``; the subject gets the canary when ``bucket < round(rate * BUCKETS)``.
+So:
 
 - the same subject always lands in the same bucket (deterministic, retries decide the same);
-- raising the rate only adds buckets, so a subject on v2 stays on v2 (monotonic);
+- raising the rate only adds buckets, so a subject on the canary stays there (monotonic);
 - a new salt re-randomises everyone, and two rollouts never share a split.
 
 Random strategy: an independent draw per decision, ``random() < rate``, kept for parity with the
 seed implementation.
 
-Overrides (subject -> forced version) win over both strategies.
+Overrides (subject -> forced version, any version >= 1) win over both strategies.
 """
 
 import hashlib
@@ -24,10 +29,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Final, NamedTuple
 
-Version = Literal[1, 2]
-VERSIONS: tuple[Version, ...] = (1, 2)
+#: A version of the integration: a whole number from 1 (the model's branch is
+#: ``= useVersion = N``, its task type ``verify-identity-vN``).
+Version = int
+#: The pair a rollout compares unless it names its own.
+DEFAULT_BASELINE: Final = 1
+DEFAULT_CANARY: Final = 2
+#: Versions are smallint columns in Postgres.
+MAX_VERSION: Final = 32767
 
 #: Bucket resolution: one in a million, 100 times finer than the 1/10000 we promise.
 BUCKETS = 1_000_000
@@ -57,14 +68,18 @@ class RolloutConfig:
     strategy: Strategy
     salt: str
     overrides: Mapping[str, Version] = field(default_factory=dict)
+    #: Who gets what: `rate` of the subjects get `canary_version`, the rest `baseline_version`.
+    baseline_version: Version = DEFAULT_BASELINE
+    canary_version: Version = DEFAULT_CANARY
     _hash_prefix: "hashlib.blake2b" = field(init=False, repr=False, compare=False)
-    #: Number of buckets (out of BUCKETS) that get v2; derived from `rate`.
+    #: Number of buckets (out of BUCKETS) that get the canary; derived from `rate`.
     threshold: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:  # also rejects NaN
             msg = f"rate must be between 0 and 1, got {self.rate!r}"
             raise ValueError(msg)
+        check_pair(self.baseline_version, self.canary_version)
         # Prepared once per snapshot so a sticky decision costs one hash update.
         prefix = hashlib.blake2b(f"{self.name}\x1f{self.salt}\x1f".encode(), digest_size=8)
         object.__setattr__(self, "_hash_prefix", prefix)
@@ -85,7 +100,7 @@ class Decision(NamedTuple):
 
 
 def rate_threshold(rate: float) -> int:
-    """Buckets below this number get v2. Monotonic in `rate`; 0 -> 0 buckets, 1 -> all."""
+    """Buckets below this number get the canary. Monotonic in `rate`; 0 -> 0 buckets, 1 -> all."""
     return round(rate * BUCKETS)
 
 
@@ -108,10 +123,10 @@ def decide(
         return Decision(forced, Rule.OVERRIDE, None, config.rate)
     if config.strategy is Strategy.RANDOM:
         value = draw()
-        version: Version = 2 if value < config.rate else 1
+        version = config.canary_version if value < config.rate else config.baseline_version
         return Decision(version, Rule.RANDOM, value, config.rate)
     bucket = sticky_bucket(config, subject)
-    version = 2 if bucket < config.threshold else 1
+    version = config.canary_version if bucket < config.threshold else config.baseline_version
     return Decision(version, Rule.STICKY, bucket / BUCKETS, config.rate)
 
 
@@ -140,12 +155,51 @@ def subject_key(
     return str(process_instance_key)
 
 
+_VERSION_TEXT = re.compile(r"[vV]?([0-9]{1,5})")
+
+
 def parse_version(value: object) -> Version:
-    """A version number from user or database input: 1 or 2, nothing else."""
-    if value in (1, 2, "1", "2", "v1", "v2") and not isinstance(value, bool):
-        return 2 if str(value).endswith("2") else 1
-    msg = f"version must be 1 or 2, got {value!r}"
-    raise ValueError(msg)
+    """A version number from user or database input: 1, 2, 3, ... (``3``, ``"3"`` or ``"v3"``)."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and (match := _VERSION_TEXT.fullmatch(value.strip())):
+        number = int(match.group(1))
+    if number is None or not 1 <= number <= MAX_VERSION:
+        msg = f"version must be a whole number from 1 to {MAX_VERSION}, got {value!r}"
+        raise ValueError(msg)
+    return number
+
+
+def check_pair(baseline: Version, canary: Version) -> tuple[Version, Version]:
+    """A rollout's (baseline, canary): both from 1 to MAX_VERSION, and different."""
+    for value in (baseline, canary):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+            msg = f"versions must be whole numbers from 1 to {MAX_VERSION}, got {value!r}"
+            raise ValueError(msg)
+    if baseline == canary:
+        msg = f"the baseline and canary versions must differ, got v{baseline} for both"
+        raise ValueError(msg)
+    return baseline, canary
+
+
+def parse_pair(text: str) -> tuple[Version, Version]:
+    """``2:3`` (baseline 2, canary 3) -> (2, 3); ValueError with one line otherwise."""
+    parts = text.split(":")
+    if len(parts) != 2:
+        msg = f"versions {text!r} must be BASELINE:CANARY, e.g. 2:3"
+        raise ValueError(msg)
+    try:
+        baseline, canary = (parse_version(part) for part in parts)
+    except ValueError as exc:
+        msg = f"versions {text!r}: {exc}"
+        raise ValueError(msg) from None
+    return check_pair(baseline, canary)
+
+
+def format_pair(baseline: Version, canary: Version) -> str:
+    """(2, 3) -> ``v2:v3``."""
+    return f"v{baseline}:v{canary}"
 
 
 _RATE_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")

@@ -186,6 +186,7 @@ BAD_STARTS = [
     (("--steps", "150%"), "outside"),
     (("--interval", "5m", "--bake", "1m"), "--bake 1m is shorter than --interval 5m"),
     (("--approve-before", "30%"), "--approve-before 30% is not one of the steps"),
+    (("--baseline", "2", "--canary", "2"), "--baseline and --canary must differ"),
 ]
 
 
@@ -196,6 +197,19 @@ async def test_bad_input_to_start_is_one_line_and_changes_nothing(world: Rollout
         assert message in out
         assert "\n" not in out
     assert await world.rate() == 0.0
+    assert await world.rest_instances() == []
+
+
+async def test_a_new_pair_mid_canary_is_refused_before_anything_is_sent(world: Rollouts) -> None:
+    await rollout_store.set_rate(world.db, world.name, rate=0.3, actor="ops", reason="by hand")
+    code, out = await world.canary(
+        "rollout", "start", world.name, "--baseline", "2", "--canary", "3"
+    )
+    assert code == 1
+    assert "change its versions (to v2:v3) only at rate 0 or 100%" in out
+    assert "\n" not in out
+    row = await rollout_store.get_rollout(world.db, world.name)
+    assert (row.rate, row.versions) == (0.3, (1, 2))
     assert await world.rest_instances() == []
 
 

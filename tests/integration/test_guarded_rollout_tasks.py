@@ -47,6 +47,8 @@ async def test_set_rate_writes_the_steps_rate_audited_as_the_rollout(database_ur
         "before": 0.0,
         "after": 0.05,
         "written": True,
+        "versionsBefore": [1, 2],
+        "versionsAfter": [1, 2],
     }
     assert result[Variable.EXPECTED_RATE] == 0.05
     assert result[Variable.RATE_CHANGED_BY_HAND] is False
@@ -54,6 +56,33 @@ async def test_set_rate_writes_the_steps_rate_audited_as_the_rollout(database_ur
     assert result[Variable.FIGURES] is None
     started = datetime.fromisoformat(result[Variable.STEP_STARTED_AT])
     assert started == entry.changed_at  # the step's window starts at the change itself
+
+
+async def test_the_first_step_writes_the_rollouts_pair_audited(database_url, db):
+    """After 1 -> 2 at 100 %, a rollout started with --baseline 2 --canary 3 moves the pair."""
+    await rate_set_by_hand(db, 1.0)
+    variables = in_step(started_variables(steps="5%,50%", baseline_version=2, canary_version=3), 1)
+    job = rollout_job(Element.SET_RATE, variables)
+    result = await make_set_rate(connector(database_url))(job)
+
+    row = await rollout_store.get_rollout(db, "verifymenow")
+    assert (row.rate, row.versions) == (0.05, (2, 3))
+    [entry, *_] = await rollout_store.history(db, "verifymenow")
+    assert entry.changed_by == f"rollout:{job.process_instance_key}"
+    assert entry.reason == "guarded rollout step 1 of 3: 5%; versions v1:v2 -> v2:v3"
+    assert (entry.old_baseline_version, entry.old_canary_version) == (1, 2)
+    assert (entry.new_baseline_version, entry.new_canary_version) == (2, 3)
+    assert result[Variable.RATE_SET]["versionsAfter"] == [2, 3]
+
+
+async def test_a_step_never_moves_the_pair_mid_canary(database_url, db):
+    """The rate is between 0 and 1 on 1:2: a new pair would re-route live subjects."""
+    await rate_set_by_hand(db, 0.3)
+    variables = in_step(started_variables(steps="5%,50%", baseline_version=2, canary_version=3), 1)
+    with pytest.raises(InputError, match="change its versions"):
+        await make_set_rate(connector(database_url))(rollout_job(Element.SET_RATE, variables))
+    row = await rollout_store.get_rollout(db, "verifymenow")
+    assert (row.rate, row.versions) == (0.3, (1, 2))
 
 
 async def test_the_reason_carries_the_last_verdict_and_its_figures(database_url, db):

@@ -34,7 +34,8 @@ def canary(database_url, capsys, monkeypatch):
 def snapshot(url: str) -> tuple[Any, ...]:
     with psycopg.connect(url) as conn:
         rollouts = conn.execute(
-            "SELECT name, rate, strategy, salt, reason FROM canary.rollouts ORDER BY 1"
+            "SELECT name, rate, strategy, salt, reason, baseline_version, canary_version"
+            " FROM canary.rollouts ORDER BY 1"
         ).fetchall()
         history = conn.execute("SELECT count(*) FROM canary.rollout_history").fetchone()
         overrides = conn.execute(
@@ -58,7 +59,7 @@ def test_the_done_when_sequence(canary, empty_database_url, monkeypatch):
 
     code, out, _ = canary("rate", "show", "verifymenow")
     assert code == 0
-    assert "verifymenow: 25% of instances go to v2" in out
+    assert "verifymenow: 25% of instances go to v2, the rest to v1" in out
     assert "first step" in out
 
     code, out, _ = canary("rate", "history", "verifymenow")
@@ -77,6 +78,8 @@ def test_rate_set_accepts_a_fraction_and_by(canary, database_url):
         "rollout": "verifymenow",
         "old_rate": 0.0,
         "new_rate": 0.25,
+        "old_versions": [1, 2],
+        "new_versions": [1, 2],
         "changed": True,
     }
     code, out, _ = canary("rate", "history", "verifymenow", "--json")
@@ -117,7 +120,23 @@ def test_setting_the_same_rate_again_records_nothing(canary, database_url):
         (["rate", "set", "verifymenow", "0.5", "--reason", "  "], "a reason is required"),
         (["rate", "show", "nosuch"], "unknown rollout 'nosuch'"),
         (["rate", "history", "nosuch"], "unknown rollout 'nosuch'"),
-        (["override", "add", "tester", "3", "--reason", "r"], "version must be 1 or 2"),
+        (["override", "add", "tester", "0", "--reason", "r"], "version must be a whole number"),
+        (
+            ["rate", "set", "verifymenow", "0", "--versions", "2:2", "--reason", "r"],
+            "the baseline and canary versions must differ",
+        ),
+        (
+            ["rate", "set", "verifymenow", "0", "--versions", "0:1", "--reason", "r"],
+            "version must be a whole number from 1",
+        ),
+        (
+            ["rate", "set", "verifymenow", "0", "--versions", "3", "--reason", "r"],
+            "must be BASELINE:CANARY",
+        ),
+        (
+            ["rollout", "create", "next", "--versions", "2:2", "--reason", "r"],
+            "the baseline and canary versions must differ",
+        ),
         (
             ["override", "add", "tester", "2", "--rollout", "nosuch", "--reason", "r"],
             "unknown rollout 'nosuch'",
@@ -141,6 +160,37 @@ def test_bad_input_is_one_line_non_zero_and_changes_nothing(canary, database_url
     assert code != 0
     assert out == ""
     assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert snapshot(database_url) == before
+
+
+def test_the_next_migration_moves_the_pair_at_100_percent_and_is_audited(canary, database_url):
+    """1 -> 2 finished at 100 %, then 2 -> 3 starts at 5 %: everyone stays on v2 but 5 %."""
+    canary("rate", "set", "verifymenow", "100%", "--reason", "v2 everywhere")
+    code, out, _ = canary(
+        "rate", "set", "verifymenow", "5%", "--versions", "2:3", "--reason", "v3 canary"
+    )
+    assert (code, out.strip()) == (
+        0,
+        "verifymenow: 100% -> 5%; versions v1:v2 -> v2:v3 (v3 canary)",
+    )
+    code, out, _ = canary("rate", "show", "verifymenow")
+    assert "5% of instances go to v3, the rest to v2" in out
+    code, out, _ = canary("rate", "history", "verifymenow")
+    assert "100% -> 5%, versions v1:v2 -> v2:v3" in out
+    code, out, _ = canary("route", "applicant-1")
+    assert code == 0
+    assert "v2" in out or "v3" in out
+
+
+def test_the_pair_is_refused_mid_canary_in_one_line(canary, database_url):
+    canary("rate", "set", "verifymenow", "25%", "--reason", "ramp")
+    before = snapshot(database_url)
+    code, out, err = canary(
+        "rate", "set", "verifymenow", "25%", "--versions", "2:3", "--reason", "too early"
+    )
+    assert (code, out) == (1, "")
+    assert "sends 25% to v2 and the rest to v1: change its versions (to v2:v3) only at" in err
     assert len(err.strip().splitlines()) == 1
     assert snapshot(database_url) == before
 

@@ -220,7 +220,7 @@ async def test_a_skewed_split_is_flagged_and_a_fair_one_is_not(database_url):
     seed(database_url, decided=decisions(1000, 160, rate=0.1, start=HOUR_AGO))
     skewed = await report(database_url)
     assert skewed.split.mismatch
-    assert skewed.split.expected_v2 == pytest.approx(100)
+    assert skewed.split.expected_canary == pytest.approx(100)
     assert skewed.split.observed_share == pytest.approx(0.16)
 
 

@@ -29,13 +29,18 @@ class Clock:
 
 
 def cache_for(
-    url: str, *, clock: Clock | None = None, refresh: float = 30.0, max_age: float = 300.0
+    url: str,
+    *,
+    clock: Clock | None = None,
+    refresh: float = 30.0,
+    max_age: float = 300.0,
+    fallback: int | None = 1,
 ) -> RolloutCache:
     return RolloutCache(
         url,
         max_age=max_age,
         refresh_interval=refresh,
-        fallback_version=1,
+        fallback_version=fallback,
         backoff=FAST,
         clock=clock or Clock(),
     )
@@ -80,6 +85,25 @@ async def test_unknown_rollout_routes_to_the_fallback(database_url):
         await cache.wait_loaded(5)
         decision = cache.decide("nosuch", "a")
     assert (decision.version, decision.rule) == (1, Rule.FALLBACK)
+
+
+async def test_a_rollout_routes_its_own_pair_and_falls_back_to_its_baseline(db, database_url):
+    """Rollout 2 -> 3: the canary share gets v3, the rest v2; a stale config answers v2."""
+    await rollout_store.set_rate(
+        db, "verifymenow", rate=1.0, actor="t", reason="v2 everywhere"
+    )  # the pair changes only at rate 0 or 1
+    await rollout_store.set_rate(
+        db, "verifymenow", rate=0.5, versions=(2, 3), actor="t", reason="next migration"
+    )
+    clock = Clock()
+    async with cache_for(database_url, clock=clock, fallback=None) as cache:
+        await cache.wait_loaded(5)
+        routed = {cache.decide("verifymenow", f"a-{i}").version for i in range(200)}
+        assert cache.decide("nosuch", "a").version == 1  # nothing known of it: v1
+        clock.offset += 301
+        stale = cache.decide("verifymenow", "a-1")
+    assert routed == {2, 3}
+    assert (stale.version, stale.rule) == (2, Rule.FALLBACK)
 
 
 async def test_outage_keeps_the_last_config_until_max_age_then_falls_back(db, pg_proxy):

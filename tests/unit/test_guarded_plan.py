@@ -102,7 +102,9 @@ def test_iso_durations_for_the_timer():
         ({"approve_before": "30%"}, "--approve-before 30% is not one of the steps"),
         ({"min_attempts": 0}, "--min-attempts must be a whole number of at least 1"),
         ({"max_failure_ratio": 1.0}, "--max-failure-ratio must be greater than 1"),
-        ({"canary_version": 1}, "must differ"),
+        ({"canary_version": 1}, "--baseline and --canary must differ, got v1 for both"),
+        ({"baseline_version": 0}, "--baseline must be a whole number of at least 1"),
+        ({"canary_version": 40000}, "--canary must be at most 32767"),
         ({"rollout": "Not A Name"}, "rollout name 'Not A Name' is invalid"),
     ],
 )

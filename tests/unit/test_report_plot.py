@@ -50,6 +50,8 @@ def report(*, span, buckets, rate_changes=()):
         until=START + span,
         current_rate=0.25,
         strategy="sticky",
+        baseline_version=1,
+        canary_version=2,
         versions={1: stats(1, 10, 1), 2: stats(2, 10, 2)},
         split=Split(0, 0, 0.0, None, None, mismatch=False, threshold=0.001, excluded={}),
         test=SequentialTest(

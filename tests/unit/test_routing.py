@@ -12,9 +12,11 @@ from workers.routing import (
     RolloutConfig,
     Rule,
     Strategy,
+    check_pair,
     decide,
     fallback,
     format_rate,
+    parse_pair,
     parse_rate,
     parse_version,
     rate_threshold,
@@ -32,7 +34,7 @@ def sticky(rate: float, salt: str = "s1", overrides: dict[str, int] | None = Non
         rate=rate,
         strategy=Strategy.STICKY,
         salt=salt,
-        overrides=overrides or {},  # type: ignore[arg-type]
+        overrides=overrides or {},
     )
 
 
@@ -239,15 +241,67 @@ def test_parsed_rate_round_trips_through_its_display(rate):
     assert parse_rate(shown) == parse_rate(format_rate(round(rate, 6)))
 
 
-@pytest.mark.parametrize(("value", "version"), [(1, 1), (2, 2), ("1", 1), ("2", 2), ("v2", 2)])
-def test_parse_version_accepts_one_and_two(value, version):
+@pytest.mark.parametrize(
+    ("value", "version"), [(1, 1), (2, 2), ("1", 1), ("2", 2), ("v2", 2), (3, 3), ("v3", 3)]
+)
+def test_parse_version_accepts_any_version_from_one(value, version):
     assert parse_version(value) == version
 
 
-@pytest.mark.parametrize("value", [0, 3, "3", True, None, 2.5, "two"])
+@pytest.mark.parametrize("value", [0, -1, 32768, "0", True, None, 2.5, "two", "v", "3a"])
 def test_parse_version_refuses_anything_else(value):
-    with pytest.raises(ValueError, match="version must be 1 or 2"):
+    with pytest.raises(ValueError, match="version must be a whole number from 1 to 32767"):
         parse_version(value)
+
+
+@pytest.mark.parametrize(("text", "pair"), [("2:3", (2, 3)), ("v1:v2", (1, 2)), ("3:2", (3, 2))])
+def test_parse_pair_reads_baseline_then_canary(text, pair):
+    assert parse_pair(text) == pair
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("3", "must be BASELINE:CANARY"),
+        ("2:3:4", "must be BASELINE:CANARY"),
+        ("2:2", "must differ"),
+        ("0:1", "from 1 to 32767"),
+    ],
+)
+def test_parse_pair_refuses_bad_pairs_in_one_line(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_pair(text)
+
+
+def test_a_config_refuses_an_invalid_pair():
+    with pytest.raises(ValueError, match="must differ"):
+        RolloutConfig("r", 0.5, Strategy.STICKY, "s", baseline_version=2, canary_version=2)
+    with pytest.raises(ValueError, match="from 1"):
+        check_pair(0, 2)
+
+
+@given(subject=subjects, rate=rates, salt=salts, strategy=st.sampled_from(Strategy))
+def test_a_pair_routes_exactly_as_1_and_2_would_with_the_versions_renamed(
+    subject, rate, salt, strategy
+):
+    """Rollout 2 -> 3 splits subjects like 1 -> 2: same buckets, versions renamed."""
+    plain = RolloutConfig("r", rate, strategy, salt)
+    next_pair = RolloutConfig("r", rate, strategy, salt, baseline_version=2, canary_version=3)
+    draw = random.Random(subject).random
+    before = decide(plain, subject, draw=draw)
+    draw = random.Random(subject).random
+    after = decide(next_pair, subject, draw=draw)
+    assert after.version == {1: 2, 2: 3}[before.version]
+    assert (after.bucket, after.rule) == (before.bucket, before.rule)
+
+
+@given(subject=subjects, salt=salts)
+def test_a_pair_sends_everyone_to_its_baseline_at_0_and_to_its_canary_at_1(subject, salt):
+    def routed(rate: float) -> int:
+        config = RolloutConfig("r", rate, Strategy.STICKY, salt, {}, 2, 3)
+        return decide(config, subject).version
+
+    assert (routed(0.0), routed(1.0)) == (2, 3)
 
 
 def test_threshold_rounding_matches_rate_exactly_at_percent_steps():

@@ -24,7 +24,7 @@ def test_defaults_need_no_environment():
     assert routing.subject_variable == "applicantId"
     assert routing.max_config_age == 300
     assert routing.refresh_interval == 30
-    assert routing.fallback_version == 1
+    assert routing.fallback_version is None  # the rollout's own baseline
     assert DatabaseSettings.from_env({}).url.startswith("postgresql://")
     assert LoggingSettings.from_env({}).format == "auto"
 
@@ -42,7 +42,7 @@ def test_durations(text, seconds):
     [
         ({"CANARY_CONFIG_MAX_AGE": "soon"}, "CANARY_CONFIG_MAX_AGE='soon' is not a duration"),
         ({"CANARY_CONFIG_REFRESH": "0"}, "CANARY_CONFIG_REFRESH must be greater than 0"),
-        ({"CANARY_FALLBACK_VERSION": "3"}, "CANARY_FALLBACK_VERSION='3' must be 1 or 2"),
+        ({"CANARY_FALLBACK_VERSION": "0"}, "CANARY_FALLBACK_VERSION='0' must be a version"),
         ({"CANARY_ROLLOUT": "Bad Name"}, "rollout name 'Bad Name' is invalid"),
         ({"CANARY_SUBJECT_VARIABLE": "a-b"}, "is not a variable name"),
         (
@@ -140,3 +140,9 @@ def test_worker_settings_defaults():
     assert settings.shutdown_grace == 25.0
     assert settings.job_streaming is False
     assert settings.verify_job_timeout is None
+
+
+@pytest.mark.parametrize(("text", "version"), [("3", 3), ("v2", 2), ("baseline", None)])
+def test_the_fallback_version_is_any_version_or_the_rollouts_baseline(text, version):
+    routing = RoutingSettings.from_env({"CANARY_FALLBACK_VERSION": text})
+    assert routing.fallback_version == version

@@ -70,8 +70,24 @@ def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
     start.add_argument("--approve-before", metavar="RATES", help="steps that wait for approval")
     start.add_argument("--min-attempts", type=int, default=DEFAULT_MIN_ATTEMPTS)
     start.add_argument("--max-failure-ratio", type=float, default=DEFAULT_MAX_FAILURE_RATIO)
-    start.add_argument("--baseline-version", type=int, default=1)
-    start.add_argument("--canary-version", type=int, default=2)
+    start.add_argument(
+        "--baseline",
+        "--baseline-version",
+        dest="baseline_version",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the version compared against (default 1)",
+    )
+    start.add_argument(
+        "--canary",
+        "--canary-version",
+        dest="canary_version",
+        type=int,
+        default=2,
+        metavar="N",
+        help="the version ramped up (default 2); the first step writes the pair to the rollout",
+    )
     start.add_argument("--dry-run", action="store_true", help="judge and notify, never set")
     start.add_argument("--json", action="store_true")
 

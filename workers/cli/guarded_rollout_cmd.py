@@ -155,13 +155,19 @@ async def start(args: RolloutStartArgs, environ: Mapping[str, str]) -> int:
     from workers.guarded.process import PROCESS_ID, Message  # noqa: PLC0415
     from workers.operate.guarded_rollouts import find_instance  # noqa: PLC0415
     from workers.postgres.connection import connect  # noqa: PLC0415
-    from workers.postgres.rollout_store import get_rollout  # noqa: PLC0415
+    from workers.postgres.rollout_store import (  # noqa: PLC0415
+        check_versions_change,
+        get_rollout,
+    )
 
     plan = checked(args, "start").plan
     assert plan is not None  # noqa: S101 - `checked` plans every start
     name = plan.rollout
     async with await connect(database_url(args.database_url, environ)) as conn:
-        await get_rollout(conn, name)  # an unknown rollout: one line naming the known ones
+        # An unknown rollout: one line naming the known ones. A new pair mid-canary: one line
+        # now, rather than an incident on the first `set rate` (which writes the pair).
+        current = await get_rollout(conn, name)
+        check_versions_change(current, plan.versions)
     async with _rest(environ, args.rest_address) as rest:
         if not await rest.process_definitions(PROCESS_ID):
             raise InputError(f"the {PROCESS_ID} process is not deployed: run `canary deploy`")

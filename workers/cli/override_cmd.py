@@ -29,14 +29,14 @@ def _rollout_option(parser: argparse.ArgumentParser) -> None:
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "override",
-        help="force named subjects (e.g. internal testers) onto v1 or v2",
+        help="force named subjects (e.g. internal testers) onto a version",
         description="Overrides win over the rate: a targeted release to named subjects.",
     )
     commands = parser.add_subparsers(metavar="ACTION", required=True)
 
     add = commands.add_parser("add", help="force SUBJECT onto VERSION (1 or 2)")
     add.add_argument("subject", metavar="SUBJECT", help="the subject key, e.g. an applicantId")
-    add.add_argument("version", metavar="VERSION", help="1 or 2")
+    add.add_argument("version", metavar="VERSION", help="1, 2, 3, ... (any version from 1)")
     _rollout_option(add)
     add_change_options(add)
     add_database_option(add)

@@ -1,4 +1,10 @@
-"""`canary rate show|set|history`: the share of traffic that goes to v2."""
+"""`canary rate show|set|history`: the share of traffic that goes to a rollout's canary.
+
+A rollout compares two versions, its baseline and its canary (1 and 2 unless it names others);
+`rate set NAME VALUE --versions 2:3` moves it to the next pair in the same audited change. The
+pair changes only while everyone is on one version (rate 0 or 100 %): in between it would move
+live subjects to versions they were never routed to.
+"""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,7 +21,7 @@ from workers.cli.common import (
     printable,
 )
 from workers.errors import InputError
-from workers.routing import format_rate, parse_rate
+from workers.routing import format_pair, format_rate, parse_pair, parse_rate
 
 if TYPE_CHECKING:
     import argparse
@@ -41,7 +47,14 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
         description="Change a rollout's rate. VALUE is a fraction (0.25) or a percentage (25%).",
     )
     set_.add_argument("name", metavar="NAME")
-    set_.add_argument("value", metavar="VALUE", help="0.25 or 25%%; 0 sends everyone to v1")
+    set_.add_argument(
+        "value", metavar="VALUE", help="0.25 or 25%%; 0 sends everyone to the baseline"
+    )
+    set_.add_argument(
+        "--versions",
+        metavar="BASELINE:CANARY",
+        help="compare these versions from now on, e.g. 2:3 (only from rate 0 or 100%%)",
+    )
     add_change_options(set_)
     add_database_option(set_)
     add_json_option(set_)
@@ -77,7 +90,10 @@ async def show_rate(args: RateShowArgs, environ: Mapping[str, str]) -> int:
         return 0
     if args.name:
         row = rows[0]
-        print(f"{row.name}: {format_rate(row.rate)} of instances go to v2 ({row.strategy})")
+        print(
+            f"{row.name}: {format_rate(row.rate)} of instances go to v{row.canary_version},"
+            f" the rest to v{row.baseline_version} ({row.strategy})"
+        )
         print(
             f"  set {row.updated_at:%Y-%m-%d %H:%M:%S %Z} by {printable(row.updated_by)}:"
             f" {printable(row.reason)}"
@@ -87,11 +103,12 @@ async def show_rate(args: RateShowArgs, environ: Mapping[str, str]) -> int:
         return 0
     print_table(
         None,
-        ["rollout", "rate", "strategy", "overrides", "updated", "by", "reason"],
+        ["rollout", "rate", "versions", "strategy", "overrides", "updated", "by", "reason"],
         [
             [
                 r.name,
                 format_rate(r.rate),
+                format_pair(*r.versions),
                 r.strategy,
                 r.overrides,
                 f"{r.updated_at:%Y-%m-%d %H:%M:%S}",
@@ -110,6 +127,7 @@ class RateSetArgs:
 
     name: str
     value: str
+    versions: str | None
     reason: str
     by: str | None
     database_url: str | None
@@ -121,27 +139,45 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
 
     try:
         rate = parse_rate(args.value)
+        versions = None if args.versions is None else parse_pair(args.versions)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     async with database(args.database_url, environ) as conn:
+        before = (await rollout_store.get_rollout(conn, args.name)).versions
         change = await rollout_store.set_rate(
-            conn, args.name, rate=rate, actor=actor(args.by, environ), reason=args.reason
+            conn,
+            args.name,
+            rate=rate,
+            versions=versions,
+            actor=actor(args.by, environ),
+            reason=args.reason,
         )
+    row = change.rollout
     if args.json:
         print_json(
             {
-                "rollout": change.rollout.name,
+                "rollout": row.name,
                 "old_rate": change.before,
                 "new_rate": change.after,
+                "old_versions": list(before),
+                "new_versions": list(row.versions),
                 "changed": change.changed,
             }
         )
     elif change.changed:
         old = format_rate(float(change.before or 0))
-        reason = printable(change.rollout.reason)
-        print(f"{change.rollout.name}: {old} -> {format_rate(rate)} ({reason})")
+        pair = (
+            f"; versions {format_pair(*before)} -> {format_pair(*row.versions)}"
+            if before != row.versions
+            else ""
+        )
+        reason = printable(row.reason)
+        print(f"{row.name}: {old} -> {format_rate(rate)}{pair} ({reason})")
     else:
-        print(f"{change.rollout.name}: already at {format_rate(rate)}; nothing changed")
+        print(
+            f"{row.name}: already at {format_rate(rate)} ({format_pair(*row.versions)});"
+            " nothing changed"
+        )
     return 0
 
 
@@ -162,6 +198,10 @@ def describe_change(row: Any) -> str:
         parts.append(f"strategy {row.old_strategy} -> {row.new_strategy}")
     if row.salt_changed:
         parts.append("new salt (subjects reshuffled)")
+    old_pair = (row.old_baseline_version, row.old_canary_version)
+    new_pair = (row.new_baseline_version, row.new_canary_version)
+    if None not in old_pair and None not in new_pair and old_pair != new_pair:
+        parts.append(f"versions {format_pair(*old_pair)} -> {format_pair(*new_pair)}")
     return ", ".join(parts) or "updated"
 
 

@@ -19,7 +19,7 @@ from workers.cli.common import (
 from workers.cli.guarded_rollout_args import add_guarded_actions
 from workers.cli.guarded_rollout_cmd import HANDLERS
 from workers.errors import InputError
-from workers.routing import Strategy, format_rate, parse_rate
+from workers.routing import Strategy, format_pair, format_rate, parse_pair, parse_rate
 
 if TYPE_CHECKING:
     import argparse
@@ -41,6 +41,12 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     create.add_argument("name", metavar="NAME")
     create.add_argument("--rate", default="0", help="initial rate (default 0)")
     create.add_argument("--strategy", choices=[s.value for s in Strategy], default="sticky")
+    create.add_argument(
+        "--versions",
+        metavar="BASELINE:CANARY",
+        default="1:2",
+        help="the versions it compares (default 1:2)",
+    )
     add_change_options(create)
     add_database_option(create)
     add_json_option(create)
@@ -77,6 +83,7 @@ class RolloutCreateArgs:
     name: str
     rate: str
     strategy: str
+    versions: str
     reason: str
     by: str | None
     database_url: str | None
@@ -88,6 +95,7 @@ async def create_rollout(args: RolloutCreateArgs, environ: Mapping[str, str]) ->
 
     try:
         rate = parse_rate(args.rate)
+        versions = parse_pair(args.versions)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     async with database(args.database_url, environ) as conn:
@@ -96,13 +104,17 @@ async def create_rollout(args: RolloutCreateArgs, environ: Mapping[str, str]) ->
             args.name,
             rate=rate,
             strategy=Strategy(args.strategy),
+            versions=versions,
             actor=actor(args.by, environ),
             reason=args.reason,
         )
     if args.json:
         print_json(row.to_json())
     else:
-        print(f"{row.name}: created at {format_rate(row.rate)} ({row.strategy})")
+        print(
+            f"{row.name}: created at {format_rate(row.rate)} ({row.strategy},"
+            f" {format_pair(*row.versions)})"
+        )
     return 0
 
 

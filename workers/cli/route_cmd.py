@@ -71,9 +71,10 @@ async def run(args: RouteArgs, environ: Mapping[str, str]) -> int:
         )
     else:
         bucket = decision.bucket or 0.0
-        side = "<" if decision.version == 2 else ">="
+        side = "<" if decision.version == config.canary_version else ">="
         print(
             f"  rule: sticky (bucket {bucket:.6f} {side} rate {format_rate(config.rate)}; "
-            f"it stays on v2 from rate {format_rate((round(bucket * BUCKETS) + 1) / BUCKETS)})"
+            f"it stays on v{config.canary_version} from rate"
+            f" {format_rate((round(bucket * BUCKETS) + 1) / BUCKETS)})"
         )
     return 0

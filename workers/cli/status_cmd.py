@@ -88,6 +88,7 @@ async def run(args: StatusArgs, environ: Mapping[str, str]) -> int:
                 rollout=rollout.name,
                 rate=rollout.rate,
                 strategy=rollout.strategy,
+                versions=rollout.versions,
                 process_id=args.process_id,
             )
 

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from workers.demo.database import DemoDatabase
 from workers.operate.status import Status
-from workers.routing import VERSIONS, format_rate
+from workers.routing import format_rate
 
 if TYPE_CHECKING:
     from workers.demo.run import DemoResult
@@ -51,8 +51,7 @@ def versions_table(status: Status | None, *, started: int) -> Table:
     ):
         table.add_column(header, justify="right" if header != "version" else "left")
     if status is not None:
-        for version in VERSIONS:
-            s = status.versions[version]
+        for version, s in status.versions.items():
             routed = s.active + s.incidents + s.completed + s.rejected + s.unreadable
             share = f" ({routed / started:.0%})" if started else ""
             table.add_row(

@@ -13,8 +13,10 @@ is sent to Camunda:
 - ``--approve-before`` names steps (by rate) that wait for a person's approval first.
 - ``--min-attempts`` per version per step before a promotion; ``--max-failure-ratio`` r > 1,
   the effect the sequential test looks for (v2 failing r times as often as v1).
-- ``--baseline-version`` / ``--canary-version`` (default 1 and 2) name the versions compared,
-  so the same tool serves the next migration (2 -> 3).
+- ``--baseline`` / ``--canary`` (default 1 and 2; long forms ``--baseline-version`` /
+  ``--canary-version``) name the versions compared, so the same tool serves the next
+  migration (2 -> 3). The first `set rate` writes the pair to the routing rollout (audited),
+  which the rollout store allows only from rate 0 or 100 %.
 
 `RolloutPlan.start_variables` is the start message's payload; `settings_from_variables` reads
 the analysis settings back inside the `analyse` job.
@@ -31,7 +33,7 @@ from workers.durations import parse_span
 from workers.errors import ConfigError, InputError
 from workers.guarded.analysis import AnalysisSettings, Evidence
 from workers.guarded.process import StepKey, Variable
-from workers.routing import format_rate, parse_rate
+from workers.routing import MAX_VERSION, format_rate, parse_rate
 from workers.settings import check_rollout_name
 
 DEFAULT_STEPS: Final = "1%,5%,25%,50%,100%"
@@ -70,6 +72,11 @@ class RolloutPlan:
     interval: timedelta
     analysis: AnalysisSettings
     dry_run: bool
+
+    @property
+    def versions(self) -> tuple[int, int]:
+        """(baseline, canary)."""
+        return self.analysis.baseline_version, self.analysis.canary_version
 
     @property
     def bake(self) -> timedelta:
@@ -163,6 +170,15 @@ def _positive_int(value: int, *, flag: str) -> int:
     return value
 
 
+def _check_versions(baseline: int, canary: int) -> None:
+    for version, flag in ((baseline, "--baseline"), (canary, "--canary")):
+        _positive_int(version, flag=flag)
+        if version > MAX_VERSION:
+            raise InputError(f"{flag} must be at most {MAX_VERSION}, got {version}")
+    if baseline == canary:
+        raise InputError(f"--baseline and --canary must differ, got v{baseline} for both")
+
+
 def plan_rollout(
     *,
     rollout: str,
@@ -202,10 +218,7 @@ def plan_rollout(
     _positive_int(min_attempts, flag="--min-attempts")
     if not (math.isfinite(max_failure_ratio) and max_failure_ratio > 1):
         raise InputError(f"--max-failure-ratio must be greater than 1, got {max_failure_ratio}")
-    _positive_int(baseline_version, flag="--baseline-version")
-    _positive_int(canary_version, flag="--canary-version")
-    if baseline_version == canary_version:
-        raise InputError("--baseline-version and --canary-version must differ")
+    _check_versions(baseline_version, canary_version)
     analysis = AnalysisSettings(
         min_attempts=min_attempts,
         max_failure_ratio=max_failure_ratio,

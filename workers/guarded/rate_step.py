@@ -4,10 +4,15 @@ The rollout row is locked first, so a person's `canary rate set` either lands be
 then seen as a change by hand) or waits until this transaction is done. The write itself goes
 through `rollout_store.set_rate`, so it is audited like any other change: the actor is
 ``rollout:<process instance key>``, the reason names the step and the last verdict.
+
+A step's `set rate` also writes the rollout's (baseline, canary) pair when it differs: the
+first step of a rollout started with ``--baseline 2 --canary 3`` moves the routing rollout from
+1:2 to 2:3 in the same audited change as the step's rate. The store allows that only from rate
+0 or 100 % (`canary rollout start` checks it before it starts anything).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +22,7 @@ from workers.guarded.analysis import VersionFigures
 from workers.guarded.notification import reasons_of, step_of
 from workers.guarded.process import SetRateAction, StepKey, Variable
 from workers.postgres import rollout_store
-from workers.routing import format_rate
+from workers.routing import format_pair, format_rate
 
 #: The rollout store refuses longer reasons.
 _MAX_REASON = 500
@@ -35,6 +40,9 @@ class RateStep:
     changed_by_hand: bool
     #: The database's clock at the change: where the step's figures start.
     at: datetime
+    #: The routing rollout's (baseline, canary) before and after.
+    versions_before: tuple[int, int] = (1, 2)
+    versions_after: tuple[int, int] = (1, 2)
 
 
 def changed_by_hand(*, current: float, expected: float | None, target: float) -> bool:
@@ -56,22 +64,41 @@ async def apply_rate(
     actor: str,
     reason: str,
     dry_run: bool,
+    versions: tuple[int, int] | None = None,
 ) -> RateStep:
-    """Set `rollout`'s rate to `target` unless a person changed it (then change nothing)."""
+    """Set `rollout`'s rate to `target` (and its pair to `versions`, when given) unless a
+    person changed the rate (then change nothing)."""
     async with conn.transaction():
-        current = (await rollout_store.get_rollout(conn, rollout, for_update=True)).rate
+        row = await rollout_store.get_rollout(conn, rollout, for_update=True)
+        current, pair = row.rate, row.versions
         cur = await conn.execute("SELECT now()")
-        row = await cur.fetchone()
-        assert row is not None  # noqa: S101 - SELECT now() always returns one row
-        at: datetime = row[0]
-        if changed_by_hand(current=current, expected=expected, target=target):
-            return RateStep(current, current, written=False, changed_by_hand=True, at=at)
-        if dry_run:
-            return RateStep(current, current, written=False, changed_by_hand=False, at=at)
-        change = await rollout_store.set_rate(
-            conn, rollout, rate=target, actor=actor, reason=reason
+        now = await cur.fetchone()
+        assert now is not None  # noqa: S101 - SELECT now() always returns one row
+        at: datetime = now[0]
+        unchanged = RateStep(
+            current,
+            current,
+            written=False,
+            changed_by_hand=False,
+            at=at,
+            versions_before=pair,
+            versions_after=pair,
         )
-        return RateStep(current, target, written=change.changed, changed_by_hand=False, at=at)
+        if changed_by_hand(current=current, expected=expected, target=target):
+            return replace(unchanged, changed_by_hand=True)
+        if dry_run:
+            return unchanged
+        if versions is not None and versions != pair:
+            reason = f"{reason}; versions {format_pair(*pair)} -> {format_pair(*versions)}"
+        change = await rollout_store.set_rate(
+            conn, rollout, rate=target, actor=actor, reason=reason[:_MAX_REASON], versions=versions
+        )
+        return replace(
+            unchanged,
+            after=target,
+            written=change.changed,
+            versions_after=change.rollout.versions,
+        )
 
 
 def target_rate(action: SetRateAction, step: Any) -> float:

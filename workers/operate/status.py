@@ -24,7 +24,7 @@ from workers.operate.camunda_rest import (
     Incident,
     ProcessDefinition,
 )
-from workers.routing import VERSIONS, Version
+from workers.routing import DEFAULT_BASELINE, DEFAULT_CANARY, Version
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,7 @@ class Status:
     rate: float
     strategy: str
     definitions: list[ProcessDefinition]
+    #: The rollout's (baseline, canary) pair, in that order.
     versions: dict[Version, VersionStatus]
     routing_active: int
     routing_incidents: int
@@ -57,11 +58,18 @@ class Status:
     incidents: list[Incident]
     fetched_at: datetime
 
+    @property
+    def pair(self) -> tuple[Version, Version]:
+        baseline, canary = self.versions
+        return baseline, canary
+
     def to_json(self) -> dict[str, Any]:
         return {
             "process_id": self.process_id,
             "rollout": self.rollout,
             "rate": self.rate,
+            "baseline_version": self.pair[0],
+            "canary_version": self.pair[1],
             "strategy": self.strategy,
             "definitions": [{"key": d.key, "version": d.version} for d in self.definitions],
             "versions": {
@@ -118,9 +126,11 @@ async def collect_status(
     rollout: str,
     rate: float,
     strategy: str,
+    versions: tuple[Version, Version] = (DEFAULT_BASELINE, DEFAULT_CANARY),
     process_id: str = process.PROCESS_ID,
     incident_limit: int = 10,
 ) -> Status:
+    """Counts of the rollout's two `versions` (baseline, canary): their verify tasks' elements."""
     definitions = await client.process_definitions(process_id)
     per_definition = await asyncio.gather(*(client.element_statistics(d.key) for d in definitions))
     totals = sum_statistics(list(per_definition))
@@ -145,7 +155,7 @@ async def collect_status(
                 unreadable=stat(process.unreadable_end(v)).completed,
                 incidents=stat(process.verify_task(v)).incidents,
             )
-            for v in VERSIONS
+            for v in versions
         },
         routing_active=stat(process.CHOOSE_VERSION).active,
         routing_incidents=stat(process.CHOOSE_VERSION).incidents,

@@ -11,7 +11,7 @@ from rich.text import Text
 from workers import process
 from workers.errors import CanaryError
 from workers.operate.status import Status
-from workers.routing import VERSIONS, format_rate
+from workers.routing import format_rate
 
 
 def status_view(status: Status) -> RenderableType:
@@ -20,14 +20,14 @@ def status_view(status: Status) -> RenderableType:
     heading = Text()
     heading.append(f"{status.process_id}", style="bold")
     heading.append(f" (process versions deployed: {deployed})  rollout {status.rollout}: ")
-    heading.append(f"{format_rate(status.rate)} to v2", style="bold")
-    heading.append(f" ({status.strategy})")
+    baseline, canary = status.pair
+    heading.append(f"{format_rate(status.rate)} to v{canary}", style="bold")
+    heading.append(f", the rest to v{baseline} ({status.strategy})")
     table = Table(header_style="bold")
     for header in ("integration", "active on verify", "completed", "rejected", "unreadable"):
         table.add_column(header, justify="left" if header == "integration" else "right")
     table.add_column("incidents", justify="right")
-    for v in VERSIONS:
-        s = status.versions[v]
+    for v, s in status.versions.items():
         table.add_row(
             f"v{v}",
             f"{s.active:,}",

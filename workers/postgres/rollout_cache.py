@@ -6,8 +6,10 @@ safety net, every `refresh_interval`. Deciding reads only memory: no job waits o
 
 When Postgres is unreachable the last known config keeps deciding until it is older than
 `max_age`; from then on, and before anything was ever loaded, every decision is the fallback
-version (v1 unless configured). The task reconnects by itself with exponential backoff and
-jitter, and logs each outage once when it starts and once, with its duration, when it ends.
+version: the one configured (CANARY_FALLBACK_VERSION), else the rollout's baseline as last
+known (the version everyone was on before the canary), else v1 when nothing was ever loaded.
+The task reconnects by itself with exponential backoff and jitter, and logs each outage once
+when it starts and once, with its duration, when it ends.
 """
 
 import asyncio
@@ -25,7 +27,7 @@ from workers.errors import DatabaseUnavailableError
 from workers.outage import OutageTracker
 from workers.postgres.connection import connect, first_line
 from workers.postgres.rollout_store import load_configs
-from workers.routing import Decision, RolloutConfig, Version, decide, fallback
+from workers.routing import DEFAULT_BASELINE, Decision, RolloutConfig, Version, decide, fallback
 
 log = structlog.get_logger(__name__)
 
@@ -58,14 +60,15 @@ class RolloutCache:
         *,
         max_age: float,
         refresh_interval: float,
-        fallback_version: Version,
+        fallback_version: Version | None,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = database_url
         self._max_age = max_age
         self._refresh_interval = refresh_interval
-        self._fallback = fallback(fallback_version)
+        #: None: each rollout falls back to its own baseline.
+        self._fallback_version = fallback_version
         self._backoff = backoff or Backoff(base=0.5, cap=30.0)
         self._clock = clock
         self._configs: Mapping[str, RolloutConfig] = {}
@@ -86,26 +89,34 @@ class RolloutCache:
     def decide(self, rollout: str, subject: str) -> Decision:
         """Route `subject` under `rollout` with the current config, or the fallback."""
         confirmed = self._confirmed_at
+        config = self._configs.get(rollout)
         if confirmed is None or self._clock() - confirmed > self._max_age:
+            answer = self._fallback_for(config)
             if not self._fallback_logged:
                 self._fallback_logged = True
                 log.warning(
                     "rollout config unavailable or too old; routing to the fallback version",
-                    version=self._fallback.version,
+                    version=answer.version,
                     max_age_seconds=self._max_age,
                 )
-            return self._fallback
-        config = self._configs.get(rollout)
+            return answer
         if config is None:
+            answer = self._fallback_for(None)
             if rollout not in self._missing_logged:
                 self._missing_logged.add(rollout)
                 log.warning(
                     "unknown rollout; routing to the fallback version",
                     rollout=rollout,
-                    version=self._fallback.version,
+                    version=answer.version,
                 )
-            return self._fallback
+            return answer
         return decide(config, subject)
+
+    def _fallback_for(self, config: RolloutConfig | None) -> Decision:
+        """The configured fallback, else the rollout's baseline, else v1."""
+        if self._fallback_version is not None:
+            return fallback(self._fallback_version)
+        return fallback(DEFAULT_BASELINE if config is None else config.baseline_version)
 
     def config(self, rollout: str) -> RolloutConfig | None:
         return self._configs.get(rollout)
@@ -234,6 +245,8 @@ class RolloutCache:
                     "rollout changed",
                     rollout=name,
                     rate=config.rate,
+                    baseline_version=config.baseline_version,
+                    canary_version=config.canary_version,
                     strategy=config.strategy.value,
                     overrides=len(config.overrides),
                 )

@@ -17,7 +17,15 @@ import psycopg
 from psycopg.rows import class_row
 
 from workers.errors import ConfigError, InputError
-from workers.routing import RolloutConfig, Strategy, Version, parse_version
+from workers.routing import (
+    RolloutConfig,
+    Strategy,
+    Version,
+    check_pair,
+    format_pair,
+    format_rate,
+    parse_version,
+)
 from workers.settings import check_rollout_name
 
 MAX_REASON_LENGTH: Final = 500
@@ -33,11 +41,20 @@ class RolloutRow:
     updated_by: str
     reason: str
     overrides: int
+    #: `rate` of the subjects get `canary_version`, the rest `baseline_version`.
+    baseline_version: int = 1
+    canary_version: int = 2
+
+    @property
+    def versions(self) -> tuple[int, int]:
+        return self.baseline_version, self.canary_version
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "rate": self.rate,
+            "baseline_version": self.baseline_version,
+            "canary_version": self.canary_version,
             "strategy": self.strategy,
             "updated_at": self.updated_at.isoformat(),
             "updated_by": self.updated_by,
@@ -65,6 +82,11 @@ class HistoryRow:
     #: The database login that made the change (`session_user`), beside the declared actor
     #: `changed_by`; None for rows written before migration 0004.
     database_user: str | None = None
+    #: The rollout's pair before and after (migration 0007; override rows leave them None).
+    old_baseline_version: int | None = None
+    new_baseline_version: int | None = None
+    old_canary_version: int | None = None
+    new_canary_version: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in self.__slots__}
@@ -99,7 +121,8 @@ class Change:
 
 _ROLLOUT_SELECT = """
 SELECT r.name, r.rate, r.strategy, r.salt, r.updated_at, r.updated_by, r.reason,
-       (SELECT count(*) FROM canary.overrides o WHERE o.rollout = r.name)::int AS overrides
+       (SELECT count(*) FROM canary.overrides o WHERE o.rollout = r.name)::int AS overrides,
+       r.baseline_version, r.canary_version
 FROM canary.rollouts r
 """
 
@@ -153,20 +176,55 @@ async def _begin_change(conn: psycopg.AsyncConnection[Any], *, actor: str, reaso
     )
 
 
+def checked_versions(versions: tuple[int, int]) -> tuple[int, int]:
+    """A (baseline, canary) pair from a person, or `InputError` with one line."""
+    try:
+        return check_pair(*versions)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def check_versions_change(current: RolloutRow, versions: tuple[int, int]) -> None:
+    """Refuse a new pair while subjects are split between the current two versions.
+
+    At rate 0 everyone is on the baseline and at 1 everyone is on the canary; in between, a new
+    pair would move live subjects to versions they were never routed to. Migration 0007's
+    trigger holds plain SQL to the same rule; this says it in one line first.
+    """
+    if versions != current.versions and 0.0 < current.rate < 1.0:
+        raise InputError(
+            f"rollout {current.name!r} sends {format_rate(current.rate)} to"
+            f" v{current.canary_version} and the rest to v{current.baseline_version}: change its"
+            f" versions (to {format_pair(*versions)}) only at rate 0 or 100%"
+        )
+
+
 async def set_rate(
-    conn: psycopg.AsyncConnection[Any], name: str, *, rate: float, actor: str, reason: str
+    conn: psycopg.AsyncConnection[Any],
+    name: str,
+    *,
+    rate: float,
+    actor: str,
+    reason: str,
+    versions: tuple[int, int] | None = None,
 ) -> Change:
-    """Set a rollout's rate. Setting the rate it already has changes nothing."""
+    """Set a rollout's rate, and its (baseline, canary) pair when `versions` is given, in one
+    audited change. Setting what it already has changes nothing."""
     if not 0.0 <= rate <= 1.0:
         raise InputError(f"rate {rate!r} is outside 0..1")
+    if versions is not None:
+        versions = checked_versions(versions)
     async with conn.transaction():
         await _begin_change(conn, actor=actor, reason=reason)
         current = await get_rollout(conn, name, for_update=True)
-        if current.rate == rate:
+        pair = current.versions if versions is None else versions
+        check_versions_change(current, pair)
+        if current.rate == rate and current.versions == pair:
             return Change(current, current.rate, rate, changed=False)
         await conn.execute(
-            "UPDATE canary.rollouts SET rate = %s, updated_by = %s, reason = %s WHERE name = %s",
-            (rate, check_actor(actor), check_reason(reason), name),
+            "UPDATE canary.rollouts SET rate = %s, baseline_version = %s, canary_version = %s,"
+            " updated_by = %s, reason = %s WHERE name = %s",
+            (rate, pair[0], pair[1], check_actor(actor), check_reason(reason), name),
         )
         return Change(await get_rollout(conn, name), current.rate, rate, changed=True)
 
@@ -215,16 +273,27 @@ async def create_rollout(
     strategy: Strategy,
     actor: str,
     reason: str,
+    versions: tuple[int, int] = (1, 2),
 ) -> RolloutRow:
     _check_name(name)
     if not 0.0 <= rate <= 1.0:
         raise InputError(f"rate {rate!r} is outside 0..1")
+    baseline, canary = checked_versions(versions)
     async with conn.transaction():
         await _begin_change(conn, actor=actor, reason=reason)
         cur = await conn.execute(
-            "INSERT INTO canary.rollouts (name, rate, strategy, updated_by, reason)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING name",
-            (name, rate, strategy.value, check_actor(actor), check_reason(reason)),
+            "INSERT INTO canary.rollouts"
+            " (name, rate, strategy, updated_by, reason, baseline_version, canary_version)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO NOTHING RETURNING name",
+            (
+                name,
+                rate,
+                strategy.value,
+                check_actor(actor),
+                check_reason(reason),
+                baseline,
+                canary,
+            ),
         )
         if await cur.fetchone() is None:
             raise InputError(f"rollout {name!r} already exists")
@@ -241,7 +310,8 @@ async def history(
         await cur.execute(
             "SELECT id, rollout, change, changed_at, changed_by, reason, old_rate, new_rate,"
             " old_strategy, new_strategy, salt_changed, subject, old_version, new_version,"
-            " database_user"
+            " database_user, old_baseline_version, new_baseline_version, old_canary_version,"
+            " new_canary_version"
             " FROM canary.rollout_history WHERE rollout = %s ORDER BY id DESC LIMIT %s",
             (name, limit),
         )
@@ -332,16 +402,19 @@ async def load_configs(conn: psycopg.AsyncConnection[Any]) -> dict[str, RolloutC
     cur = await conn.execute(
         "SELECT r.name, r.rate, r.strategy, r.salt,"
         " coalesce((SELECT json_object_agg(o.subject, o.version) FROM canary.overrides o"
-        "           WHERE o.rollout = r.name), '{}'::json)"
+        "           WHERE o.rollout = r.name), '{}'::json),"
+        " r.baseline_version, r.canary_version"
         " FROM canary.rollouts r"
     )
     configs: dict[str, RolloutConfig] = {}
-    for name, rate, strategy, salt, overrides in await cur.fetchall():
+    for name, rate, strategy, salt, overrides, baseline, canary in await cur.fetchall():
         configs[name] = RolloutConfig(
             name=name,
             rate=float(rate),
             strategy=Strategy(strategy),
             salt=salt,
             overrides={str(k): parse_version(v) for k, v in overrides.items()},
+            baseline_version=baseline,
+            canary_version=canary,
         )
     return configs

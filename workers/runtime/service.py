@@ -35,7 +35,7 @@ from workers.log_secrets import add_secrets
 from workers.postgres.connection import check_database_url
 from workers.postgres.recorder import OutcomeRecorder, RecorderMetrics, RecorderStats
 from workers.postgres.rollout_cache import RolloutCache
-from workers.routing import Version
+from workers.routing import DEFAULT_BASELINE, Version
 from workers.runtime.gateway_watch import GatewayWatch
 from workers.runtime.health_server import HealthServer
 from workers.runtime.in_flight import InFlightJobs
@@ -122,7 +122,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
             if not await cache.wait_loaded(settings.worker.startup_wait):
                 log.warning(
                     "no rollout config yet; choose-version answers the fallback until it loads",
-                    version=settings.routing.fallback_version,
+                    version=settings.routing.fallback_version or DEFAULT_BASELINE,
                 )
             choose = make_choose_version(
                 cache,
@@ -145,7 +145,7 @@ async def running_service(settings: ServiceSettings) -> AsyncIterator[RunningSer
                     settings=settings,
                     metrics=metrics,
                     sink=sink,
-                    version=version,  # type: ignore[arg-type]
+                    version=version,
                 )
         if "rollout" in tasks:
             await add_rollout_tasks(

@@ -22,8 +22,9 @@ class RoutingSettings:
     max_config_age: float = 300.0
     #: Safety-net reload period, on top of LISTEN/NOTIFY.
     refresh_interval: float = 30.0
-    #: The version every instance gets once the config is older than `max_config_age`.
-    fallback_version: Version = 1
+    #: The version every instance gets once the config is older than `max_config_age`; None
+    #: (the default): the rollout's baseline as last known, v1 if nothing was ever loaded.
+    fallback_version: Version | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> "RoutingSettings":
@@ -37,12 +38,17 @@ class RoutingSettings:
             # Otherwise a healthy worker would flap to the fallback between two refreshes.
             msg = "CANARY_CONFIG_MAX_AGE must be longer than CANARY_CONFIG_REFRESH"
             raise ConfigError(msg)
-        fallback_text = text(environ, "CANARY_FALLBACK_VERSION", str(default.fallback_version))
-        try:
-            fallback = parse_version(fallback_text)
-        except ValueError:
-            msg = f"CANARY_FALLBACK_VERSION={fallback_text!r} must be 1 or 2"
-            raise ConfigError(msg) from None
+        fallback_text = text(environ, "CANARY_FALLBACK_VERSION", "baseline")
+        fallback: Version | None = None
+        if fallback_text != "baseline":
+            try:
+                fallback = parse_version(fallback_text)
+            except ValueError:
+                msg = (
+                    f"CANARY_FALLBACK_VERSION={fallback_text!r} must be a version number"
+                    " (1, 2, 3, ...) or 'baseline'"
+                )
+                raise ConfigError(msg) from None
         subject_variable = text(environ, "CANARY_SUBJECT_VARIABLE", default.subject_variable)
         if not subject_variable.isidentifier():
             msg = f"CANARY_SUBJECT_VARIABLE={subject_variable!r} is not a variable name"

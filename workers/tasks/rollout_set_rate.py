@@ -13,7 +13,7 @@ scope), ``stepStartedAt`` (the database's clock,
 where the step's figures start), ``stepLooks`` = 0, ``figures`` = null, ``holdStarted`` = false.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -35,6 +35,15 @@ def rollout_actor(job: Job) -> str:
     return f"rollout:{job.process_instance_key}"
 
 
+def rollout_versions(variables: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The (baseline, canary) the rollout was started with; None for a rollout started before
+    the pair was a process variable (its routing rollout keeps the pair it has)."""
+    pair = [variables.get(Variable.BASELINE_VERSION), variables.get(Variable.CANARY_VERSION)]
+    if all(isinstance(v, int | float) and float(v).is_integer() for v in pair):
+        return int(pair[0]), int(pair[1])  # type: ignore[arg-type] # checked just above
+    return None
+
+
 def rate_variables(
     action: SetRateAction, step: RateStep, *, target: float, current: Any = None
 ) -> dict[str, Any]:
@@ -45,6 +54,8 @@ def rate_variables(
             "before": step.before,
             "after": step.after,
             "written": step.written,
+            "versionsBefore": list(step.versions_before),
+            "versionsAfter": list(step.versions_after),
         },
         Variable.RATE_CHANGED_BY_HAND: step.changed_by_hand,
         Variable.MANUAL_RATE: step.before if step.changed_by_hand else None,
@@ -75,6 +86,9 @@ def make_set_rate(connect: Connector) -> RolloutTask:
         if action is not SetRateAction.STEP or not isinstance(expected, int | float):
             expected = None  # only a step checks for a hand change; the others just act
         dry_run = bool(variables.get(Variable.DRY_RUN))
+        # A step writes the rollout's pair (a no-op once the first step has); rollback, abort
+        # and promote leave it: rate 0 and 100 % route everyone to one of the pair.
+        versions = rollout_versions(variables) if action is SetRateAction.STEP else None
         async with connect() as conn:
             step = await apply_rate(
                 conn,
@@ -84,6 +98,7 @@ def make_set_rate(connect: Connector) -> RolloutTask:
                 actor=rollout_actor(job),
                 reason=change_reason(action, variables),
                 dry_run=dry_run,
+                versions=versions,
             )
         log.info(
             "rollout rate",

@@ -27,9 +27,10 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.operate.report.window import MINUTE, Grid, floor_to, make_grid
+from workers.operate.report.window import Grid, make_grid
 from workers.postgres import rollout_store
-from workers.routing import VERSIONS, Rule, Version
+from workers.postgres.counter_bins import MINUTE, floor_to
+from workers.routing import Rule, Version
 from workers.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 
 _OUTCOMES = ("verified", "rejected", "unreadable", "transient_failure", "incident")
@@ -68,19 +69,24 @@ async def build_report(
 
     step_rows = await source.outcome_steps(conn, rollout, grid)
     latency_rows = await source.latencies(conn, rollout, grid)
-    decision_rows = await source.decisions_by_rule(conn, rollout, grid)
+    decision_rows = await source.decisions_by_rule(
+        conn, rollout, grid, canary_version=row.canary_version
+    )
     changes = await queries.rate_changes(conn, rollout, start=grid.start, until=until)
 
-    steps_of = _Steps.from_rows(step_rows, steps=grid.steps)
+    pair = row.versions
+    steps_of = _Steps.from_rows(step_rows, steps=grid.steps, pair=pair)
     return Report(
         rollout=rollout,
         since=grid.start,
         until=until,
         current_rate=row.rate,
         strategy=row.strategy,
-        versions=_version_stats(step_rows, latency_rows),
+        baseline_version=row.baseline_version,
+        canary_version=row.canary_version,
+        versions=_version_stats(step_rows, latency_rows, pair=pair),
         split=_split(decision_rows, threshold=knobs.srm_threshold),
-        test=_sequential_test(steps_of, grid=grid, changes=changes, knobs=knobs),
+        test=_sequential_test(steps_of, grid=grid, changes=changes, knobs=knobs, pair=pair),
         bucket_seconds=grid.column_seconds,
         buckets=_buckets(steps_of, grid=grid),
         rate_changes=list(changes),
@@ -89,18 +95,23 @@ async def build_report(
 
 @dataclass(slots=True)
 class _Steps:
-    """Attempts and failures per step and version, dense (zeros where nothing happened)."""
+    """Attempts and failures per step of the pair's two versions, dense (zeros where nothing
+    happened). Records of other versions (the pair before the last, say) are left out."""
 
     attempts: dict[Version, list[int]]
     failures: dict[Version, list[int]]
     count: int
 
     @classmethod
-    def from_rows(cls, rows: Sequence[queries.StepRow], *, steps: int) -> "_Steps":
-        attempts: dict[Version, list[int]] = {v: [0] * steps for v in VERSIONS}
-        failures: dict[Version, list[int]] = {v: [0] * steps for v in VERSIONS}
+    def from_rows(
+        cls, rows: Sequence[queries.StepRow], *, steps: int, pair: tuple[Version, Version]
+    ) -> "_Steps":
+        attempts: dict[Version, list[int]] = {v: [0] * steps for v in pair}
+        failures: dict[Version, list[int]] = {v: [0] * steps for v in pair}
         for r in rows:
-            version: Version = 2 if r.version == 2 else 1
+            version = r.version
+            if version not in attempts:
+                continue
             step = max(0, min(steps - 1, r.step))
             attempts[version][step] += r.attempts
             failures[version][step] += r.transient_failure + r.incident
@@ -108,11 +119,14 @@ class _Steps:
 
 
 def _version_stats(
-    rows: Sequence[queries.StepRow], latency_rows: Sequence[queries.LatencyRow]
+    rows: Sequence[queries.StepRow],
+    latency_rows: Sequence[queries.LatencyRow],
+    *,
+    pair: tuple[Version, Version],
 ) -> dict[Version, VersionStats]:
     latency = {r.version: r for r in latency_rows}
     result: dict[Version, VersionStats] = {}
-    for version in VERSIONS:
+    for version in pair:
         counts = dict.fromkeys(_OUTCOMES, 0)
         for r in rows:
             if r.version == version:
@@ -136,15 +150,15 @@ def _version_stats(
 def _split(rows: Sequence[queries.DecisionRow], *, threshold: float) -> Split:
     shared = [r for r in rows if r.rule in (Rule.STICKY.value, Rule.RANDOM.value)]
     decisions = sum(r.decisions for r in shared)
-    v2 = sum(r.v2 for r in shared)
+    canary = sum(r.canary for r in shared)
     expected = sum(r.rate_sum for r in shared)
     test = split_test(
-        observed_v2=v2, expected_v2=expected, variance=sum(r.variance_sum for r in shared)
+        observed_v2=canary, expected_v2=expected, variance=sum(r.variance_sum for r in shared)
     )
     return Split(
         decisions=decisions,
-        v2_decisions=v2,
-        expected_v2=expected,
+        canary_decisions=canary,
+        expected_canary=expected,
         z=test.z if decisions else None,
         p_value=test.p_value if decisions else None,
         mismatch=bool(decisions) and test.p_value is not None and test.p_value < threshold,
@@ -185,21 +199,27 @@ def _sequential_test(
     grid: Grid,
     changes: Sequence[datetime],
     knobs: ReportSettings,
+    pair: tuple[Version, Version],
 ) -> SequentialTest:
+    base, canary = pair
     upper, lower = sprt_bounds(alpha=knobs.alpha, beta=knobs.beta)
     path = _Path()
     llr = 0.0
     crossed_upper: datetime | None = None
     crossed_lower: datetime | None = None
     for i in range(steps.count):
-        attempts = (steps.attempts[1][i], steps.attempts[2][i])
+        attempts = (steps.attempts[base][i], steps.attempts[canary][i])
         if not any(attempts):
             continue
         step_start = grid.step_start(i)
         stratum = bisect.bisect_right(changes, step_start)
-        path.add(stratum, attempts=attempts, failures=(steps.failures[1][i], steps.failures[2][i]))
+        path.add(
+            stratum,
+            attempts=attempts,
+            failures=(steps.failures[base][i], steps.failures[canary][i]),
+        )
         llr = path.llr(knobs.ratio)
-        if _guard(path.totals(), knobs) is not None:
+        if _guard(path.totals(), knobs, pair=pair) is not None:
             continue
         step_end = grid.step_start(i + 1)
         if llr >= upper and crossed_upper is None:
@@ -233,7 +253,7 @@ def _sequential_test(
         return result(
             Verdict.WORSE,
             f"the LLR reached the upper bound {upper:.2f} at {crossed_upper:%H:%M:%S %Z}:"
-            " failures land on v2 more often than its share of attempts explains"
+            f" failures land on v{canary} more often than its share of attempts explains"
             " (after a fix, start a new test window with --since)",
             crossed_upper,
         )
@@ -241,10 +261,10 @@ def _sequential_test(
         return result(
             Verdict.NO_WORSE,
             f"the LLR reached the lower bound {lower:.2f} at {crossed_lower:%H:%M:%S %Z}:"
-            f" v2 failing {knobs.ratio:g}x as often as v1 is ruled out",
+            f" v{canary} failing {knobs.ratio:g}x as often as v{base} is ruled out",
             crossed_lower,
         )
-    guard = _guard((b_att, c_att, b_fail, c_fail), knobs)
+    guard = _guard((b_att, c_att, b_fail, c_fail), knobs, pair=pair)
     if guard is not None:
         return result(Verdict.NOT_ENOUGH_DATA, guard, None)
     return result(
@@ -254,10 +274,12 @@ def _sequential_test(
     )
 
 
-def _guard(totals: tuple[int, int, int, int], knobs: ReportSettings) -> str | None:
+def _guard(
+    totals: tuple[int, int, int, int], knobs: ReportSettings, *, pair: tuple[Version, Version]
+) -> str | None:
     """Why no verdict may be given yet, or None when the minimum sample is there."""
     b_att, c_att, b_fail, c_fail = totals
-    for version, attempts in ((1, b_att), (2, c_att)):
+    for version, attempts in ((pair[0], b_att), (pair[1], c_att)):
         if attempts < knobs.min_attempts:
             return (
                 f"v{version} has {attempts} attempt(s); the verdict waits for"
@@ -279,8 +301,8 @@ def _buckets(steps: _Steps, *, grid: Grid) -> list[Bucket]:
         buckets.append(
             Bucket(
                 start=grid.step_start(span.start),
-                attempts={v: sum(steps.attempts[v][i] for i in span) for v in VERSIONS},
-                failures={v: sum(steps.failures[v][i] for i in span) for v in VERSIONS},
+                attempts={v: sum(steps.attempts[v][i] for i in span) for v in steps.attempts},
+                failures={v: sum(steps.failures[v][i] for i in span) for v in steps.failures},
             )
         )
     return buckets

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from workers.routing import VERSIONS, Version
+from workers.routing import Version
 from workers.stats import Proportion
 
 DEFINITIONS = {
@@ -28,9 +28,19 @@ DEFINITIONS = {
 
 
 class Verdict(StrEnum):
+    """The test's outcome; its values read for the default pair (canary v2), and
+    `verdict_label` names the rollout's own canary."""
+
     WORSE = "v2 worse"
     NO_WORSE = "v2 no worse"
     NOT_ENOUGH_DATA = "not enough data"
+
+
+def verdict_label(verdict: Verdict, canary_version: Version) -> str:
+    """``v3 worse`` for a rollout whose canary is v3; unchanged for v2."""
+    if verdict is Verdict.NOT_ENOUGH_DATA:
+        return verdict.value
+    return verdict.value.replace("v2", f"v{canary_version}", 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +98,11 @@ class VersionStats:
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """Observed v2 share of sticky/random decisions against the rates they were made with."""
+    """Observed canary share of sticky/random decisions against the rates they were made with."""
 
     decisions: int
-    v2_decisions: int
-    expected_v2: float
+    canary_decisions: int
+    expected_canary: float
     z: float | None
     p_value: float | None
     mismatch: bool
@@ -102,11 +112,11 @@ class Split:
 
     @property
     def observed_share(self) -> float | None:
-        return self.v2_decisions / self.decisions if self.decisions else None
+        return self.canary_decisions / self.decisions if self.decisions else None
 
     @property
     def expected_share(self) -> float | None:
-        return self.expected_v2 / self.decisions if self.decisions else None
+        return self.expected_canary / self.decisions if self.decisions else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +158,9 @@ class Report:
     until: datetime
     current_rate: float
     strategy: str
+    #: The rollout's pair: the report compares its canary with its baseline.
+    baseline_version: Version
+    canary_version: Version
     versions: dict[Version, VersionStats]
     split: Split
     test: SequentialTest
@@ -156,6 +169,15 @@ class Report:
     #: When the rollout's rate changed inside the window, oldest first (the chart marks them).
     rate_changes: list[datetime] = field(default_factory=list)
 
+    @property
+    def pair(self) -> tuple[Version, Version]:
+        """(baseline, canary), in the order every table and chart shows them."""
+        return self.baseline_version, self.canary_version
+
+    @property
+    def verdict_label(self) -> str:
+        return verdict_label(self.test.verdict, self.canary_version)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "rollout": self.rollout,
@@ -163,13 +185,15 @@ class Report:
             "until": self.until.isoformat(),
             "current_rate": self.current_rate,
             "strategy": self.strategy,
+            "baseline_version": self.baseline_version,
+            "canary_version": self.canary_version,
             "definitions": DEFINITIONS,
-            "versions": {f"v{v}": _version_json(self.versions[v]) for v in VERSIONS},
+            "versions": {f"v{v}": _version_json(self.versions[v]) for v in self.pair},
             "split": {
                 "decisions": self.split.decisions,
-                "v2_decisions": self.split.v2_decisions,
+                "canary_decisions": self.split.canary_decisions,
                 "observed_share": self.split.observed_share,
-                "expected_v2": self.split.expected_v2,
+                "expected_canary": self.split.expected_canary,
                 "expected_share": self.split.expected_share,
                 "z": _finite(self.split.z),
                 "p_value": self.split.p_value,
@@ -178,7 +202,7 @@ class Report:
                 "excluded": self.split.excluded,
             },
             "verdict": {
-                "verdict": self.test.verdict.value,
+                "verdict": self.verdict_label,
                 "reason": self.test.reason,
                 "llr": self.test.llr,
                 "upper_bound": self.test.upper,
@@ -203,7 +227,7 @@ class Report:
                         "start": b.start.isoformat(),
                         **{
                             f"v{v}": {"attempts": b.attempts[v], "failures": b.failures[v]}
-                            for v in VERSIONS
+                            for v in self.pair
                         },
                     }
                     for b in self.buckets

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from workers.errors import CanaryError, InputError
 from workers.operate.report.model import Report
-from workers.routing import VERSIONS, Version
+from workers.routing import Version
 
 FORMATS = {".svg": "svg", ".png": "png"}
-_COLOUR: dict[Version, str] = {1: "#1f77b4", 2: "#c2185b"}
+#: By role, whatever the versions' numbers: the baseline first, the canary second.
+_COLOURS = ("#1f77b4", "#c2185b")
 #: The shortest time axis drawn: a report over a few seconds still gets readable ticks.
 MIN_SPAN = timedelta(minutes=1)
 
@@ -78,8 +79,8 @@ def build_figure(report: Report) -> "Figure":
 
     figure = Figure(figsize=(9, 4.5), dpi=110, layout="constrained")
     axes = figure.add_subplot()
-    for version in VERSIONS:
-        _plot_version(axes, report, version)
+    for version, colour in zip(report.pair, _COLOURS, strict=True):
+        _plot_version(axes, report, version, colour)
     for number, changed_at in enumerate(report.rate_changes, start=1):
         axes.axvline(
             _days(changed_at),
@@ -96,13 +97,13 @@ def build_figure(report: Report) -> "Figure":
             linestyle="--",
             linewidth=1,
             gid="verdict",
-            label=f"{report.test.verdict.value} (bound crossed)",
+            label=f"{report.verdict_label} (bound crossed)",
         )
     _time_axis(axes, report.since, report.until)
     axes.set_ylabel("technical failure rate (%)")
     axes.set_ylim(bottom=0)
     axes.set_title(
-        f"{report.rollout}: {report.test.verdict.value}"
+        f"{report.rollout}: {report.verdict_label}"
         f" (LLR {report.test.llr:.2f}, bounds {report.test.lower:.2f} / {report.test.upper:.2f})"
     )
     axes.grid(visible=True, alpha=0.3)
@@ -110,7 +111,7 @@ def build_figure(report: Report) -> "Figure":
     return figure
 
 
-def _plot_version(axes: "Axes", report: Report, version: Version) -> None:
+def _plot_version(axes: "Axes", report: Report, version: Version, colour: str) -> None:
     from workers.stats import wilson  # noqa: PLC0415
 
     half = timedelta(seconds=report.bucket_seconds / 2)  # points sit mid-bucket
@@ -124,7 +125,6 @@ def _plot_version(axes: "Axes", report: Report, version: Version) -> None:
         rates.append((p.value or 0.0) * 100)
         lows.append((p.low or 0.0) * 100)
         highs.append((p.high or 0.0) * 100)
-    colour = _COLOUR[version]
     total = report.versions[version]
     axes.plot(
         x,

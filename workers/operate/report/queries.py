@@ -44,11 +44,12 @@ class LatencyRow:
 
 @dataclass(frozen=True, slots=True)
 class DecisionRow:
-    """Decisions of one rule: how many, how many v2, the sum of their rates and of r(1-r)."""
+    """Decisions of one rule: how many, how many went to the rollout's canary, the sum of
+    their rates and of r(1-r)."""
 
     rule: str
     decisions: int
-    v2: int
+    canary: int
     rate_sum: float
     variance_sum: float
 
@@ -116,7 +117,7 @@ async def latencies(
 
 
 async def decisions_by_rule(
-    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
+    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid, *, canary_version: int
 ) -> list[DecisionRow]:
     """Decisions per rule in the window, each job counted once (migration 0003 dedups)."""
     async with conn.cursor(row_factory=class_row(DecisionRow)) as cur:
@@ -124,7 +125,8 @@ async def decisions_by_rule(
             """
             SELECT rule,
                    sum(decisions)::bigint AS decisions,
-                   coalesce(sum(decisions) FILTER (WHERE version = 2), 0)::bigint AS v2,
+                   coalesce(sum(decisions) FILTER (WHERE version = %(canary)s), 0)::bigint
+                       AS canary,
                    sum(rate_sum)::float8 AS rate_sum,
                    sum(variance_sum)::float8 AS variance_sum
             FROM canary.decision_counts
@@ -132,7 +134,12 @@ async def decisions_by_rule(
             GROUP BY rule
             HAVING sum(decisions) <> 0
             """,
-            {"rollout": rollout, "grain": grid.grain, "start": grid.start},
+            {
+                "rollout": rollout,
+                "grain": grid.grain,
+                "start": grid.start,
+                "canary": canary_version,
+            },
         )
         return await cur.fetchall()
 
@@ -140,10 +147,13 @@ async def decisions_by_rule(
 async def rate_changes(
     conn: psycopg.AsyncConnection[Any], rollout: str, *, start: datetime, until: datetime
 ) -> list[datetime]:
-    """When the rollout's rate changed inside the window, oldest first (the strata's edges)."""
+    """When the rollout's rate or pair changed inside the window, oldest first (the strata's
+    edges: either changes the canary's share of attempts)."""
     cur = await conn.execute(
         "SELECT changed_at FROM canary.rollout_history"
-        " WHERE rollout = %s AND change = 'updated' AND old_rate IS DISTINCT FROM new_rate"
+        " WHERE rollout = %s AND change = 'updated' AND (old_rate IS DISTINCT FROM new_rate"
+        "  OR (old_baseline_version, old_canary_version)"
+        "     IS DISTINCT FROM (new_baseline_version, new_canary_version))"
         " AND changed_at > %s AND changed_at < %s ORDER BY changed_at",
         (rollout, start, until),
     )

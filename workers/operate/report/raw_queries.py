@@ -14,8 +14,9 @@ import psycopg
 from psycopg.rows import class_row
 
 from workers.operate.report.queries import DecisionRow, LatencyRow, StepRow, rate_changes
-from workers.operate.report.window import MINUTE, SECOND, Grid, floor_to
-from workers.postgres.outcome_counters import SECOND_BINS_KEPT, OutcomeFigures
+from workers.operate.report.window import Grid
+from workers.postgres.counter_bins import MINUTE, SECOND, SECOND_BINS_KEPT, floor_to
+from workers.postgres.outcome_counters import OutcomeFigures
 
 __all__ = [
     "decisions_by_rule",
@@ -89,14 +90,14 @@ async def latencies(
 
 
 async def decisions_by_rule(
-    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid
+    conn: psycopg.AsyncConnection[Any], rollout: str, grid: Grid, *, canary_version: int
 ) -> list[DecisionRow]:
     async with conn.cursor(row_factory=class_row(DecisionRow)) as cur:
         await cur.execute(
             """
             SELECT rule,
                    count(*) AS decisions,
-                   count(*) FILTER (WHERE version = 2) AS v2,
+                   count(*) FILTER (WHERE version = %(canary)s) AS canary,
                    coalesce(sum(rate::numeric), 0)::float8 AS rate_sum,
                    coalesce(sum(rate::numeric * (1 - rate::numeric)), 0)::float8 AS variance_sum
             FROM (SELECT DISTINCT ON (job_key) recorded_at, rule, version, rate
@@ -105,7 +106,7 @@ async def decisions_by_rule(
             WHERE recorded_at >= %(start)s
             GROUP BY rule
             """,
-            {"rollout": rollout, "start": grid.start},
+            {"rollout": rollout, "start": grid.start, "canary": canary_version},
         )
         return await cur.fetchall()
 
@@ -137,4 +138,4 @@ async def outcome_figures(
         },
     )
     found = {version: OutcomeFigures(*rest) for version, *rest in await cur.fetchall()}
-    return {version: found.get(version, OutcomeFigures()) for version in (1, 2)}
+    return {version: found.get(version, OutcomeFigures()) for version in sorted({1, 2, *found})}

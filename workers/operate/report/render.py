@@ -7,14 +7,15 @@ from rich.table import Table
 from rich.text import Text
 
 from workers.operate.report.model import DEFINITIONS, Report, Verdict
-from workers.routing import VERSIONS, Version, format_rate
+from workers.routing import format_rate
 from workers.stats import Proportion
 
 #: Rows of each version's chart; each row has 8 levels (Unicode eighth blocks).
 CHART_HEIGHT = 4
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 _EMPTY = "·"
-_COLOUR: dict[Version, str] = {1: "cyan", 2: "magenta"}
+#: By role, whatever the versions' numbers: the baseline first, the canary second.
+_COLOURS = ("cyan", "magenta")
 _VERDICT_STYLE = {
     Verdict.WORSE: "bold white on red",
     Verdict.NO_WORSE: "bold black on green",
@@ -49,7 +50,8 @@ def _heading(report: Report) -> Text:
     text.append(f"canary report: {report.rollout}", style="bold")
     text.append(
         f"  {report.since:%Y-%m-%d %H:%M:%S} to {report.until:%H:%M:%S %Z} ({span})"
-        f"  rate now {format_rate(report.current_rate)} ({report.strategy})"
+        f"  rate now {format_rate(report.current_rate)} to v{report.canary_version}, the rest"
+        f" v{report.baseline_version} ({report.strategy})"
     )
     return text
 
@@ -72,10 +74,10 @@ def _versions_table(report: Report) -> Table:
     )
     for header in ("version", "attempts", "success", "rejection", "failure", "p50", "p95"):
         table.add_column(header, justify="left" if header == "version" else "right")
-    for version in VERSIONS:
+    for version, colour in zip(report.pair, _COLOURS, strict=True):
         s = report.versions[version]
         table.add_row(
-            Text(f"v{version}", style=_COLOUR[version]),
+            Text(f"v{version}", style=colour),
             f"{s.attempts:,}",
             _percent(s.success),
             _percent(s.rejection),
@@ -95,8 +97,9 @@ def _split_text(report: Report) -> Text:
         observed = split.observed_share or 0.0
         expected = split.expected_share or 0.0
         text.append(
-            f"{split.v2_decisions:,} of {split.decisions:,} sticky/random decisions went to v2"
-            f" ({observed * 100:.2f}%); the rates in force expect {split.expected_v2:,.1f}"
+            f"{split.canary_decisions:,} of {split.decisions:,} sticky/random decisions went to"
+            f" v{report.canary_version} ({observed * 100:.2f}%); the rates in force expect"
+            f" {split.expected_canary:,.1f}"
             f" ({expected * 100:.2f}%)"
         )
         if split.z is not None and split.p_value is not None:
@@ -119,15 +122,16 @@ def _split_text(report: Report) -> Text:
 def _verdict_text(report: Report) -> Text:
     test = report.test
     text = Text("verdict: ", style="bold")
-    text.append(f" {test.verdict.value} ", style=_VERDICT_STYLE[test.verdict])
+    base, canary = (f"v{v}" for v in report.pair)
+    text.append(f" {report.verdict_label} ", style=_VERDICT_STYLE[test.verdict])
     text.append(f"\n  {test.reason}")
     share = "-" if test.share is None else f"{test.share * 100:.1f}%"
     text.append(
         f"\n  SPRT on where failures land: LLR {test.llr:.2f}, bounds {test.lower:.2f} /"
-        f" {test.upper:.2f} (alpha {test.alpha:g}, beta {test.beta:g}, H1: v2 fails"
-        f" {test.ratio:g}x as often)"
-        f"\n  failures v1 {test.baseline_failures:,}, v2 {test.canary_failures:,};"
-        f" v2 share of attempts {share} over {test.strata} period(s) of constant rate;"
+        f" {test.upper:.2f} (alpha {test.alpha:g}, beta {test.beta:g}, H1: {canary} fails"
+        f" {test.ratio:g}x as often as {base})"
+        f"\n  failures {base} {test.baseline_failures:,}, {canary} {test.canary_failures:,};"
+        f" {canary} share of attempts {share} over {test.strata} period(s) of constant rate;"
         f" minimum sample {test.min_attempts} attempts per version and"
         f" {test.min_failures} failures",
         style="dim",
@@ -140,7 +144,7 @@ def failure_chart(report: Report, *, height: int = CHART_HEIGHT) -> Text:
     rates = [
         rate
         for bucket in report.buckets
-        for v in VERSIONS
+        for v in report.pair
         if (rate := bucket.failure_rate(v)) is not None
     ]
     top = max(rates, default=0.0)
@@ -151,7 +155,7 @@ def failure_chart(report: Report, *, height: int = CHART_HEIGHT) -> Text:
     )
     label_width = 7
     levels = height * 8
-    for version in VERSIONS:
+    for version, colour in zip(report.pair, _COLOURS, strict=True):
         columns = [bucket.failure_rate(version) for bucket in report.buckets]
         for row in range(height - 1, -1, -1):
             if row == height - 1:
@@ -162,7 +166,7 @@ def failure_chart(report: Report, *, height: int = CHART_HEIGHT) -> Text:
                 label = " " * label_width
             text.append(label + " ")
             for rate in columns:
-                text.append(_cell(rate, row, top=top, levels=levels) * 2, style=_COLOUR[version])
+                text.append(_cell(rate, row, top=top, levels=levels) * 2, style=colour)
             text.append("\n")
     axis_width = 2 * len(report.buckets)
     first, last = f"{report.since:%H:%M:%S}", f"{report.until:%H:%M:%S}"
