@@ -107,3 +107,15 @@ def test_values_a_binary_copy_cannot_hold_are_refused_on_the_job_path():
     )  # fmt: skip
     assert recorder.stats().pending == 1
     assert recorder._buffer[0][1][6] == 3.0
+
+
+def test_a_refused_rows_error_keeps_its_class_and_sqlstate_and_drops_the_values():
+    """Postgres and Python quote a refused row's values in their messages: never logged."""
+    from psycopg import errors  # noqa: PLC0415
+
+    from workers.postgres.connection import error_without_values  # noqa: PLC0415
+
+    quoted = errors.InvalidTextRepresentation('invalid input syntax for type bigint: "alice"')
+    assert error_without_values(quoted) == "InvalidTextRepresentation (SQLSTATE 22P02)"
+    overflow = OverflowError("int 18446744073709551616 too big to convert")
+    assert error_without_values(overflow) == "OverflowError"

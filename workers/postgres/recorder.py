@@ -40,7 +40,7 @@ from workers import process
 from workers.backoff import Backoff
 from workers.errors import DatabaseUnavailableError
 from workers.outage import OutageTracker
-from workers.postgres.connection import connect, first_line
+from workers.postgres.connection import connect, error_without_values, first_line
 from workers.postgres.outcomes import Outcome
 from workers.routing import MAX_VERSION, Decision
 from workers.settings import RecorderSettings
@@ -343,7 +343,7 @@ class OutcomeRecorder:
                 log.error(  # noqa: TRY400 - one line says it; a traceback adds nothing
                     "recorder batch rejected: a value does not fit its column",
                     rows=len(batch),
-                    error=first_line(exc),
+                    error=error_without_values(exc),
                 )
                 continue
             except (psycopg.Error, DatabaseUnavailableError, TimeoutError) as exc:
