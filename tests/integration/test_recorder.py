@@ -191,3 +191,28 @@ async def test_a_batch_that_cannot_be_formatted_is_dropped_and_the_writer_carrie
     assert await job_keys(db, "outcomes") == [2]
     rejected = "recorder batch rejected: a value does not fit its column"
     assert [e["event"] for e in logs].count(rejected) == 1
+
+
+async def test_a_batch_postgres_refuses_is_logged_by_rule_never_by_value(database_url, db):
+    """A refusal's message may quote the row (here the rollout, as `invalid input` would)."""
+    await db.execute(
+        "CREATE FUNCTION canary.refuse_batch() RETURNS trigger LANGUAGE plpgsql AS $$"
+        " BEGIN RAISE EXCEPTION 'rollout % is not allowed', (SELECT min(rollout) FROM inserted)"
+        " USING ERRCODE = 'check_violation', CONSTRAINT = 'rollout_allowed',"
+        " DETAIL = 'Failing row contains ' || (SELECT min(rollout) FROM inserted); END $$;"
+        " CREATE TRIGGER refuse AFTER INSERT ON canary.outcomes REFERENCING NEW TABLE AS inserted"
+        " FOR EACH STATEMENT EXECUTE FUNCTION canary.refuse_batch()"
+    )
+    settings = RecorderSettings(buffer_size=100, batch_size=1, flush_interval=0.01, stop_timeout=5)
+    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    personal = "alice.smith@example.com"
+    job = make_job(1, headers={process.ROLLOUT_HEADER: personal})
+    with capture_logs() as logs:
+        recorder.record_outcome(job, version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
+        await eventually(lambda: recorder.stats().dropped == 1)
+    stats = await recorder.stop()
+    assert balanced(stats)
+    [rejected] = [e for e in logs if e["event"].startswith("recorder batch rejected")]
+    assert rejected["error"] == "CheckViolation (SQLSTATE 23514), constraint rollout_allowed"
+    assert personal not in repr(logs)

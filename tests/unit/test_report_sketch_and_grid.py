@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workers.operate.report.window import MINUTE, SECOND, floor_to, make_grid
+from workers.operate.report.window import make_grid
+from workers.postgres.counter_bins import MINUTE, SECOND, floor_to
 from workers.postgres.latency_sketch import (
     FLOOR_MS,
     RELATIVE_ERROR,

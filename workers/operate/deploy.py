@@ -7,13 +7,14 @@ checks its files first, and a bad file is refused without most of a second of im
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workers.errors import CanaryError, InputError
 from workers.resources import shipped_folder
 
 if TYPE_CHECKING:
     from pyzeebe import ZeebeClient
+    from pyzeebe.grpc_internals.types import DeployResourceResponse
 
 #: pyzeebe's clients close the channel after this many failed calls unless told -1 (never).
 NEVER_GIVE_UP = -1
@@ -34,10 +35,15 @@ class GatewayError(CanaryError):
 
 
 @dataclass(frozen=True, slots=True)
-class DeployedProcess:
-    bpmn_process_id: str
+class DeployedResource:
+    """One resource of a deployment, as the gateway answered for it."""
+
+    #: process, decision, decision requirements or form.
+    kind: str
+    #: The id it is called by: BPMN process id, decision id, DRG id, form id.
+    resource_id: str
     version: int
-    process_definition_key: int
+    key: int
     resource_name: str
 
 
@@ -100,10 +106,10 @@ def _too_large(exc: BaseException) -> bool:
 
 async def deploy(
     client: "ZeebeClient", paths: list[Path], *, address: str, tenant_id: str | None = None
-) -> list[DeployedProcess]:
-    """Deploy `paths` atomically; one readable error if the gateway refuses or is away."""
+) -> list[DeployedResource]:
+    """Deploy `paths` atomically; what was deployed (processes, decisions, forms), or one
+    readable error if the gateway refuses or is away."""
     from pyzeebe.errors import ProcessInvalidError, PyZeebeError  # noqa: PLC0415
-    from pyzeebe.grpc_internals.types import DeployResourceResponse  # noqa: PLC0415
 
     try:
         response: DeployResourceResponse = await asyncio.wait_for(
@@ -123,13 +129,37 @@ async def deploy(
         raise GatewayError(
             f"cannot reach the Zeebe gateway at {address}: {gateway_detail(exc)}"
         ) from None
-    return [
-        DeployedProcess(
-            bpmn_process_id=d.bpmn_process_id,
-            version=d.version,
-            process_definition_key=d.process_definition_key,
-            resource_name=d.resource_name,
-        )
-        for d in response.deployments
-        if isinstance(d, DeployResourceResponse.ProcessMetadata)
-    ]
+    return [_resource(d) for d in response.deployments]
+
+
+def _kinds() -> tuple[tuple[type[Any], str, str, str], ...]:
+    """Each kind of resource the gateway reports: its metadata type and the names of its id and
+    key there (a decision's metadata names no file; its graph, listed too, does). A function,
+    so that pyzeebe is imported only once something was deployed."""
+    from pyzeebe.grpc_internals.types import DeployResourceResponse as Response  # noqa: PLC0415
+
+    return (
+        (Response.ProcessMetadata, "process", "bpmn_process_id", "process_definition_key"),
+        (Response.DecisionMetadata, "decision", "dmn_decision_id", "decision_key"),
+        (
+            Response.DecisionRequirementsMetadata,
+            "decision requirements",
+            "dmn_decision_requirements_id",
+            "decision_requirements_key",
+        ),
+        (Response.FormMetadata, "form", "form_id", "form_key"),
+    )
+
+
+def _resource(metadata: object) -> DeployedResource:
+    """The gateway's metadata of one deployed resource, whatever its kind."""
+    for metadata_type, kind, id_name, key_name in _kinds():
+        if isinstance(metadata, metadata_type):
+            return DeployedResource(
+                kind,
+                getattr(metadata, id_name),
+                metadata.version,
+                getattr(metadata, key_name),
+                getattr(metadata, "resource_name", ""),
+            )
+    raise TypeError(f"unknown deployment metadata {type(metadata).__name__}")  # pragma: no cover

@@ -66,6 +66,42 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+#: Where in a COPY a row was refused: table, line and column, before the value Postgres quotes.
+_COPY_CONTEXT = re.compile(
+    r"^COPY (?P<table>[^,]+), line (?P<line>\d+)(?:, column (?P<column>[^:]+))?"
+)
+
+
+def error_without_values(exc: BaseException) -> str:
+    """Which rule refused a row, without any of the row's values: they may be personal data.
+
+    Postgres quotes values in a refused row's message (``invalid input syntax for type bigint:
+    "..."``, a COPY's context, a check's "Failing row contains (...)"), and so may Python's own
+    errors. Kept: the error's class and SQLSTATE and the names Postgres reports (constraint,
+    table, column, type, the COPY's line), which are the schema's, not the data's.
+    """
+    if not isinstance(exc, psycopg.Error):
+        return type(exc).__name__
+    diag = exc.diag
+    where = [
+        f"{label} {name}"
+        for label, name in (
+            ("constraint", diag.constraint_name),
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("type", diag.datatype_name),
+        )
+        if name
+    ]
+    copy = _COPY_CONTEXT.match(diag.context or "")
+    if copy is not None:
+        where.append(f"COPY {copy['table']} line {copy['line']}")
+        if copy["column"] and diag.column_name is None:
+            where.append(f"column {copy['column']}")
+    head = f"{type(exc).__name__} (SQLSTATE {exc.sqlstate or 'unknown'})"
+    return ", ".join([head, *where])
+
+
 async def connect(url: str, **kwargs: Any) -> psycopg.AsyncConnection[Any]:
     """An autocommit async connection, or `DatabaseUnavailableError` with a one-line reason."""
     where = describe(url)

@@ -5,23 +5,13 @@ reads the same counters through `workers.operate.report.queries`.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Final
+from datetime import datetime
+from typing import Any
 
 import psycopg
 
 from workers.postgres import latency_sketch as sketch
-
-#: Figures for windows starting longer ago than this read minute bins (start on the minute):
-#: retention keeps per-second bins for a day at least.
-SECOND_BINS_KEPT: Final = timedelta(days=1)
-_ORIGIN: Final = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
-
-
-def floor_to(moment: datetime, seconds: int) -> datetime:
-    """`moment` rounded down to a bin edge of `seconds` (the migration's date_bin origin)."""
-    size = timedelta(seconds=seconds)
-    return _ORIGIN + ((moment - _ORIGIN) // size) * size
+from workers.postgres.counter_bins import HOUR, MINUTE, SECOND, SECOND_BINS_KEPT, ceil_to, floor_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +47,6 @@ def _by_version(rows: list[tuple[Any, ...]]) -> dict[int, dict[int, int]]:
     return histograms
 
 
-def ceil_to(moment: datetime, seconds: int) -> datetime:
-    """`moment` rounded up to a bin edge of `seconds`."""
-    floored = floor_to(moment, seconds)
-    return floored if floored == moment else floored + timedelta(seconds=seconds)
-
-
 async def outcome_figures(
     conn: psycopg.AsyncConnection[Any], rollout: str, since: datetime, *, now: datetime
 ) -> dict[int, OutcomeFigures]:
@@ -81,7 +65,7 @@ async def outcome_figures(
     bins only and 36 ms this way; held 3 days, 391 ms and 88 ms
     (`bench/guarded_rollout_analysis_cost.py`).
     """
-    fine = 1 if now - since <= SECOND_BINS_KEPT else 60
+    fine = SECOND if now - since <= SECOND_BINS_KEPT else MINUTE
     start = floor_to(since, fine)
     cur = await conn.execute(
         "SELECT version::int,"
@@ -91,10 +75,10 @@ async def outcome_figures(
         " AND (grain = %(fine)s AND bin >= %(start)s AND bin < %(edge)s"
         "      OR grain = 60 AND bin >= %(edge)s)"
         " GROUP BY 1",
-        {"rollout": rollout, "fine": fine, "start": start, "edge": ceil_to(start, 60)},
+        {"rollout": rollout, "fine": fine, "start": start, "edge": ceil_to(start, MINUTE)},
     )
     counts = {version: rest for version, *rest in await cur.fetchall()}
-    minute = floor_to(since, 60)
+    minute = floor_to(since, MINUTE)
     cur = await conn.execute(
         "SELECT version::int, b::int, sum(n)::bigint"
         " FROM canary.outcome_latency, unnest(buckets, attempts) AS u (b, n)"
@@ -102,7 +86,7 @@ async def outcome_figures(
         " AND (grain = 60 AND bin >= %(start)s AND bin < %(edge)s"
         "      OR grain = 3600 AND bin >= %(edge)s)"
         " GROUP BY 1, 2 HAVING sum(n) > 0",
-        {"rollout": rollout, "start": minute, "edge": ceil_to(minute, 3600)},
+        {"rollout": rollout, "start": minute, "edge": ceil_to(minute, HOUR)},
     )
     histograms = _by_version(await cur.fetchall())
     figures: dict[int, OutcomeFigures] = {}

@@ -29,13 +29,12 @@ from typing import Any, Final
 import psycopg
 
 from workers.errors import InputError
+from workers.postgres.counter_bins import SECOND_BINS_KEPT
 
 BATCH: Final = 10_000
 #: Dedup keys outlive the raw rows by this much: a duplicate recorded later than its original
 #: by less than this is never counted twice (job timeouts are seconds to minutes).
 DEDUP_MARGIN: Final = timedelta(hours=1)
-#: Per-second bins younger than this are kept whatever the cutoff.
-SECOND_BINS_KEPT: Final = timedelta(days=1)
 #: The same constant as canary.counting_lock_key() in migration 0003.
 _COUNTING_LOCK: Final = 7161124082230407955
 

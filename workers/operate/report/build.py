@@ -27,8 +27,9 @@ from workers.operate.report.model import (
     Verdict,
     VersionStats,
 )
-from workers.operate.report.window import MINUTE, Grid, floor_to, make_grid
+from workers.operate.report.window import Grid, make_grid
 from workers.postgres import rollout_store
+from workers.postgres.counter_bins import MINUTE, floor_to
 from workers.routing import Rule, Version
 from workers.stats import Stratum, split_test, sprt_bounds, stratified_llr, wilson
 

@@ -14,8 +14,9 @@ import psycopg
 from psycopg.rows import class_row
 
 from workers.operate.report.queries import DecisionRow, LatencyRow, StepRow, rate_changes
-from workers.operate.report.window import MINUTE, SECOND, Grid, floor_to
-from workers.postgres.outcome_counters import SECOND_BINS_KEPT, OutcomeFigures
+from workers.operate.report.window import Grid
+from workers.postgres.counter_bins import MINUTE, SECOND, SECOND_BINS_KEPT, floor_to
+from workers.postgres.outcome_counters import OutcomeFigures
 
 __all__ = [
     "decisions_by_rule",

@@ -12,25 +12,15 @@ bins, so a 30-day report reads 43 200 minute rows per version, not the rows reco
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Final
+
+from workers.postgres.counter_bins import HOUR, MINUTE, SECOND, floor_to
 
 #: Resolution of the sequential test's path, in steps per chart column.
 STEPS_PER_COLUMN: Final = 8
-#: Count bins (seconds) and latency bins, as migration 0003 keeps them.
-SECOND: Final = 1
-MINUTE: Final = 60
-HOUR: Final = 3600
 #: Windows up to this long read per-minute latency bins, longer ones per-hour bins.
 MINUTE_LATENCY_UP_TO: Final = timedelta(hours=6)
-#: The bins' origin (date_bin's in the migration); every grain divides a day.
-ORIGIN: Final = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def floor_to(moment: datetime, grain: int) -> datetime:
-    """`moment` rounded down to a multiple of `grain` seconds since the origin."""
-    size = timedelta(seconds=grain)
-    return ORIGIN + ((moment - ORIGIN) // size) * size
 
 
 @dataclass(frozen=True, slots=True)
