@@ -87,7 +87,12 @@ async def test_the_installed_wheel_migrates_and_deploys_without_a_clone(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        out, err = await asyncio.wait_for(deploy.communicate(), timeout=120)
+        try:
+            out, err = await asyncio.wait_for(deploy.communicate(), timeout=120)
+        finally:
+            if deploy.returncode is None:  # timed out: not left behind
+                deploy.kill()
+                await deploy.wait()
     assert deploy.returncode == 0, err.decode()
     assert process.PROCESS_ID in out.decode()
     assert process.BPMN_FILE in out.decode()

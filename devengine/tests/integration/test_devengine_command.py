@@ -1,10 +1,12 @@
 """`zeebe-devengine`: the engine as a process, serving until a signal; errors in one line."""
 
 import asyncio
+import contextlib
 import re
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,11 @@ pytestmark = pytest.mark.engine
 SERVING = re.compile(rb"^zeebe-devengine: serving gRPC on (\S+), REST on (http://\S+)$")
 
 
-async def command(*arguments: str) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
+@contextlib.asynccontextmanager
+async def command(*arguments: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`zeebe-devengine ARGS...`; killed on the way out if it still runs (a step that fails
+    before the test stops it must not leave a server behind)."""
+    process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "zeebe_devengine",
@@ -25,6 +30,21 @@ async def command(*arguments: str) -> asyncio.subprocess.Process:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+
+
+async def run_to_exit(*arguments: str) -> tuple[int, bytes, bytes]:
+    """`zeebe-devengine ARGS...` until it exits: exit code, stdout, stderr."""
+    async with command(*arguments) as process:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, stdout, stderr
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
@@ -33,18 +53,20 @@ async def test_the_command_serves_the_deployed_model_until_a_signal(
 ) -> None:
     model = tmp_path / "model.bpmn"
     model.write_text(one_task_process("from-command", "command-job"))
-    process = await command("--port", "0", "--rest-port", "0", "--deploy", str(model))
-    async with asyncio.timeout(30):
-        assert process.stdout is not None
-        serving = SERVING.match((await process.stdout.readline()).rstrip())
-    assert serving, "no serving line"
-    channel = create_insecure_channel(grpc_address=serving.group(1).decode())
-    created = await ZeebeClient(channel).run_process("from-command")
-    assert created.version == 1
-    await channel.close()
-    process.send_signal(signum)
-    async with asyncio.timeout(30):
-        _, stderr = await process.communicate()
+    async with command("--port", "0", "--rest-port", "0", "--deploy", str(model)) as process:
+        async with asyncio.timeout(30):
+            assert process.stdout is not None
+            serving = SERVING.match((await process.stdout.readline()).rstrip())
+        assert serving, "no serving line"
+        channel = create_insecure_channel(grpc_address=serving.group(1).decode())
+        try:
+            created = await ZeebeClient(channel).run_process("from-command")
+            assert created.version == 1
+        finally:
+            await channel.close()
+        process.send_signal(signum)
+        async with asyncio.timeout(30):
+            _, stderr = await process.communicate()
     assert process.returncode == 0
     assert b"Traceback" not in stderr
     assert b"dev engine stopped" in stderr
@@ -61,10 +83,8 @@ async def test_the_command_serves_the_deployed_model_until_a_signal(
 async def test_bad_arguments_are_one_line_errors(
     arguments: list[str], exit_code: int, message: str
 ) -> None:
-    process = await command("--port", "0", "--rest-port", "0", *arguments)
-    async with asyncio.timeout(30):
-        stdout, stderr = await process.communicate()
-    assert process.returncode == exit_code
+    code, stdout, stderr = await run_to_exit("--port", "0", "--rest-port", "0", *arguments)
+    assert code == exit_code
     [line] = stderr.decode().splitlines()
     assert line.startswith("zeebe-devengine: error: ")
     assert message in line
@@ -76,10 +96,8 @@ async def test_a_port_in_use_is_a_one_line_error() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = await command("--port", str(port), "--rest-port", "0")
-        async with asyncio.timeout(30):
-            _, stderr = await process.communicate()
-    assert process.returncode == 1
+        code, _, stderr = await run_to_exit("--port", str(port), "--rest-port", "0")
+    assert code == 1
     assert stderr.decode() == (
         f"zeebe-devengine: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
     )
@@ -88,10 +106,10 @@ async def test_a_port_in_use_is_a_one_line_error() -> None:
 async def test_an_invalid_model_is_a_one_line_error_and_nothing_is_served(tmp_path: Path) -> None:
     model = tmp_path / "bad.bpmn"
     model.write_text('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"/>')
-    process = await command("--port", "0", "--rest-port", "0", "--deploy", str(model))
-    async with asyncio.timeout(30):
-        stdout, stderr = await process.communicate()
-    assert process.returncode == 1
+    code, stdout, stderr = await run_to_exit(
+        "--port", "0", "--rest-port", "0", "--deploy", str(model)
+    )
+    assert code == 1
     errors = [line for line in stderr.decode().splitlines() if line.startswith("zeebe-devengine:")]
     assert len(errors) == 1
     assert "executable process" in errors[0]
