@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "rate",
-        help="show, set or audit the share of instances routed to v2",
-        description="Show, set or audit a rollout's rate (the share of instances sent to v2).",
+        help="show, set or audit the share of instances routed to the canary (v2 by default)",
+        description=(
+            "Show, set or audit a rollout's rate: the share of instances sent to its canary"
+            " version; the rest go to its baseline (1 and 2 unless --versions says otherwise)."
+        ),
     )
     commands = parser.add_subparsers(metavar="ACTION", required=True)
 
@@ -166,13 +169,10 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
         )
     elif change.changed:
         old = format_rate(float(change.before or 0))
-        pair = (
-            f"; versions {format_pair(*before)} -> {format_pair(*row.versions)}"
-            if before != row.versions
-            else ""
-        )
-        reason = printable(row.reason)
-        print(f"{row.name}: {old} -> {format_rate(rate)}{pair} ({reason})")
+        parts = [] if change.before == rate else [f"{old} -> {format_rate(rate)}"]
+        if before != row.versions:
+            parts.append(f"versions {format_pair(*before)} -> {format_pair(*row.versions)}")
+        print(f"{row.name}: {'; '.join(parts)} ({printable(row.reason)})")
     else:
         print(
             f"{row.name}: already at {format_rate(rate)} ({format_pair(*row.versions)});"
@@ -184,7 +184,9 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
 def describe_change(row: Any) -> str:
     """One readable line for a history row (rates, strategy, salt, overrides)."""
     if row.change == "created":
-        return f"created at {format_rate(row.new_rate)} ({row.new_strategy})"
+        pair = (row.new_baseline_version, row.new_canary_version)
+        versions = "" if None in pair else f", {format_pair(*pair)}"
+        return f"created at {format_rate(row.new_rate)} ({row.new_strategy}{versions})"
     if row.change == "deleted":
         return f"deleted (was {format_rate(row.old_rate)})"
     if row.change.startswith("override"):
