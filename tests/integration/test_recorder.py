@@ -216,3 +216,19 @@ async def test_a_batch_postgres_refuses_is_logged_by_rule_never_by_value(databas
     [rejected] = [e for e in logs if e["event"].startswith("recorder batch rejected")]
     assert rejected["error"] == "CheckViolation (SQLSTATE 23514), constraint rollout_allowed"
     assert personal not in repr(logs)
+
+
+async def test_the_recorders_commits_do_not_wait_for_the_wal_flush(database_url):
+    """A choice of the recorder's own connection only (see the recorder's docstring)."""
+    settings = RecorderSettings(buffer_size=10, batch_size=1, flush_interval=0.01, stop_timeout=5)
+    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
+    await recorder.start()
+    recorder.record_outcome(make_job(1), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
+    await eventually(lambda: recorder.stats().written == 1)
+    assert recorder._conn is not None
+    cur = await recorder._conn.execute("SHOW synchronous_commit")
+    assert await cur.fetchone() == ("off",)
+    await recorder.stop()
+    async with await psycopg.AsyncConnection.connect(database_url) as other:
+        cur = await other.execute("SHOW synchronous_commit")
+        assert await cur.fetchone() == ("on",)

@@ -17,6 +17,15 @@ dropped in it. /readyz turns red while the buffer is full or a write has hung
 (`RecorderStats.full`, `RecorderStats.writing_seconds`). Delivery is at-least-once: a batch
 whose COMMIT succeeded but whose answer was lost is written again.
 
+A batch's COMMIT does not wait for its WAL to reach the disk (``synchronous_commit = off`` on
+the recorder's own connection): that wait was 6-9 ms per batch on our shared machine against
+0.3 ms without, an eighth of the time at 100 000 records/s. What it risks: if the Postgres
+server itself crashes, the batches it committed in its last moments (at most 3 x
+``wal_writer_delay``, 0.6 s by default) are lost, each one whole, its raw rows and counters
+together, so the counters stay true to the raw rows. The recorder already holds up to
+``buffer_size`` records in memory that a crash of the worker loses; these are records, not
+the process state Zeebe keeps.
+
 Stopping writes what it can within a deadline and reports what is left.
 """
 
@@ -371,8 +380,8 @@ class OutcomeRecorder:
             self._buffer.popleft()
 
     async def _write(self, batch: list[Row]) -> None:
-        conn = await self._connection()
         try:
+            conn = await self._connection()
             async with conn.transaction(), conn.cursor() as cur:
                 for kind, statement, types in COPIES:
                     rows = [row for k, row in batch if k == kind]
@@ -390,6 +399,8 @@ class OutcomeRecorder:
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = await connect(self._url)
+            # Commits without waiting for the WAL flush: see the module's docstring.
+            await self._conn.execute("SET synchronous_commit = off")
         return self._conn
 
     async def _close(self) -> None:
