@@ -12,7 +12,7 @@
    `--before-migrations N`, also with the counting as it was at migration N (a database
    migrated up to N only). `--runs` alternates them `--runs` times, each in a fresh database,
    and reports every run with the 1-minute load average at its end and the CPU per record of
-   this process (the job path and the recorder) and of the recorder's Postgres backend, then
+   this process (the job path and the recorder) and of the recorder's Postgres backends, then
    the best of each: the machine is shared, and the best run is the one least disturbed.
 3. Report query time over what was written: `build_report` on the whole table.
 """
@@ -21,13 +21,14 @@ import argparse
 import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
 import psycopg
 from bench_support import backend_cpu, load_average, report, scratch_database, verify_job
 
 from workers.operate.report import build_report
 from workers.postgres.outcomes import Outcome
-from workers.postgres.recorder import OutcomeRecorder
+from workers.postgres.recorder import WRITERS, OutcomeRecorder
 from workers.routing import Decision, Rule
 from workers.settings import RecorderSettings
 
@@ -57,16 +58,16 @@ async def job_path_cost(url: str, calls: int) -> None:
     report("record_decision on the job path", f"{decision_us:.2f} us/call", "a few us")
 
 
-async def recorder_backend(url: str) -> tuple[int, float] | None:
-    """The pid and CPU seconds so far of the one other backend of `url`'s database: the
-    recorder's connection, once it has opened it (None until then)."""
-    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-        cur = await conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
-        )
-        pids = [row[0] for row in await cur.fetchall()]
-    return (pids[0], backend_cpu(pids[0])) if len(pids) == 1 else None
+async def recorder_backends(monitor: psycopg.AsyncConnection[Any], seen: dict[int, float]) -> None:
+    """Adds to `seen` the recorder's connections to the database (every backend but the
+    monitor's) not seen yet, with their CPU seconds so far."""
+    cur = await monitor.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+    )
+    for (pid,) in await cur.fetchall():
+        if pid not in seen:
+            seen[pid] = backend_cpu(pid)
 
 
 async def throughput(
@@ -88,7 +89,8 @@ async def throughput(
     decision = Decision(1, Rule.STICKY, 0.5, 0.1)
     chunk = 1000
     start, client = time.perf_counter(), time.process_time()
-    backend: tuple[int, float] | None = None
+    monitor = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    backends: dict[int, float] = {}
     sent = 0
     while sent < records:
         while recorder.stats().pending > settings.buffer_size - chunk:
@@ -103,13 +105,14 @@ async def throughput(
                 )
         sent += chunk
         await asyncio.sleep(0)
-        if backend is None:
-            backend = await recorder_backend(url)
+        if len(backends) < WRITERS:
+            await recorder_backends(monitor, backends)
     while recorder.stats().written < records:
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - start
     client = time.process_time() - client
-    server = 0.0 if backend is None else backend_cpu(backend[0]) - backend[1]
+    server = sum(backend_cpu(pid) - cpu for pid, cpu in backends.items())
+    await monitor.close()
     stats = await recorder.stop()
     assert stats.dropped == 0, stats
     assert stats.flush_failures == 0, stats  # one connection throughout: its CPU is all of it
@@ -119,7 +122,7 @@ async def throughput(
         f"{records / elapsed:,.0f} records/s ({load_average()})",
     )
     report(
-        "  CPU per record: this process / Postgres backend",
+        "  CPU per record: this process / Postgres backends",
         f"{client / records * 1e6:.2f} / {server / records * 1e6:.2f} us",
     )
     report("  records written / flush failures", f"{stats.written:,} / {stats.flush_failures}")
