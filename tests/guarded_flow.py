@@ -20,7 +20,7 @@ from support.eventually import eventually
 
 from workers.cli import build_parser, typed_arguments
 from workers.errors import CanaryError
-from workers.guarded.process import PROCESS_ID, Element, StepKey, Variable
+from workers.guarded.process import PROCESS_ID, RESUME_POINTS, Element, StepKey, Variable
 from workers.operate.camunda_rest import CamundaRestClient, ProcessInstance
 from workers.operate.deploy import BPMN_DIR, deploy
 from workers.operate.guarded_rollouts import RolloutState, find_instance, read_state
@@ -92,16 +92,12 @@ async def rollout_world(
 
 
 def settled(state: RolloutState) -> bool:
-    """The rollout waits for something outside it: the clock, a person, an operator."""
+    """The rollout waits for something outside it: the clock, a person, an operator (and a
+    pause's notification is out)."""
     return (
         not state.running
         or bool(state.incidents)
-        or state.active(
-            Element.WAIT_FOR_LOOK,
-            Element.APPROVE_STEP,
-            Element.RESUMED,
-            Element.RESUMED_AFTER_MANUAL,
-        )
+        or (state.active(*RESUME_POINTS) and not state.active(Element.NOTIFY_PAUSED))
     )
 
 

@@ -176,30 +176,6 @@ async def test_abort_during_an_approval_wait(rollouts: Rollouts) -> None:
     assert await rollouts.rate() == 0.0
 
 
-async def test_pause_stops_the_looks_and_resume_goes_on(rollouts: Rollouts) -> None:
-    await rollouts.start("--steps", "10%,50%", *QUICK)
-    await rollouts.traffic(**HEALTHY)
-    code, out = await rollouts.canary("rollout", "pause", rollouts.name)
-    assert code == 0, out
-    state = await rollouts.wait(lambda s: s.phase == "paused", "the pause")
-    await rollouts.clock.advance(10 * 60_000)  # paused: no look, no promotion
-    state = await rollouts.state()
-    assert state.phase == "paused"
-    assert state.variables[Variable.STEP_LOOKS] == 0
-    assert await rollouts.rate() == 0.1
-    # While paused, a second pause cannot be taken: one line, nothing sent.
-    code, out = await rollouts.canary("rollout", "pause", rollouts.name)
-    assert code == 1
-    assert "is paused" in out
-
-    code, out = await rollouts.canary("rollout", "resume", rollouts.name)
-    assert code == 0, out
-    await rollouts.wait(lambda s: s.phase == "baking", "the resume")
-    await rollouts.look(2)
-    assert await rollouts.rate() == 0.5
-    assert "paused" in rollouts.webhook.events()
-
-
 async def test_a_dry_run_judges_and_notifies_but_never_sets_the_rate(rollouts: Rollouts) -> None:
     await rollouts.start("--steps", "10%,50%", "--dry-run", *QUICK)
     await promote_step(rollouts)

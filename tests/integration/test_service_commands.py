@@ -21,16 +21,31 @@ from workers.demo.stub.config import StubConfig
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 
 
-async def test_deploy_prints_the_process_version_and_key(zeebe_target):
+async def test_deploy_lists_every_process_and_form_with_its_version_and_key(zeebe_target):
     code, out, err = await canary("deploy", "--address", zeebe_target.grpc_address, "--json")
     assert code == 0, err
-    assert '"bpmnProcessId": "identity-verification"' in out
+    deployed = json.loads(out)
     # The guarded rollout's model and its approval form deploy by default too (issue 12).
-    assert '"bpmnProcessId": "guarded-rollout"' in out
-    assert '"processDefinitionKey": "' in out
+    assert [(d["kind"], d.get("bpmnProcessId") or d.get("formId")) for d in deployed] == [
+        ("process", "guarded-rollout"),
+        ("process", "identity-verification"),
+        ("form", "guarded-rollout-approval"),
+    ]
+    assert all(d["version"] == 1 for d in deployed)
+    form = deployed[-1]
+    assert form["resourceName"] == "guarded-rollout-approval.form"
+    assert form["formKey"].isdigit()
+    assert deployed[0]["processDefinitionKey"].isdigit()
+
+    code, out, _ = await canary("deploy", "--address", zeebe_target.grpc_address)
+    assert code == 0
+    [form_row] = [line for line in out.splitlines() if "guarded-rollout-approval" in line]
+    assert "form" in form_row
+    assert "guarded-rollout-approval.form" in form_row
     code, out, _ = await canary("deploy", str(MODEL), "--address", zeebe_target.grpc_address)
     assert code == 0
     assert "identity-verification" in out
+    assert "guarded-rollout" not in out
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,8 @@ def test_start_variables_set_everything_the_process_reads():
         Variable.MANUAL_RATE,
         Variable.RATE_SET,
         Variable.ABORT_REASON,
+        # Set by the first pause; the gates test `= paused = true`, false while absent.
+        Variable.PAUSED,
     }
 
 

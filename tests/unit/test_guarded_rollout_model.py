@@ -233,29 +233,118 @@ def test_three_end_events_at_process_level_count_outcomes_apart(process, by_id, 
     }
 
 
-def test_each_look_waits_for_the_interval_a_pause_or_promote_full(by_id, flows, messages):
+def test_each_look_waits_for_the_interval_or_a_resume_then_holds_while_paused(
+    by_id, flows, messages
+):
     gateway = by_id[Element.WAIT_FOR_LOOK]
     assert local_name(gateway) == "eventBasedGateway"
     assert sorted(targets(flows, Element.WAIT_FOR_LOOK)) == sorted(
-        [Element.INTERVAL_ELAPSED, Element.PAUSE_REQUESTED, Element.PROMOTE_FULL_REQUESTED]
+        [Element.INTERVAL_ELAPSED, Element.RESUMED_WHILE_BAKING]
     )
     duration = by_id[Element.INTERVAL_ELAPSED].find(
         "bpmn:timerEventDefinition/bpmn:timeDuration", NS
     )
     assert duration is not None
     assert (duration.text or "").strip() == contract.INTERVAL_TIMER
-    assert targets(flows, Element.INTERVAL_ELAPSED) == [Element.ANALYSE]
-    assert message_name(by_id, messages, Element.PAUSE_REQUESTED) == Message.PAUSE
-    assert message_name(by_id, messages, Element.PROMOTE_FULL_REQUESTED) == Message.PROMOTE_FULL
-    assert output_mappings(by_id[Element.PROMOTE_FULL_REQUESTED]) == {
-        Variable.PROMOTE_FULL: "= true"
+    # A resume while the timer runs (paused mid-bake) starts the wait again; no look is lost.
+    assert targets(flows, Element.RESUMED_WHILE_BAKING) == ["look-loop"]
+    # The timer leads to the look only when not paused; paused, it holds until a resume.
+    assert targets(flows, Element.INTERVAL_ELAPSED) == [Element.PAUSED_BEFORE_LOOK]
+    assert flows["not-paused-before-look"].get("targetRef") == Element.ANALYSE
+    assert flows["held-before-look"].get("targetRef") == Element.RESUMED
+    assert targets(flows, Element.RESUMED) == ["look-loop"]
+
+
+def test_a_paused_step_holds_before_its_rate_is_set_even_once_approved(by_id, flows):
+    approved = targets(flows, Element.APPROVE_STEP)
+    assert approved == targets(flows, Element.RESUMED_BEFORE_RATE)  # back through the gate
+    assert targets(flows, approved[0]) == [Element.PAUSED_BEFORE_RATE]
+    assert flows["not-paused-before-rate"].get("targetRef") == Element.SET_RATE
+    assert flows["held-before-rate"].get("targetRef") == Element.RESUMED_BEFORE_RATE
+    assert targets(flows, "approval-needed") == [Element.APPROVE_STEP, approved[0]]
+
+
+@pytest.mark.parametrize(
+    ("sub_process", "start", "message", "interrupting", "mappings"),
+    [
+        # Pause lets the step go on to its next gate, where `paused` holds it.
+        (
+            Element.PAUSE,
+            Element.PAUSE_REQUESTED,
+            Message.PAUSE,
+            "false",
+            {Variable.PAUSED: "= true"},
+        ),
+        # Promote-full ends the step; the loop's completion condition then reads promoteFull.
+        (
+            Element.PROMOTE_FULL,
+            Element.PROMOTE_FULL_REQUESTED,
+            Message.PROMOTE_FULL,
+            "true",
+            {Variable.PROMOTE_FULL: "= true", Variable.PAUSED: "= false"},
+        ),
+    ],
+)
+def test_pause_and_promote_full_are_message_event_sub_processes_of_each_step(
+    by_id, messages, sub_process, start, message, interrupting, mappings
+):
+    handler = by_id[sub_process]
+    assert local_name(handler) == "subProcess"
+    assert handler.get("triggeredByEvent") == "true"
+    assert handler in list(by_id[Element.STEPS])  # subscribed while a step is active
+    assert by_id[start] in list(handler)
+    assert by_id[start].get("isInterrupting", "true") == interrupting
+    assert message_name(by_id, messages, start) == message
+    assert output_mappings(by_id[start]) == mappings
+
+
+def test_pause_notifies(flows):
+    assert targets(flows, Element.PAUSE_REQUESTED) == [Element.NOTIFY_PAUSED]
+
+
+def test_pause_and_promote_full_are_caught_only_by_their_event_sub_processes(by_id, messages):
+    """Zeebe correlates a message to one subscription of a process: a second one (a catch
+    event, a boundary) would make which of them takes it a matter of chance."""
+    for message, start in (
+        (Message.PAUSE, Element.PAUSE_REQUESTED),
+        (Message.PROMOTE_FULL, Element.PROMOTE_FULL_REQUESTED),
+    ):
+        catching = [
+            i
+            for i, e in by_id.items()
+            if e.find("bpmn:messageEventDefinition", NS) is not None
+            and message_name(by_id, messages, i) == message
+        ]
+        assert catching == [start]
+
+
+def test_every_resume_is_caught_where_a_paused_step_waits_and_clears_paused(by_id, messages):
+    catching = {
+        i
+        for i, e in by_id.items()
+        if e.find("bpmn:messageEventDefinition", NS) is not None
+        and message_name(by_id, messages, i) == Message.RESUME
     }
-
-
-def test_both_pauses_wait_for_resume(by_id, messages):
-    for resumed in (Element.RESUMED, Element.RESUMED_AFTER_MANUAL):
-        assert message_name(by_id, messages, resumed) == Message.RESUME
-        assert output_mappings(by_id[resumed]) == {}
+    assert catching == {
+        Element.RESUMED_DURING_APPROVAL,
+        Element.RESUMED_WHILE_BAKING,
+        Element.RESUMED_BEFORE_RATE,
+        Element.RESUMED,
+        Element.RESUMED_AFTER_MANUAL,
+    }
+    for resumed in catching:
+        assert output_mappings(by_id[resumed]) == {Variable.PAUSED: "= false"}, resumed
+    boundary = by_id[Element.RESUMED_DURING_APPROVAL]
+    assert boundary.get("attachedToRef") == Element.APPROVE_STEP
+    assert boundary.get("cancelActivity") == "false"  # the approval stays open
+    # Where each is caught is a resume point: statuses and the CLI read those.
+    assert set(contract.RESUME_POINTS) == {
+        Element.APPROVE_STEP,
+        Element.WAIT_FOR_LOOK,
+        Element.RESUMED_BEFORE_RATE,
+        Element.RESUMED,
+        Element.RESUMED_AFTER_MANUAL,
+    }
 
 
 def test_a_resume_after_a_hand_change_sets_the_steps_rate_without_checking_again(by_id, flows):
@@ -308,7 +397,12 @@ def test_every_flow_element_is_drawn_exactly_once(definitions, by_id):
     for edge in plane.findall("bpmndi:BPMNEdge", NS):
         assert len(edge.findall("di:waypoint", NS)) >= 2, edge.get("bpmnElement")
     for shape in plane.findall("bpmndi:BPMNShape", NS):
-        if shape.get("bpmnElement") in {Element.STEPS, Element.ABORT}:
+        if shape.get("bpmnElement") in {
+            Element.STEPS,
+            Element.ABORT,
+            Element.PAUSE,
+            Element.PROMOTE_FULL,
+        }:
             assert shape.get("isExpanded") == "true"
 
 

@@ -39,7 +39,7 @@ def test_invalid_values_are_dropped_counted_and_logged_once_without_raising():
     recorder = accepting_recorder()
     bad: Any = object()  # not a Job at all
     with capture_logs() as logs:
-        recorder.record_outcome(make_job(), version=3, outcome=Outcome.VERIFIED, latency_ms=1.0)
+        recorder.record_outcome(make_job(), version=0, outcome=Outcome.VERIFIED, latency_ms=1.0)
         recorder.record_outcome(make_job(), version=1, outcome=Outcome.VERIFIED, latency_ms=-5)
         recorder.record_outcome(make_job(), version=1, outcome="nonsense", latency_ms=None)  # type: ignore[arg-type]
         recorder.record_decision(bad, "verifymenow", Decision(2, Rule.STICKY, 0.1, 0.2))
@@ -49,6 +49,16 @@ def test_invalid_values_are_dropped_counted_and_logged_once_without_raising():
     assert [e["event"] for e in logs].count(
         "recorder refused a record with invalid values; counted as dropped"
     ) == 1
+
+
+def test_any_version_from_1_is_recorded():
+    """A rollout 2 -> 3 records v3's decisions and outcomes (migration 0007)."""
+    recorder = accepting_recorder()
+    recorder.record_outcome(make_job(), version=3, outcome=Outcome.VERIFIED, latency_ms=1.0)
+    recorder.record_decision(make_job(), "verifymenow", Decision(3, Rule.STICKY, 0.1, 0.2))
+    recorder.record_outcome(make_job(), version=32768, outcome=Outcome.VERIFIED, latency_ms=1.0)
+    stats = recorder.stats()
+    assert (stats.recorded, stats.pending, stats.dropped) == (3, 2, 1)
 
 
 def test_records_before_start_are_dropped_not_kept():

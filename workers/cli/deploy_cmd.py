@@ -1,4 +1,5 @@
-"""`canary deploy [FILES...]`: deploy the BPMN models to the cluster."""
+"""`canary deploy [FILES...]`: deploy the BPMN models (and their forms) to the cluster, and
+list every resource deployed: processes, decisions and forms."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,6 +10,8 @@ from workers.cli.common import add_json_option, print_json, print_table
 
 if TYPE_CHECKING:
     import argparse
+
+    from workers.operate.deploy import DeployedResource
 
 
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
@@ -55,24 +58,31 @@ async def run(args: DeployArgs, environ: Mapping[str, str]) -> int:
     finally:
         await channel.close()
     if args.json:
-        print_json(
-            [
-                {
-                    "bpmnProcessId": d.bpmn_process_id,
-                    "version": d.version,
-                    "processDefinitionKey": str(d.process_definition_key),
-                    "resourceName": d.resource_name,
-                }
-                for d in deployed
-            ]
-        )
+        print_json([_as_json(d) for d in deployed])
         return 0
     print_table(
         f"deployed to {settings.address}",
-        ["process id", "version", "key", "file"],
-        [
-            [d.bpmn_process_id, d.version, d.process_definition_key, d.resource_name]
-            for d in deployed
-        ],
+        ["kind", "id", "version", "key", "file"],
+        [[d.kind, d.resource_id, d.version, d.key, d.resource_name] for d in deployed],
     )
     return 0
+
+
+#: JSON field names of a resource's id and key, by kind (the gateway's own names).
+_JSON_NAMES = {
+    "process": ("bpmnProcessId", "processDefinitionKey"),
+    "decision": ("decisionId", "decisionKey"),
+    "decision requirements": ("decisionRequirementsId", "decisionRequirementsKey"),
+    "form": ("formId", "formKey"),
+}
+
+
+def _as_json(resource: "DeployedResource") -> dict[str, Any]:
+    id_name, key_name = _JSON_NAMES[resource.kind]
+    return {
+        "kind": resource.kind,
+        id_name: resource.resource_id,
+        "version": resource.version,
+        key_name: str(resource.key),
+        "resourceName": resource.resource_name,
+    }

@@ -99,7 +99,7 @@ def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
 
     for action, text in (
         ("approve", "complete the approval the rollout waits for"),
-        ("pause", "pause at the next look"),
+        ("pause", "hold the rollout where it is: no new rate, no look, until resume"),
         ("resume", "resume a paused rollout"),
     ):
         parser = commands.add_parser(action, help=text)

@@ -11,7 +11,8 @@ input or an action the rollout cannot take now is one line and changes nothing.
   `--watch` follow it to its end. Its exit code says how the rollout ended (0 promoted or
   still running, `EXIT_ROLLED_BACK`, `EXIT_ABORTED`), so a pipeline can gate on `--wait`.
 - `approve` completes the open approval through Tasklist's API (REST user-task completion).
-- `pause`, `resume`, `abort`, `promote --full` publish the model's messages.
+- `pause`, `resume`, `abort`, `promote --full` publish the model's messages, in any state of a
+  running rollout that takes them (`guarded_rollouts.send_control`).
 """
 
 import asyncio
@@ -253,7 +254,8 @@ async def approve(args: RolloutApproveArgs, environ: Mapping[str, str]) -> int:
     async with _rest(environ, args.rest_address) as rest:
         state = await guarded_rollouts.approve(rest, args.name, by=actor(args.by, environ))
     step = state.step or {}
-    print(f"{args.name}: approved step {step.get('number', '?')}; it goes on")
+    after = "it stays paused until resumed" if state.paused else "it goes on"
+    print(f"{args.name}: approved step {step.get('number', '?')}; {after}")
     return 0
 
 

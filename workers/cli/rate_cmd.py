@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "rate",
-        help="show, set or audit the share of instances routed to v2",
-        description="Show, set or audit a rollout's rate (the share of instances sent to v2).",
+        help="show, set or audit the share of instances routed to the canary (v2 by default)",
+        description=(
+            "Show, set or audit a rollout's rate: the share of instances sent to its canary"
+            " version; the rest go to its baseline (1 and 2 unless --versions says otherwise)."
+        ),
     )
     commands = parser.add_subparsers(metavar="ACTION", required=True)
 

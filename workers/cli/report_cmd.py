@@ -1,4 +1,5 @@
-"""`canary report [NAME]`: how v2 compares with v1 in the recorded outcomes, with a verdict."""
+"""`canary report [NAME]`: how the rollout's canary (v2, or v3 after 2 -> 3) compares with its
+baseline in the recorded outcomes, with a verdict."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ _DEFAULTS: dict[str, Any] = {
 def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser = subparsers.add_parser(
         "report",
-        help="v1 against v2 from the recorded outcomes: rates, latency, split and a verdict",
+        help="baseline against canary (v1 vs v2 unless the rollout names others): rates, latency,"
+        " split and a verdict",
         description=(
             "Compare the versions of a rollout from the outcomes the workers recorded: success,"
             " rejection and technical-failure rates with 95% intervals, latency, the observed"
@@ -49,12 +51,13 @@ def register(subparsers: "argparse._SubParsersAction[Any]") -> None:
     parser.add_argument(
         "--fail-on",
         choices=["worse"],
-        help=f"exit {EXIT_V2_WORSE} when the verdict is 'v2 worse' (a pipeline step gates on it)",
+        help=f"exit {EXIT_V2_WORSE} when the verdict is 'v2 worse' (the canary's number; a pipeline"
+        " step gates on it)",
     )
     test = parser.add_argument_group("sequential test")
     test.add_argument(
         "--ratio", type=float, default=_DEFAULTS["ratio"],
-        help="H1: v2 fails this many times as often as v1 (default %(default)s)",
+        help="H1: the canary fails this many times as often as the baseline (default %(default)s)",
     )  # fmt: skip
     test.add_argument(
         "--alpha", type=float, default=_DEFAULTS["alpha"],

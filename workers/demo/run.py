@@ -228,7 +228,7 @@ async def start_parts(
     stack.push_async_callback(channel.close)
     client = ZeebeClient(channel, max_connection_retries=NEVER_GIVE_UP)
     deployed = await deploy(client, default_files(), address=engine.grpc_address)
-    console.print("  deployed " + ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in deployed))
+    console.print("  deployed " + ", ".join(f"{d.resource_id} v{d.version}" for d in deployed))
     console.print(
         f"  watch from another terminal: canary status --rest-address {engine.rest_url}"
         f" --database-url {database.url}"

@@ -5,14 +5,22 @@ is here, once; tests/unit/test_guarded_rollout_model.py checks the XML against i
 
 The shape, in short: a message start event (correlation key = the rollout name, so Zeebe runs
 at most one rollout per name) -> notify "started" -> a sequential multi-instance sub-process
-over ``steps``. Each step: optional approval (a Camunda user task) -> ``set rate`` -> paused if
-the rate was changed by hand (then ``set rate`` again on resume) -> notify "step" -> unless
-the step is 100 %, a loop: wait for the interval timer (or a pause / promote-to-100 % message)
--> ``analyse`` -> rollback (an error end event, caught on the sub-process), promote (next
-step), or continue. After the steps: set 100 % (a no-op after a 100 % step, the jump after
-promote-full) -> notify "promoted" -> end "Promoted". Rollback and
-the abort event sub-process set the rate to 0, notify, and end in their own end events, so
-Operate counts promoted, rolled-back and aborted rollouts apart.
+over ``steps``. Each step: optional approval (a Camunda user task) -> held while ``paused`` ->
+``set rate`` -> paused if the rate was changed by hand (then ``set rate`` again on resume) ->
+notify "step" -> unless the step is 100 %, a loop: wait for the interval timer -> held while
+``paused`` -> ``analyse`` -> rollback (an error end event, caught on the sub-process), promote
+(next step), or continue. After the steps: set 100 % (a no-op after a 100 % step, the jump
+after promote-full) -> notify "promoted" -> end "Promoted". Rollback and the abort event
+sub-process set the rate to 0, notify, and end in their own end events, so Operate counts
+promoted, rolled-back and aborted rollouts apart.
+
+Pause and promote-full are event sub-processes of the step, so Zeebe holds their
+subscriptions for as long as a step is active, whatever the step is doing: pause
+(non-interrupting) sets ``paused`` and notifies, and the step holds at its next gate (before
+its rate is set, before a look); promote-full (interrupting) ends the step, and the loop's
+completion condition skips the rest. A resume is caught where the step waits
+(`RESUME_POINTS`: exactly one of them is active at a time, so a resume never has two
+subscriptions to choose from) and clears ``paused``.
 
 This module imports nothing from the rest of the project: the analysis, the plan, the tasks
 and the CLI all depend on it, never the other way round.
@@ -85,9 +93,16 @@ class Element(StrEnum):
     NOTIFY_STEP = "notify-step"
     WAIT_FOR_LOOK = "wait-for-look"
     INTERVAL_ELAPSED = "interval-elapsed"
+    RESUMED_WHILE_BAKING = "resumed-while-baking"
+    PAUSED_BEFORE_LOOK = "paused-before-look"
+    RESUMED = "resumed"
+    PAUSED_BEFORE_RATE = "paused-before-rate"
+    RESUMED_BEFORE_RATE = "resumed-before-rate"
+    RESUMED_DURING_APPROVAL = "resumed-during-approval"
+    PAUSE = "pause"
     PAUSE_REQUESTED = "pause-requested"
     NOTIFY_PAUSED = "notify-paused"
-    RESUMED = "resumed"
+    PROMOTE_FULL = "promote-full"
     PROMOTE_FULL_REQUESTED = "promote-full-requested"
     ANALYSE = "analyse"
     ROLLBACK = "rollback"
@@ -153,6 +168,8 @@ class Variable(StrEnum):
     CANARY_VERSION = "canaryVersion"
     DRY_RUN = "dryRun"
     PROMOTE_FULL = "promoteFull"
+    #: Set by the pause event sub-process, cleared by every resume (absent until a pause).
+    PAUSED = "paused"
     # the multi-instance element: one item of `steps`
     STEP = "step"
     # set by `set rate`
@@ -192,12 +209,26 @@ CONDITIONS: Final[dict[str, str]] = {
     "to-rollback": f'= {Variable.VERDICT} = "rollback"',
     "to-step-passed": f'= {Variable.VERDICT} = "promote"',
     "to-notify-hold": f"= {Variable.HOLD_STARTED}",
+    # `paused` is absent until the first pause: `= paused` would be null there (an incident),
+    # `= paused = true` is false (FEEL's equality with null).
+    "held-before-rate": f"= {Variable.PAUSED} = true",
+    "held-before-look": f"= {Variable.PAUSED} = true",
 }
 #: The multi-instance loop over the steps ends early once promote-full was requested. The
-#: catch event's output mapping sets it; whether Zeebe keeps it in the step's scope or
-#: propagates it up, the condition sees it, and nothing after the loop depends on it.
+#: event sub-process's start event sets it by an output mapping, which Zeebe propagates to the
+#: scope that holds it: the root, where `canary rollout start` sets it to false.
 STEPS_COMPLETION_CONDITION: Final = f"= {Variable.PROMOTE_FULL}"
 #: The timer between two looks.
 INTERVAL_TIMER: Final = f"= {Variable.INTERVAL}"
+#: Where a paused step waits, and so where a resume is caught: the approval (a boundary
+#: event), the bake's wait (a branch of the event-based gateway), the two holds, and the pause
+#: after a change by hand. One token per step: at most one of them is active at a time.
+RESUME_POINTS: Final = (
+    Element.APPROVE_STEP,
+    Element.WAIT_FOR_LOOK,
+    Element.RESUMED_BEFORE_RATE,
+    Element.RESUMED,
+    Element.RESUMED_AFTER_MANUAL,
+)
 #: Correlation key of every message subscription.
 CORRELATION_KEY: Final = f"= {Variable.ROLLOUT_NAME}"

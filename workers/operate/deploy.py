@@ -3,6 +3,7 @@
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import grpc
 from pyzeebe import ZeebeClient
@@ -31,10 +32,15 @@ class GatewayError(CanaryError):
 
 
 @dataclass(frozen=True, slots=True)
-class DeployedProcess:
-    bpmn_process_id: str
+class DeployedResource:
+    """One resource of a deployment, as the gateway answered for it."""
+
+    #: process, decision, decision requirements or form.
+    kind: str
+    #: The id it is called by: BPMN process id, decision id, DRG id, form id.
+    resource_id: str
     version: int
-    process_definition_key: int
+    key: int
     resource_name: str
 
 
@@ -93,8 +99,9 @@ def _too_large(exc: BaseException) -> bool:
 
 async def deploy(
     client: ZeebeClient, paths: list[Path], *, address: str, tenant_id: str | None = None
-) -> list[DeployedProcess]:
-    """Deploy `paths` atomically; one readable error if the gateway refuses or is away."""
+) -> list[DeployedResource]:
+    """Deploy `paths` atomically; what was deployed (processes, decisions, forms), or one
+    readable error if the gateway refuses or is away."""
     try:
         response: DeployResourceResponse = await asyncio.wait_for(
             client.deploy_resource(*paths, tenant_id=tenant_id), timeout=DEPLOY_TIMEOUT
@@ -113,13 +120,38 @@ async def deploy(
         raise GatewayError(
             f"cannot reach the Zeebe gateway at {address}: {gateway_detail(exc)}"
         ) from None
-    return [
-        DeployedProcess(
-            bpmn_process_id=d.bpmn_process_id,
-            version=d.version,
-            process_definition_key=d.process_definition_key,
-            resource_name=d.resource_name,
-        )
-        for d in response.deployments
-        if isinstance(d, DeployResourceResponse.ProcessMetadata)
-    ]
+    return [_resource(d) for d in response.deployments]
+
+
+#: Each kind of resource the gateway reports: its metadata type and the names of its id and
+#: key there (a decision's metadata names no file; its graph, listed too, does).
+_KINDS: Final = (
+    (
+        DeployResourceResponse.ProcessMetadata,
+        "process",
+        "bpmn_process_id",
+        "process_definition_key",
+    ),
+    (DeployResourceResponse.DecisionMetadata, "decision", "dmn_decision_id", "decision_key"),
+    (
+        DeployResourceResponse.DecisionRequirementsMetadata,
+        "decision requirements",
+        "dmn_decision_requirements_id",
+        "decision_requirements_key",
+    ),
+    (DeployResourceResponse.FormMetadata, "form", "form_id", "form_key"),
+)
+
+
+def _resource(metadata: object) -> DeployedResource:
+    """The gateway's metadata of one deployed resource, whatever its kind."""
+    for metadata_type, kind, id_name, key_name in _KINDS:
+        if isinstance(metadata, metadata_type):
+            return DeployedResource(
+                kind,
+                getattr(metadata, id_name),
+                metadata.version,
+                getattr(metadata, key_name),
+                getattr(metadata, "resource_name", ""),
+            )
+    raise TypeError(f"unknown deployment metadata {type(metadata).__name__}")  # pragma: no cover

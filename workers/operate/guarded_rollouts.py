@@ -7,7 +7,9 @@ instance) and its open approval (Tasklist's user-task search). Control actions p
 model's messages over the Zeebe gateway with the rollout name as correlation key and a time to
 live of 0: a message the rollout cannot take now is dropped, never buffered to act later on
 this rollout or on the next one of the same name. So each action first checks that the
-rollout is where the message has a subscription, and says so in one line if not.
+rollout is where the message has a subscription, and says so in one line if not. Pause and
+promote-full are taken wherever a step is (the step's event sub-processes); resume where a
+paused step waits (`process.RESUME_POINTS`); abort anywhere (the process's).
 """
 
 import asyncio
@@ -22,6 +24,7 @@ from pyzeebe.errors import PyZeebeError
 from workers.errors import InputError
 from workers.guarded.process import (
     PROCESS_ID,
+    RESUME_POINTS,
     Element,
     EndEvent,
     Message,
@@ -46,6 +49,15 @@ LIST_LIMIT: Final = 50
 
 Publish = Callable[[Message, str, dict[str, Any]], Awaitable[None]]
 """Publish a message: (name, correlation key, variables), time to live 0."""
+
+
+#: The phases on the way to an end event, by the elements that show them.
+_ENDING_PHASES: Final[tuple[tuple[tuple[Element, ...], str], ...]] = (
+    ((Element.SET_RATE_ABORT, Element.NOTIFY_ABORTED), "aborting"),
+    ((Element.SET_RATE_ROLLBACK, Element.NOTIFY_ROLLED_BACK), "rolling back"),
+    ((Element.SET_RATE_FULL, Element.NOTIFY_PROMOTED), "promoting"),
+)
+_ENDINGS: Final = tuple(e for elements, _ in _ENDING_PHASES for e in elements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,31 +93,49 @@ class RolloutState:
         )
 
     @property
+    def paused_by_hand(self) -> bool:
+        """Paused because a person changed the rate: resume sets the step's rate again."""
+        return self.active(Element.NOTIFY_MANUAL_PAUSE, Element.RESUMED_AFTER_MANUAL)
+
+    @property
+    def paused(self) -> bool:
+        """Paused by `canary rollout pause` (the ``paused`` flag) or by a change by hand."""
+        return self.running and (self.variables.get(Variable.PAUSED) is True or self.paused_by_hand)
+
+    @property
+    def in_steps(self) -> bool:
+        """A step is active: the step's pause and promote-full subscriptions are open."""
+        return self.running and self.active(Element.STEPS) and not self.ending
+
+    @property
+    def ending(self) -> bool:
+        """On its way to an end event: rolling back, aborting or promoting."""
+        return self.active(*_ENDINGS)
+
+    @property
     def phase(self) -> str:
-        """Where a running rollout is, in words."""
+        """Where a running rollout is, in words (the first that holds, in this order)."""
         if not self.running:
             return self.outcome
         figures = self.variables.get(Variable.FIGURES)
         holding = isinstance(figures, dict) and bool(figures.get("holding"))
-        if self.incidents:
-            return "stuck: incident (" + "; ".join(self.incidents) + ")"
-        checks: list[tuple[tuple[Element, ...], str]] = [
-            ((Element.APPROVE_STEP,), "waiting for approval"),
+        approval = self.active(Element.APPROVE_STEP)
+        phases: list[tuple[bool, str]] = [
+            (bool(self.incidents), "stuck: incident (" + "; ".join(self.incidents) + ")"),
+            *((self.active(*elements), text) for elements, text in _ENDING_PHASES),
             (
-                (Element.NOTIFY_MANUAL_PAUSE, Element.RESUMED_AFTER_MANUAL),
+                self.paused_by_hand,
                 "paused: the rate was changed by hand; resume sets the step's rate again",
             ),
-            ((Element.NOTIFY_PAUSED, Element.RESUMED), "paused"),
-            ((Element.WAIT_FOR_LOOK,), "holding: data too thin" if holding else "baking"),
-            ((Element.ANALYSE,), "analysing"),
-            ((Element.SET_RATE_ABORT, Element.NOTIFY_ABORTED), "aborting"),
-            ((Element.SET_RATE_ROLLBACK, Element.NOTIFY_ROLLED_BACK), "rolling back"),
-            ((Element.SET_RATE_FULL, Element.NOTIFY_PROMOTED), "promoting"),
+            (self.paused, "paused (its approval still open)" if approval else "paused"),
+            (approval, "waiting for approval"),
+            (
+                self.active(Element.WAIT_FOR_LOOK),
+                "holding: data too thin" if holding else "baking",
+            ),
+            (self.active(Element.ANALYSE), "analysing"),
         ]
-        for elements, text in checks:
-            if self.active(*elements):
-                return text
-        return "moving on"
+        return next((text for holds, text in phases if holds), "moving on")
 
     @property
     def bake_left_seconds(self) -> float | None:
@@ -125,6 +155,7 @@ class RolloutState:
             "processInstanceKey": self.instance.key,
             "state": self.outcome,
             "phase": self.phase,
+            "paused": self.paused,
             "startDate": self.instance.start_date,
             "endDate": self.instance.end_date,
             "step": step.get(StepKey.NUMBER),
@@ -254,12 +285,38 @@ async def list_rollouts(rest: CamundaRestClient) -> list[ListedRollout]:
     return listed
 
 
-#: What each control message needs the rollout to be doing for Zeebe to take it.
-_TAKES: Final[dict[Message, tuple[tuple[Element, ...], str]]] = {
-    Message.PAUSE: ((Element.WAIT_FOR_LOOK,), "a step is baking"),
-    Message.PROMOTE_FULL: ((Element.WAIT_FOR_LOOK,), "a step is baking"),
-    Message.RESUME: ((Element.RESUMED, Element.RESUMED_AFTER_MANUAL), "it is paused"),
-}
+def refusal(message: Message, state: RolloutState) -> str | None:
+    """Why `message` must not be sent to the rollout as it is now (None: send it, or wait).
+
+    Consistent with `status`: a rollout that is paused refuses a second pause, one that is not
+    refuses a resume, one on its way to an end refuses everything but abort.
+    """
+    action = message.value.removeprefix("guarded-rollout-")
+    if not state.running:
+        return f"guarded rollout {state.name!r} ended meanwhile ({state.outcome})"
+    if message is Message.ABORT:
+        return None
+    why = None
+    if state.ending:
+        why = f"{action} is not taken any more"
+    elif message is Message.PAUSE and state.paused:
+        why = "pause is not taken twice; resume it, promote --full or abort"
+    elif message is Message.RESUME and not state.paused:
+        why = "resume is taken only while it is paused"
+    elif message is Message.RESUME and state.incidents:
+        why = "resume is taken once the incident is resolved (or abort)"
+    if why is None:
+        return None
+    return f"guarded rollout {state.name!r} is {state.phase}: {why}; nothing was sent"
+
+
+def takes(message: Message, state: RolloutState) -> bool:
+    """Zeebe has a subscription for `message` now (`refusal` said it may be sent)."""
+    if message is Message.ABORT:
+        return True
+    if message is Message.RESUME:
+        return state.active(*RESUME_POINTS)
+    return state.in_steps
 
 
 async def send_control(
@@ -273,36 +330,31 @@ async def send_control(
 ) -> RolloutState:
     """Publish `message` to the running rollout `name` once it can take it.
 
-    Abort is taken in every state (an event sub-process). Pause and promote-full are taken
-    while a step bakes, resume while paused: a rollout that is between two looks gets
-    `settle_seconds` to reach such a point; one that will not (waiting for approval, paused,
-    stuck on an incident) is refused with one line, and nothing is sent.
+    Abort is taken in every state, pause and promote-full in every state of a step (event
+    sub-processes of the step), resume wherever a paused step waits. What `refusal` refuses is
+    one line, and nothing is sent. A rollout between two points that take the message (before
+    its first step, a resume while a job of the paused step runs) gets `settle_seconds` to
+    reach one; one that does not is refused likewise.
     """
     instance = await require_instance(rest, name, running_only=True)
     state = await read_state(rest, name, instance)
-    needs = _TAKES.get(message)
-    if needs is not None:
-        elements, when = needs
-        deadline = time.monotonic() + settle_seconds
-        while not state.active(*elements):
-            if not state.running:
-                raise InputError(f"guarded rollout {name!r} ended meanwhile ({state.outcome})")
-            if time.monotonic() >= deadline or _parked(state):
-                raise InputError(
-                    f"guarded rollout {name!r} is {state.phase}: {message.value.split('-', 2)[2]}"
-                    f" is taken only while {when}; nothing was sent"
-                )
-            await asyncio.sleep(SETTLE_POLL_SECONDS)
-            state = await read_state(rest, name, instance)
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        refused = refusal(message, state)
+        if refused is not None:
+            raise InputError(refused)
+        if takes(message, state):
+            break
+        if time.monotonic() >= deadline:
+            action = message.value.removeprefix("guarded-rollout-")
+            raise InputError(
+                f"guarded rollout {name!r} is {state.phase}: it did not reach a point that takes"
+                f" {action} within {settle_seconds:g} s; nothing was sent"
+            )
+        await asyncio.sleep(SETTLE_POLL_SECONDS)
+        state = await read_state(rest, name, instance)
     await publish(message, name, dict(variables or {}))
     return state
-
-
-def _parked(state: RolloutState) -> bool:
-    """Waiting for a person (approval, resume) or an operator (incident): no point waiting."""
-    return bool(state.incidents) or state.active(
-        Element.APPROVE_STEP, Element.RESUMED, Element.RESUMED_AFTER_MANUAL
-    )
 
 
 async def approve(rest: CamundaRestClient, name: str, *, by: str) -> RolloutState:

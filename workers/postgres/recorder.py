@@ -55,7 +55,7 @@ from workers.errors import DatabaseUnavailableError
 from workers.outage import OutageTracker
 from workers.postgres.connection import connect, error_without_values, first_line
 from workers.postgres.outcomes import Outcome
-from workers.routing import Decision
+from workers.routing import MAX_VERSION, Decision
 from workers.settings import RecorderSettings
 
 log = structlog.get_logger(__name__)
@@ -179,7 +179,7 @@ class OutcomeRecorder:
             rate = decision.rate
             bucket = decision.bucket
             if (
-                version not in (1, 2)
+                not 1 <= version <= MAX_VERSION
                 or (rate is not None and not 0.0 <= rate <= 1.0)
                 or not _fits(job.key, _INT8)
                 or not _fits(job.process_instance_key, _INT8)
@@ -217,7 +217,7 @@ class OutcomeRecorder:
             rollout = str(job.custom_headers.get(process.ROLLOUT_HEADER) or self._default_rollout)
             code = None if error_code is None else str(error_code)[:_MAX_ERROR_CODE]
             if (
-                version not in (1, 2)
+                not 1 <= version <= MAX_VERSION
                 or value not in _OUTCOME_VALUES
                 or (latency_ms is not None and not (math.isfinite(latency_ms) and latency_ms >= 0))
                 or not _fits(job.key, _INT8)
