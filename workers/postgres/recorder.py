@@ -89,7 +89,7 @@ COPIES: Final = (
 _OUTCOME_VALUES: Final = frozenset(o.value for o in Outcome)
 _INT8: Final = 2**63
 _INT4: Final = 2**31
-#: Rows formatted between two yields to the event loop: a 5 000-row batch would otherwise hold
+#: Rows formatted between two yields to the event loop: a 10 000-row batch would otherwise hold
 #: it for several milliseconds, and the loop also runs the jobs.
 _ROWS_PER_YIELD: Final = 500
 #: Batches written at once, a connection each. With one, Postgres waited for the client while
