@@ -82,6 +82,12 @@ async def pause_by_hand(world: Rollouts) -> None:
     await world.wait(lambda s: s.paused_by_hand and settled(s), "the pause")
 
 
+async def promote_step(world: Rollouts) -> None:
+    """Healthy figures for the step now running (a step judges only its own), two looks."""
+    await world.traffic(**HEALTHY)
+    await world.look(2)
+
+
 async def ended(world: Rollouts) -> RolloutState:
     return await world.wait(lambda s: not s.running, "the rollout to end")
 
@@ -111,9 +117,8 @@ async def test_pause_while_an_approval_is_open_holds_after_it_until_resume(
     await rollouts.wait(lambda s: s.phase == "baking", "step 1 to bake")
     assert await rollouts.rate() == 0.1
 
-    await rollouts.traffic(**HEALTHY)
-    await rollouts.look(2)
-    await rollouts.look(2)
+    await promote_step(rollouts)
+    await promote_step(rollouts)
     assert (await ended(rollouts)).end is EndEvent.PROMOTED
     assert await rates(rollouts) == [(0.1, "rollout"), (0.5, "rollout"), (1.0, "rollout")]
     assert rollouts.webhook.events().count("paused") == 2
@@ -160,7 +165,7 @@ async def test_pause_during_a_hold_on_thin_data_then_resume_holds_again(
     await rollouts.traffic(**HEALTHY)  # the data arrive: the next look promotes
     await rollouts.look()
     assert await rollouts.rate() == 0.5
-    await rollouts.look(2)
+    await promote_step(rollouts)
     assert (await ended(rollouts)).end is EndEvent.PROMOTED
     assert await rates(rollouts) == [(0.1, "rollout"), (0.5, "rollout"), (1.0, "rollout")]
 
@@ -174,8 +179,7 @@ async def test_a_pause_for_a_change_by_hand_refuses_a_second_pause_and_takes_res
     await ok(rollouts, "resume")
     await rollouts.wait(lambda s: s.phase == "baking", "the resume")
     assert await rollouts.rate() == 0.5
-    await rollouts.traffic(**HEALTHY)  # step 2's own figures
-    await rollouts.look(2)
+    await promote_step(rollouts)
     assert (await ended(rollouts)).end is EndEvent.PROMOTED
     assert await rates(rollouts) == [
         (0.1, "rollout"),

@@ -185,6 +185,35 @@ async def test_promote_full_sets_100_percent(database_url, db):
     assert entry.reason == "guarded rollout promoted: 100% on request (promote --full)"
 
 
+@pytest.mark.parametrize(
+    ("element", "rate"), [(Element.SET_RATE_FULL, 1.0), (Element.SET_RATE_ABORT, 0.0)]
+)
+async def test_promote_full_or_abort_before_the_first_step_writes_the_rollouts_pair(
+    database_url, db, element, rate
+):
+    """After 1 -> 2 at 100 %, a rollout of 2 -> 3 promoted or aborted during its first
+    approval routes everyone to v3 or to v2, never back to v1 or v2 of the old pair."""
+    await rate_set_by_hand(db, 1.0)
+    variables = started_variables(steps="5%,50%", baseline_version=2, canary_version=3) | {
+        Variable.PROMOTE_FULL: element is Element.SET_RATE_FULL,
+        Variable.ABORT_REASON: "not this one",
+    }
+    await make_set_rate(connector(database_url))(rollout_job(element, variables))
+    row = await rollout_store.get_rollout(db, "verifymenow")
+    assert (row.rate, row.versions) == (rate, (2, 3))
+    [entry, *_] = await rollout_store.history(db, "verifymenow")
+    assert entry.reason.endswith("; versions v1:v2 -> v2:v3")
+
+
+async def test_abort_keeps_the_pair_of_a_rate_a_person_set_in_between(database_url, db):
+    """Mid-canary a new pair would re-route live subjects; abort must not fail for it."""
+    await rate_set_by_hand(db, 0.3)
+    variables = started_variables(steps="5%,50%", baseline_version=2, canary_version=3)
+    await make_set_rate(connector(database_url))(rollout_job(Element.SET_RATE_ABORT, variables))
+    row = await rollout_store.get_rollout(db, "verifymenow")
+    assert (row.rate, row.versions) == (0.0, (1, 2))
+
+
 async def test_an_unknown_rollout_fails_the_job_and_changes_nothing(database_url, db):
     variables = in_step(started_variables("nosuch", steps="5%"), 1)
     with pytest.raises(InputError, match="unknown rollout 'nosuch'"):

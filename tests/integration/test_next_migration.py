@@ -18,7 +18,7 @@ from support.eventually import eventually
 from support.flow import applicant, stub_in_process, workers
 
 from workers.demo.stub.config import StubConfig
-from workers.guarded.process import EndEvent
+from workers.guarded.process import EndEvent, Variable
 from workers.operate.deploy import deploy
 from workers.operate.status import Status, collect_status
 from workers.postgres import rollout_store
@@ -158,3 +158,17 @@ async def test_a_failing_v3_is_rolled_back_to_v2(world: Rollouts, zeebe_target, 
     code, out = await world.canary("report", "--since", "1h", "--min-attempts", "10")
     assert code == 0, out
     assert "v3 worse" in out
+
+
+async def test_a_start_without_versions_keeps_the_rollouts_own_pair(world: Rollouts):
+    """After 2 -> 3 finished, a start without --baseline/--canary compares 3 with 2 again
+    rather than quietly routing back to 1 and 2."""
+    await rollout_store.set_rate(
+        world.db, world.name, rate=1.0, versions=(2, 3), actor="ops", reason="v3 done"
+    )
+    await world.start(*FLAGS)
+    state = await world.state()
+    started = (state.variables[Variable.BASELINE_VERSION], state.variables[Variable.CANARY_VERSION])
+    assert started == (2, 3)
+    row = await rollout_store.get_rollout(world.db, world.name)
+    assert (row.rate, row.versions) == (0.5, (2, 3))

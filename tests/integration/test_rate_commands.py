@@ -178,6 +178,11 @@ def test_the_next_migration_moves_the_pair_at_100_percent_and_is_audited(canary,
     assert "5% of instances go to v3, the rest to v2" in out
     code, out, _ = canary("rate", "history", "verifymenow")
     assert "100% -> 5%, versions v1:v2 -> v2:v3" in out
+    code, out, _ = canary("rate", "set", "verifymenow", "5%", "--versions", "3:4", "--reason", "x")
+    assert (code, out) == (1, "")  # mid-canary: refused
+    code, out, _ = canary("rate", "set", "verifymenow", "0", "--reason", "back to v2")
+    code, out, _ = canary("rate", "set", "verifymenow", "0", "--versions", "2:4", "--reason", "v4")
+    assert (code, out.strip()) == (0, "verifymenow: versions v2:v3 -> v2:v4 (v4)")
     code, out, _ = canary("route", "applicant-1")
     assert code == 0
     assert "v2" in out or "v3" in out

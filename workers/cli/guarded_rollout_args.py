@@ -25,6 +25,7 @@ from workers.guarded.plan import (
 )
 from workers.guarded.process import EndEvent, Message
 from workers.postgres.rollout_store import check_reason
+from workers.routing import DEFAULT_BASELINE, DEFAULT_CANARY
 from workers.settings import check_rollout_name
 
 #: Exit codes of `canary rollout status --wait` (1 and 2 are the CLI's error and usage codes).
@@ -75,18 +76,19 @@ def add_guarded_actions(commands: "argparse._SubParsersAction[Any]") -> None:
         "--baseline-version",
         dest="baseline_version",
         type=int,
-        default=1,
         metavar="N",
-        help="the version compared against (default 1)",
+        help="the version compared against (default: the rollout's, 1 for a new rollout)",
     )
     start.add_argument(
         "--canary",
         "--canary-version",
         dest="canary_version",
         type=int,
-        default=2,
         metavar="N",
-        help="the version ramped up (default 2); the first step writes the pair to the rollout",
+        help=(
+            "the version ramped up (default: the rollout's, 2 for a new rollout); the first"
+            " step writes the pair to the rollout"
+        ),
     )
     start.add_argument("--dry-run", action="store_true", help="judge and notify, never set")
     start.add_argument("--json", action="store_true")
@@ -155,7 +157,13 @@ def _name(text: str) -> str:
 _MESSAGES: Final = {"pause": Message.PAUSE, "resume": Message.RESUME}
 
 
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
 def _start(args: Any, name: str) -> GuardedAction:
+    # An omitted --baseline/--canary is the routing rollout's own (the handler fills it in
+    # from the store); the defaults only stand in for it while the flags are checked.
     plan = plan_rollout(
         rollout=name,
         steps=args.steps,
@@ -164,8 +172,8 @@ def _start(args: Any, name: str) -> GuardedAction:
         approve_before=args.approve_before,
         min_attempts=args.min_attempts,
         max_failure_ratio=args.max_failure_ratio,
-        baseline_version=args.baseline_version,
-        canary_version=args.canary_version,
+        baseline_version=_or(args.baseline_version, DEFAULT_BASELINE),
+        canary_version=_or(args.canary_version, DEFAULT_CANARY),
         dry_run=args.dry_run,
     )
     return GuardedAction("start", name, plan=plan, message=Message.START)

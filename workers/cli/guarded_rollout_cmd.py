@@ -17,6 +17,7 @@ input or an action the rollout cannot take now is one line and changes nothing.
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -45,8 +46,9 @@ class RolloutStartArgs:
     approve_before: str | None
     min_attempts: int
     max_failure_ratio: float
-    baseline_version: int
-    canary_version: int
+    #: None: the routing rollout's own.
+    baseline_version: int | None
+    canary_version: int | None
     dry_run: bool
     json: bool
     address: str | None
@@ -167,6 +169,17 @@ async def start(args: RolloutStartArgs, environ: Mapping[str, str]) -> int:
         # An unknown rollout: one line naming the known ones. A new pair mid-canary: one line
         # now, rather than an incident on the first `set rate` (which writes the pair).
         current = await get_rollout(conn, name)
+        if args.baseline_version is None or args.canary_version is None:
+            # Omitted versions are the rollout's own: after 2 -> 3, a start without flags
+            # must not quietly route back to 1 and 2.
+            given = (args.baseline_version, args.canary_version)
+            baseline, canary = (
+                own if flag is None else flag
+                for flag, own in zip(given, current.versions, strict=True)
+            )
+            args = dataclasses.replace(args, baseline_version=baseline, canary_version=canary)
+            plan = checked(args, "start").plan
+            assert plan is not None  # noqa: S101 - as above
         check_versions_change(current, plan.versions)
     async with _rest(environ, args.rest_address) as rest:
         if not await rest.process_definitions(PROCESS_ID):

@@ -169,13 +169,10 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
         )
     elif change.changed:
         old = format_rate(float(change.before or 0))
-        pair = (
-            f"; versions {format_pair(*before)} -> {format_pair(*row.versions)}"
-            if before != row.versions
-            else ""
-        )
-        reason = printable(row.reason)
-        print(f"{row.name}: {old} -> {format_rate(rate)}{pair} ({reason})")
+        parts = [] if change.before == rate else [f"{old} -> {format_rate(rate)}"]
+        if before != row.versions:
+            parts.append(f"versions {format_pair(*before)} -> {format_pair(*row.versions)}")
+        print(f"{row.name}: {'; '.join(parts)} ({printable(row.reason)})")
     else:
         print(
             f"{row.name}: already at {format_rate(rate)} ({format_pair(*row.versions)});"
@@ -187,7 +184,9 @@ async def set_rate(args: RateSetArgs, environ: Mapping[str, str]) -> int:
 def describe_change(row: Any) -> str:
     """One readable line for a history row (rates, strategy, salt, overrides)."""
     if row.change == "created":
-        return f"created at {format_rate(row.new_rate)} ({row.new_strategy})"
+        pair = (row.new_baseline_version, row.new_canary_version)
+        versions = "" if None in pair else f", {format_pair(*pair)}"
+        return f"created at {format_rate(row.new_rate)} ({row.new_strategy}{versions})"
     if row.change == "deleted":
         return f"deleted (was {format_rate(row.old_rate)})"
     if row.change.startswith("override"):

@@ -13,8 +13,9 @@ is sent to Camunda:
 - ``--approve-before`` names steps (by rate) that wait for a person's approval first.
 - ``--min-attempts`` per version per step before a promotion; ``--max-failure-ratio`` r > 1,
   the effect the sequential test looks for (v2 failing r times as often as v1).
-- ``--baseline`` / ``--canary`` (default 1 and 2; long forms ``--baseline-version`` /
-  ``--canary-version``) name the versions compared, so the same tool serves the next
+- ``--baseline`` / ``--canary`` (long forms ``--baseline-version`` / ``--canary-version``;
+  the CLI fills an omitted one from the routing rollout, 1 and 2 for a new one) name the
+  versions compared, so the same tool serves the next
   migration (2 -> 3). The first `set rate` writes the pair to the routing rollout (audited),
   which the rollout store allows only from rate 0 or 100 %.
 

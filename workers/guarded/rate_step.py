@@ -5,10 +5,11 @@ then seen as a change by hand) or waits until this transaction is done. The writ
 through `rollout_store.set_rate`, so it is audited like any other change: the actor is
 ``rollout:<process instance key>``, the reason names the step and the last verdict.
 
-A step's `set rate` also writes the rollout's (baseline, canary) pair when it differs: the
-first step of a rollout started with ``--baseline 2 --canary 3`` moves the routing rollout from
-1:2 to 2:3 in the same audited change as the step's rate. The store allows that only from rate
-0 or 100 % (`canary rollout start` checks it before it starts anything).
+Every `set rate` also writes the rollout's (baseline, canary) pair when it differs: the first
+step of a rollout started with ``--baseline 2 --canary 3`` moves the routing rollout from 1:2
+to 2:3 in the same audited change as the step's rate; a promote --full or an abort before
+that step (during its approval) does the same at 100 % or 0. The store allows a new pair only
+from rate 0 or 100 % (`canary rollout start` checks it before it starts anything).
 """
 
 from collections.abc import Mapping
@@ -65,9 +66,14 @@ async def apply_rate(
     reason: str,
     dry_run: bool,
     versions: tuple[int, int] | None = None,
+    pair_only_at_the_ends: bool = False,
 ) -> RateStep:
     """Set `rollout`'s rate to `target` (and its pair to `versions`, when given) unless a
-    person changed the rate (then change nothing)."""
+    person changed the rate (then change nothing).
+
+    With `pair_only_at_the_ends`, a new pair is written only from rate 0 or 100 % and kept
+    otherwise, where the store would refuse it: for the actions that must never fail.
+    """
     async with conn.transaction():
         row = await rollout_store.get_rollout(conn, rollout, for_update=True)
         current, pair = row.rate, row.versions
@@ -88,6 +94,8 @@ async def apply_rate(
             return replace(unchanged, changed_by_hand=True)
         if dry_run:
             return unchanged
+        if pair_only_at_the_ends and 0.0 < current < 1.0:
+            versions = None
         if versions is not None and versions != pair:
             reason = f"{reason}; versions {format_pair(*pair)} -> {format_pair(*versions)}"
         change = await rollout_store.set_rate(

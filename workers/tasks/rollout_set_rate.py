@@ -86,9 +86,12 @@ def make_set_rate(connect: Connector) -> RolloutTask:
         if action is not SetRateAction.STEP or not isinstance(expected, int | float):
             expected = None  # only a step checks for a hand change; the others just act
         dry_run = bool(variables.get(Variable.DRY_RUN))
-        # A step writes the rollout's pair (a no-op once the first step has); rollback, abort
-        # and promote leave it: rate 0 and 100 % route everyone to one of the pair.
-        versions = rollout_versions(variables) if action is SetRateAction.STEP else None
+        # Every action writes the rollout's pair (a no-op once the first step has): promote
+        # --full or abort before the first step's rate (during its approval, say) must route
+        # everyone by the pair the rollout was started with, not the one before it. A step
+        # refuses to move the pair mid-canary (`start` checks first); the others must never
+        # fail, so from a rate a person set in between they keep the pair it routes by.
+        versions = rollout_versions(variables)
         async with connect() as conn:
             step = await apply_rate(
                 conn,
@@ -99,6 +102,7 @@ def make_set_rate(connect: Connector) -> RolloutTask:
                 reason=change_reason(action, variables),
                 dry_run=dry_run,
                 versions=versions,
+                pair_only_at_the_ends=action is not SetRateAction.STEP,
             )
         log.info(
             "rollout rate",
