@@ -5,7 +5,7 @@
         [--before-migrations 5]
 
 Writes the same batches (half decisions, half outcomes, one job key each, one transaction per
-batch committed without waiting for the WAL flush, as the recorder does) over one connection
+batch, as the recorder does) over one connection
 in four ways, each into a fresh database: a text or a binary COPY, with the counting triggers
 on or off; with `--before-migrations N`, a fifth: the binary COPY with counting on in a
 database migrated only up to migration N (the counting as it was then, in the same run). Per
@@ -50,7 +50,6 @@ async def write(url: str, data: list[dict[int, list[tuple[Any, ...]]]], *, binar
                 counters: bool) -> tuple[float, float, float]:  # fmt: skip
     """Client CPU, server CPU and wall seconds for writing `data`."""
     async with await psycopg.AsyncConnection.connect(url) as conn:
-        await conn.execute("SET synchronous_commit = off")
         if not counters:
             for table in ("decisions", "outcomes"):
                 await conn.execute(f"ALTER TABLE canary.{table} DISABLE TRIGGER count_batch")

@@ -218,23 +218,6 @@ async def test_a_batch_postgres_refuses_is_logged_by_rule_never_by_value(databas
     assert personal not in repr(logs)
 
 
-async def test_the_recorders_commits_do_not_wait_for_the_wal_flush(database_url):
-    """A choice of the recorder's own connection only (see the recorder's docstring)."""
-    settings = RecorderSettings(buffer_size=10, batch_size=1, flush_interval=0.01, stop_timeout=5)
-    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
-    await recorder.start()
-    recorder.record_outcome(make_job(1), version=1, outcome=Outcome.VERIFIED, latency_ms=1.0)
-    await eventually(lambda: recorder.stats().written == 1)
-    assert recorder._conns
-    for conn in recorder._conns.values():
-        cur = await conn.execute("SHOW synchronous_commit")
-        assert await cur.fetchone() == ("off",)
-    await recorder.stop()
-    async with await psycopg.AsyncConnection.connect(database_url) as other:
-        cur = await other.execute("SHOW synchronous_commit")
-        assert await cur.fetchone() == ("on",)
-
-
 async def test_a_batch_waiting_in_postgres_does_not_hold_up_the_next(database_url, db):
     """While one batch waits (on an attempt another transaction is recording), the next one is
     written; the waiting one counts as pending until it commits too, its attempt once."""
