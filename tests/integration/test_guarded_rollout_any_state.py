@@ -129,6 +129,14 @@ async def test_pause_during_a_bake_stops_the_looks_until_resume(rollouts: Rollou
     assert "resume is taken only while it is paused" in await refused(rollouts, "resume")
     await rollouts.traffic(**HEALTHY)
     await rollouts.look()  # one look of two
+    # Paused and resumed before the interval is up: the bake's wait takes the resume.
+    await ok(rollouts, "pause")
+    await rollouts.wait(paused, "the pause")
+    await ok(rollouts, "resume")
+    state = await rollouts.wait(lambda s: not s.paused and settled(s), "the early resume")
+    assert state.phase == "baking"
+    assert state.elements[Element.RESUMED_WHILE_BAKING].completed == 1
+
     await ok(rollouts, "pause")
     state = await rollouts.wait(paused, "the pause")
     assert state.phase == "paused"
@@ -144,6 +152,7 @@ async def test_pause_during_a_bake_stops_the_looks_until_resume(rollouts: Rollou
     await ok(rollouts, "abort", "--reason", "enough")
     assert (await ended(rollouts)).end is EndEvent.ABORTED
     assert await rates(rollouts) == [(0.1, "rollout"), (0.5, "rollout"), (0.0, "rollout")]
+    assert rollouts.webhook.events().count("paused") == 2
 
 
 async def test_pause_during_a_hold_on_thin_data_then_resume_holds_again(

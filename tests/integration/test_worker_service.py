@@ -294,6 +294,8 @@ async def test_health_readiness_and_metrics_endpoints(zeebe_target, zeebe_client
     routed = sum(v for k, v in jobs.items() if 'outcome="routed_sticky"' in k)
     assert (verified, routed) == (20, 20)
     assert 'canary_rollout_rate{rollout="verifymenow"} 0.5' in metrics
+    pair = 'canary_rollout_versions_info{baseline="1",canary="2",rollout="verifymenow"} 1.0'
+    assert pair in metrics
     assert "canary_degraded 0.0" in metrics
     assert "canary_postgres_reconnects_total 0.0" in metrics
     assert 'canary_job_handler_seconds_count{task_type="choose-version"} 20.0' in metrics

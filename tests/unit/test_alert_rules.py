@@ -12,7 +12,7 @@ RULES = yaml.safe_load((ROOT / "deploy" / "prometheus" / "canary-alerts.yaml").r
 PROMETHEUS_OWN = {"up"}
 #: What the issue asks the alerts to cover.
 REQUIRED_ALERTS = {
-    "CanaryV2FailureRateAboveV1",
+    "CanaryFailureRateAboveBaseline",
     "CanaryIncidentsOnBranch",
     "CanaryWorkerNotReady",
     "CanaryRolloutConfigStale",

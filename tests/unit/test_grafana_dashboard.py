@@ -7,6 +7,7 @@ to the `datasource` variable.
 """
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -70,6 +71,7 @@ def test_the_panels_the_issue_asks_for_are_there():
         "Throughput per version",
         "Outcomes per version",
         "Failure rate per version",
+        "Canary vs baseline failure rate",
         "Handler latency percentiles",
         "Rate in force over time",
         "Recorder throughput",
@@ -82,6 +84,30 @@ def test_the_panels_the_issue_asks_for_are_there():
         "histogram_quantile(0.95",
         "histogram_quantile(0.99",
     ]
+
+
+def test_no_panel_names_a_fixed_version():
+    """The next migration is 2 -> 3: a "v2" in a title, description or legend would lie."""
+    for panel in panels():
+        legends = " ".join(t.get("legendFormat", "") for t in panel["targets"])
+        text = f"{panel['title']} {panel.get('description', '')} {legends}"
+        assert not re.search(r"\bv[0-9]", text), panel["title"]
+
+
+def test_rate_and_comparison_panels_name_each_rollouts_pair():
+    by_title = {p["title"]: p for p in panels()}
+    for title, label in (
+        ("Rate in force", "{{canary}}"),
+        ("Rate in force over time", "{{canary}}"),
+        ("Canary vs baseline failure rate", "{{version}}"),
+    ):
+        for target in by_title[title]["targets"]:
+            assert "canary_rollout_versions_info" in metric_names(target["expr"]), title
+            assert label in target["legendFormat"], title
+    canary, baseline = (t["expr"] for t in by_title["Canary vs baseline failure rate"]["targets"])
+    # Each side takes `version` from its own label of the pair.
+    assert canary.endswith('"version", "$1", "canary", "(.*)")')
+    assert baseline.endswith('"version", "$1", "baseline", "(.*)")')
 
 
 def test_rate_changes_are_annotated():

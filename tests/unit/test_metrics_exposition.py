@@ -2,8 +2,12 @@
 
 import re
 
-from metrics_support import exported_series, exposition, worker_metrics
+from metrics_support import UNUSED_URL, exported_series, exposition, worker_metrics
 from prometheus_client.parser import text_string_to_metric_families
+
+from workers.postgres.rollout_cache import RolloutCache
+from workers.routing import RolloutConfig, Strategy
+from workers.runtime.metrics import WorkerMetrics
 
 #: Prometheus' metric name grammar; we add the lowercase snake_case convention.
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -70,5 +74,37 @@ def test_counted_jobs_and_live_state_parse_back_to_their_values():
     )
     assert samples[incident] == 1
     assert samples[("canary_rollout_rate", (("rollout", "verifymenow"),))] == 0.25
+    pair = (("baseline", "1"), ("canary", "2"), ("rollout", "verifymenow"))
+    assert samples[("canary_rollout_versions_info", pair)] == 1
     assert samples[("canary_degraded", ())] == 1  # never loaded: on the fallback
     assert samples[("canary_recorder_dropped_total", ())] == 0
+
+
+def rollout_pairs(metrics: WorkerMetrics) -> dict[str, tuple[str, str]]:
+    return {
+        sample.labels["rollout"]: (sample.labels["baseline"], sample.labels["canary"])
+        for family in text_string_to_metric_families(exposition(metrics))
+        for sample in family.samples
+        if sample.name == "canary_rollout_versions_info"
+    }
+
+
+def test_the_version_pair_of_each_rollout_follows_the_cache():
+    """2 -> 3 after 1 -> 2: the next scrape shows the new pair and nothing of the old one."""
+    metrics = WorkerMetrics()
+    cache = RolloutCache(UNUSED_URL, max_age=300, refresh_interval=30, fallback_version=None)
+    metrics.watch(cache=cache)
+    assert rollout_pairs(metrics) == {}  # nothing loaded yet: no pair to claim
+    cache._configs = {
+        "verifymenow": RolloutConfig("verifymenow", 1.0, Strategy.STICKY, "s"),
+        "other": RolloutConfig(
+            "other", 0.1, Strategy.STICKY, "s", baseline_version=4, canary_version=7
+        ),
+    }
+    assert rollout_pairs(metrics) == {"verifymenow": ("1", "2"), "other": ("4", "7")}
+    cache._configs = {
+        "verifymenow": RolloutConfig(
+            "verifymenow", 0.0, Strategy.STICKY, "s", baseline_version=2, canary_version=3
+        )
+    }
+    assert rollout_pairs(metrics) == {"verifymenow": ("2", "3")}

@@ -2,9 +2,9 @@
 
 Counted on the job path (cheap label lookups): jobs by task type, version and outcome, and the
 handler latency histogram. Read at scrape time from the live objects (no bookkeeping on the job
-path): the current rate per rollout, the degraded-mode flag, Postgres reconnects, gateway
-outages, and the recorder's counters. Plus the process itself (memory, CPU, open file
-descriptors) from prometheus_client's ProcessCollector.
+path): the current rate and version pair per rollout, the degraded-mode flag, Postgres
+reconnects, gateway outages, and the recorder's counters. Plus the process itself (memory, CPU,
+open file descriptors) from prometheus_client's ProcessCollector.
 
 No ``*_created`` series: the client adds one per counter and histogram by default, and
 ``canary_jobs_created`` reads like a count of created jobs. Prometheus needs none of them.
@@ -22,7 +22,12 @@ from prometheus_client import (
     ProcessCollector,
     disable_created_metrics,
 )
-from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    InfoMetricFamily,
+    Metric,
+)
 from pyzeebe import Job
 
 from workers.postgres.outcomes import Outcome
@@ -147,11 +152,29 @@ class _LiveState:
         if self._cache is not None:
             health = self._cache.health()
             rates = GaugeMetricFamily(
-                "canary_rollout_rate", "rate (share to v2) of each rollout", labels=["rollout"]
+                "canary_rollout_rate",
+                "share of subjects each rollout sends to its canary version"
+                " (canary_rollout_versions_info names it)",
+                labels=["rollout"],
+            )
+            # The pair as labels, so PromQL can join it to canary_jobs_total's `version`: the
+            # alerts compare each rollout's canary with its baseline, whatever the numbers.
+            pairs = InfoMetricFamily(
+                "canary_rollout_versions",
+                "the versions each rollout compares, in the labels baseline and canary",
+                labels=["rollout"],
             )
             for name, config in sorted(self._cache.configs.items()):
                 rates.add_metric([name], config.rate)
+                pairs.add_metric(
+                    [name],
+                    {
+                        "baseline": str(config.baseline_version),
+                        "canary": str(config.canary_version),
+                    },
+                )
             yield rates
+            yield pairs
             yield GaugeMetricFamily(
                 "canary_degraded",
                 "1 while decisions use the fallback version (rollout config missing or too old)",
