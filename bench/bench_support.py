@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from support.ports import bound_port
 
 from workers.logs import configure_logging
-from workers.postgres.migrations import migrate
+from workers.postgres.migrations import load_migrations, migrate
 from workers.settings import DatabaseSettings, LoggingSettings
 
 # Benchmarks print numbers; the code under test only speaks up when something is wrong.
@@ -37,14 +37,16 @@ def url_for(database: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def scratch_database() -> AsyncIterator[str]:
-    """A fresh migrated database, dropped afterwards."""
+async def scratch_database(up_to: int | None = None) -> AsyncIterator[str]:
+    """A fresh migrated database (migrations up to number `up_to`: all by default), dropped
+    afterwards."""
     name = f"canary_bench_{uuid.uuid4().hex[:8]}"
     async with await psycopg.AsyncConnection.connect(SERVER_URL, autocommit=True) as admin:
         await admin.execute(f'CREATE DATABASE "{name}"')
     try:
         async with await psycopg.AsyncConnection.connect(url_for(name), autocommit=True) as conn:
-            await migrate(conn)
+            known = load_migrations()
+            await migrate(conn, [m for m in known if up_to is None or m.version <= up_to])
         yield url_for(name)
     finally:
         async with await psycopg.AsyncConnection.connect(SERVER_URL, autocommit=True) as admin:
@@ -69,6 +71,12 @@ def summary(values: Sequence[float]) -> str:
 def report(name: str, value: str, goal: str = "") -> None:
     suffix = f"   (goal {goal})" if goal else ""
     print(f"{name:<58} {value}{suffix}", flush=True)
+
+
+def backend_cpu(pid: int) -> float:
+    """Seconds a process (a Postgres backend: the server runs on this machine) has run on a
+    CPU, from /proc/<pid>/schedstat (nanosecond resolution, unlike /proc/pid/stat)."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 def load_average() -> str:

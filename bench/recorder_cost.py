@@ -2,33 +2,32 @@
 
     .venv/bin/python bench/recorder_cost.py [--rows 5000] [--batches 20] [--runs 3]
 
+        [--before-migrations 5]
+
 Writes the same batches (half decisions, half outcomes, one job key each, one transaction per
-batch, as the recorder does) over one connection in four ways, each into a fresh database: a
-text or a binary COPY, with the counting triggers on or off. Per row it reports the client's
-CPU (`time.process_time`), the Postgres backend's CPU (`/proc/<pid>/schedstat`: the server
-runs on this machine) and the rest of the wall time (commit fsync, waiting for a core). CPU
-time is much less disturbed than wall time on a shared machine; the best of `--runs` is shown,
-with the 1-minute load average.
+batch, as the recorder does) over one connection
+in four ways, each into a fresh database: a text or a binary COPY, with the counting triggers
+on or off; with `--before-migrations N`, a fifth: the binary COPY with counting on in a
+database migrated only up to migration N (the counting as it was then, in the same run). Per
+row it reports the client's CPU (`time.process_time`), the Postgres backend's CPU
+(`/proc/<pid>/schedstat`: the server runs on this machine) and the wall time (the client
+formats rows while Postgres inserts the previous ones, so the wall time can be less than the
+sum). CPU time is much less disturbed than wall time on a shared
+machine; the best of `--runs` is shown, with the 1-minute load average.
 """
 
 import argparse
 import asyncio
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
-from bench_support import load_average, report, scratch_database
+from bench_support import backend_cpu, load_average, report, scratch_database
 
 from workers.postgres import recorder
 
 _OUTCOMES = ("verified", "rejected", "unreadable", "transient_failure", "incident")
-
-
-def backend_cpu(pid: int) -> float:
-    """Seconds the process has run on a CPU (nanosecond resolution, unlike /proc/pid/stat)."""
-    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
 
 
 def batches(rows: int, count: int) -> list[dict[int, list[tuple[Any, ...]]]]:
@@ -79,24 +78,35 @@ async def main() -> None:
     parser.add_argument("--rows", type=int, default=5000, help="rows per batch")
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before-migrations", type=int, default=None, metavar="N")
     args = parser.parse_args()
     data = batches(args.rows, args.batches)
     rows = args.rows * args.batches
-    best: dict[tuple[bool, bool], tuple[float, float, float]] = {}
+    #: (what is measured, migrations up to, counting on, binary COPY)
+    ways = [
+        ("counting triggers on, binary COPY", None, True, True),
+        ("counting triggers on, text COPY", None, True, False),
+        ("triggers off, binary COPY", None, False, True),
+        ("triggers off, text COPY", None, False, False),
+    ]
+    if args.before_migrations is not None:
+        ways.append((
+            f"counting on, binary COPY, migrations to {args.before_migrations:04d}",
+            args.before_migrations, True, True,
+        ))  # fmt: skip
+    best: dict[str, tuple[float, float, float]] = {}
     for _ in range(args.runs):
-        for counters in (True, False):
-            for binary in (False, True):
-                async with scratch_database() as url:
-                    client, server, wall = await write(url, data, binary=binary, counters=counters)
-                key = (counters, binary)
-                if key not in best or client + server < sum(best[key][:2]):
-                    best[key] = (client, server, wall)
-    for (counters, binary), (client, server, wall) in sorted(best.items(), reverse=True):
+        for name, up_to, counters, binary in ways:
+            async with scratch_database(up_to) as url:
+                client, server, wall = await write(url, data, binary=binary, counters=counters)
+            if name not in best or client + server < sum(best[name][:2]):
+                best[name] = (client, server, wall)
+    for name, _, _, _ in ways:
+        client, server, wall = best[name]
         report(
-            ("counting triggers on, " if counters else "triggers off, ")
-            + ("binary COPY" if binary else "text COPY"),
+            name,
             f"client {client / rows * 1e6:.2f} us/row, Postgres {server / rows * 1e6:.2f} us/row,"
-            f" waiting {(wall - client - server) / rows * 1e6:.2f} us/row ({load_average()})",
+            f" wall {wall / rows * 1e6:.2f} us/row ({load_average()})",
         )
 
 

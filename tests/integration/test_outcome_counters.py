@@ -1,8 +1,10 @@
-"""The counters of migration 0003 stay true to the raw rows under at-least-once delivery,
-an outage mid-flush, a migration over existing rows and pruning while workers write."""
+"""The counters (migrations 0003, 0005, 0006) stay true to the raw rows under at-least-once
+delivery, an outage mid-flush, a plain SQL import, a migration over existing rows and pruning
+while workers write."""
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -404,3 +406,83 @@ async def test_counting_carries_on_across_the_upgrade_to_migration_0005(empty_da
         assert await counted_by_outcome(db) == await raw_attempts(db)
         assert await counted_by_outcome(db, 1) == await raw_attempts(db)
         assert sum((await counted_by_outcome(db)).values()) == 160
+
+
+async def test_a_plain_sql_import_is_counted_like_a_recorded_batch(db):
+    """A backfill by INSERT ... SELECT, repeating itself and rows already recorded, counts once."""
+    await copy_rows(db, OUTCOME_COPY, [outcome(k, result=OUTCOMES[k % 5]) for k in range(40)])
+    await db.execute(
+        "INSERT INTO canary.outcomes (recorded_at, rollout, process_instance_key, job_key,"
+        " version, outcome, latency_ms, retries)"
+        " SELECT %s, 'verifymenow', k, k, 1, (ARRAY['verified', 'rejected', 'unreadable',"
+        " 'transient_failure', 'incident'])[k %% 5 + 1], 100.0, 3"
+        " FROM generate_series(20, 79) AS k, generate_series(1, 2) AS twice",
+        (T0,),
+    )
+    await db.execute(
+        "INSERT INTO canary.decisions (recorded_at, rollout, process_instance_key, job_key,"
+        " version, rule, bucket, rate)"
+        " SELECT %s, 'verifymenow', k %% 30, k %% 30, 1, 'random', 0.5, 0.25"
+        " FROM generate_series(1, 90) AS k",
+        (T0,),
+    )
+    assert await scalar(db, "SELECT count(*) FROM canary.outcomes") == 160
+    assert await counted_by_outcome(db) == await raw_attempts(db) == dict.fromkeys(OUTCOMES, 16)
+    cur = await db.execute(
+        "SELECT sum(decisions)::int, sum(rate_sum) FROM canary.decision_counts WHERE grain = 1"
+    )
+    assert await cur.fetchone() == (30, Decimal("7.5"))
+
+
+async def test_a_batch_of_new_known_and_repeated_attempts_counts_each_once(db):
+    """One known attempt sends the whole batch down the upsert path: the new ones still count."""
+    await copy_rows(db, OUTCOME_COPY, [outcome(1, at=T0 + timedelta(seconds=5))])
+    await copy_rows(db, DECISION_COPY, [(T0, "verifymenow", 1, 1, 1, "sticky", 0.5, 0.1)])
+    await copy_rows(
+        db,
+        OUTCOME_COPY,
+        [
+            outcome(1, at=T0 + timedelta(seconds=9), result="incident"),  # known, later: no
+            outcome(1, at=T0, result="rejected"),  # known, earlier: takes its place
+            outcome(2, result="unreadable"),
+            outcome(2, at=T0 + timedelta(seconds=1), result="incident"),  # repeated in the batch
+            outcome(3, retries=2),
+        ],
+    )
+    await copy_rows(
+        db,
+        DECISION_COPY,
+        [(T0 - timedelta(seconds=1), "verifymenow", k, k, 2, "random", 0.5, 0.3)
+         for k in (1, 2, 2)],
+    )  # fmt: skip
+    assert await counted_by_outcome(db) == await raw_attempts(db)
+    assert await counted_by_outcome(db) == {
+        "verified": 1, "rejected": 1, "unreadable": 1, "transient_failure": 0, "incident": 0
+    }  # fmt: skip
+    cur = await db.execute(
+        "SELECT version, sum(decisions)::int FROM canary.decision_counts WHERE grain = 60"
+        " GROUP BY 1 HAVING sum(decisions) <> 0"
+    )
+    assert await cur.fetchall() == [(2, 2)]  # job 1's earlier decision replaced its first
+
+
+async def test_counting_carries_on_across_the_upgrade_to_migration_0006(empty_database_url):
+    """Dedup keys written before 0006 (ordered by rollout first) still find their duplicates."""
+    async with await psycopg.AsyncConnection.connect(empty_database_url, autocommit=True) as db:
+        await migrate(db, [m for m in load_migrations() if m.version <= 5])
+        before = [outcome(k, at=T0 + timedelta(seconds=k), result=OUTCOMES[k % 5])
+                  for k in range(100)]  # fmt: skip
+        decided = [(T0, "verifymenow", k, k, 1, "sticky", 0.5, 0.1) for k in range(10)]
+        await copy_rows(db, OUTCOME_COPY, before)
+        await copy_rows(db, DECISION_COPY, decided)
+        await migrate(db)
+        await copy_rows(db, OUTCOME_COPY, before[50:])
+        await copy_rows(
+            db, OUTCOME_COPY, [outcome(3, at=T0 - timedelta(hours=1), result="incident")]
+        )
+        await copy_rows(db, DECISION_COPY, [*decided, (T0, "verifymenow", 10, 10, 2, "random",
+                                                       0.5, 0.1)])  # fmt: skip
+        assert await counted_by_outcome(db) == await raw_attempts(db)
+        assert sum((await counted_by_outcome(db, 1)).values()) == 100
+        assert await scalar(db, "SELECT sum(decisions)::int FROM canary.decision_counts"
+                                " WHERE grain = 1") == 11  # fmt: skip

@@ -216,3 +216,35 @@ async def test_a_batch_postgres_refuses_is_logged_by_rule_never_by_value(databas
     [rejected] = [e for e in logs if e["event"].startswith("recorder batch rejected")]
     assert rejected["error"] == "CheckViolation (SQLSTATE 23514), constraint rollout_allowed"
     assert personal not in repr(logs)
+
+
+async def test_a_batch_waiting_in_postgres_does_not_hold_up_the_next(database_url, db):
+    """While one batch waits (on an attempt another transaction is recording), the next one is
+    written; the waiting one counts as pending until it commits too, its attempt once."""
+    settings = RecorderSettings(buffer_size=100, batch_size=5, flush_interval=0.01, stop_timeout=5)
+    recorder = OutcomeRecorder(database_url, settings=settings, default_rollout="verifymenow")
+    async with await psycopg.AsyncConnection.connect(database_url) as other:
+        async with (
+            other.cursor() as cur,
+            cur.copy(
+                "COPY canary.outcomes (recorded_at, rollout, process_instance_key, job_key,"
+                " version, outcome, retries) FROM STDIN"
+            ) as copy,
+        ):
+            await copy.write_row(("2030-01-01T00:00:00Z", "verifymenow", 1, 1, 1, "verified", 3))
+        await recorder.start()
+        for key in range(1, 11):
+            recorder.record_outcome(make_job(key), version=1, outcome=Outcome.VERIFIED,
+                                    latency_ms=2.0)  # fmt: skip
+            if key == 5:  # the first batch, with job 1, waits on the other transaction
+                await eventually(lambda: recorder.stats().writing_seconds > 0.2)
+        await eventually(lambda: recorder.stats().written == 5)
+        waiting = recorder.stats()
+        assert (waiting.pending, waiting.dropped) == (5, 0)
+        assert balanced(waiting)
+        await other.commit()
+    await eventually(lambda: recorder.stats().written == 10)
+    stats = await recorder.stop()
+    assert balanced(stats)
+    cur = await db.execute("SELECT sum(verified)::int FROM canary.outcome_counts WHERE grain = 60")
+    assert await cur.fetchone() == (10,)

@@ -7,7 +7,7 @@ one binary COPY per table (a third of the client CPU of a text COPY and less par
 Postgres, measured). Nothing on the job's path waits for Postgres or raises; the values are
 checked against the column types there, because a binary COPY would wrap an int4 silently.
 
-When Postgres is down the failed batch stays at the head of the buffer and is retried with
+When Postgres is down the failed batch goes back to the head of the buffer and is retried with
 backoff while new records keep arriving. Once the buffer is full, new records are dropped and
 counted: at any moment ``written + dropped + pending == recorded`` (see `RecorderStats`). The
 outage is logged once when it starts and once, with its duration, when it ends. Dropping is
@@ -17,12 +17,17 @@ dropped in it. /readyz turns red while the buffer is full or a write has hung
 (`RecorderStats.full`, `RecorderStats.writing_seconds`). Delivery is at-least-once: a batch
 whose COMMIT succeeded but whose answer was lost is written again.
 
+Two batches are written at once, each over a connection of its own: while Postgres counts one
+batch and waits for its COMMIT to reach the disk (6-9 ms on our shared machine), the next is
+already being copied in. Commits stay durable: a row counted as written survives a crash of
+Postgres. A batch is taken off the buffer while it is written and put back at its head if the
+write fails, so the accounting above counts it as pending throughout.
+
 Stopping writes what it can within a deadline and reports what is left.
 """
 
 import asyncio
 import contextlib
-import itertools
 import math
 import time
 from collections import deque
@@ -76,9 +81,12 @@ COPIES: Final = (
 _OUTCOME_VALUES: Final = frozenset(o.value for o in Outcome)
 _INT8: Final = 2**63
 _INT4: Final = 2**31
-#: Rows formatted between two yields to the event loop: a 5 000-row batch would otherwise hold
+#: Rows formatted between two yields to the event loop: a 20 000-row batch would otherwise hold
 #: it for several milliseconds, and the loop also runs the jobs.
 _ROWS_PER_YIELD: Final = 500
+#: Batches written at once, a connection each. With one, Postgres waited for the client while
+#: the client waited for Postgres's counting and COMMIT (see docs/benchmarks.md).
+WRITERS: Final = 2
 #: What formatting a row can raise when a value does not fit its column (the job path's checks
 #: should make it impossible); such a batch is refused like one Postgres refused.
 _UNFIT: Final = (OverflowError, ValueError, TypeError, UnicodeError)
@@ -135,7 +143,10 @@ class OutcomeRecorder:
         self._buffer: deque[Row] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._conn: psycopg.AsyncConnection[Any] | None = None
+        #: Each writer's connection, by writer number.
+        self._conns: dict[int, psycopg.AsyncConnection[Any]] = {}
+        #: Rows taken off the buffer by a write in progress: still pending.
+        self._in_flight = 0
         self._accepting = False
         self._stopping = False
         self._recorded = 0
@@ -148,7 +159,8 @@ class OutcomeRecorder:
         self._invalid_logged = False
         #: Dropped count when the current drop episode began (None: not dropping).
         self._dropping_since: int | None = None
-        self._write_started: float | None = None
+        #: When each write in progress began, by writer number.
+        self._write_started: dict[int, float] = {}
 
     # -- job path: never blocks, never raises ------------------------------------------------
 
@@ -228,7 +240,7 @@ class OutcomeRecorder:
         if not self._accepting:
             self._dropped += 1
             return
-        if len(self._buffer) >= self._settings.buffer_size:
+        if self._pending() >= self._settings.buffer_size:
             if self._dropping_since is None:
                 self._dropping_since = self._dropped
                 log.error(
@@ -256,15 +268,19 @@ class OutcomeRecorder:
             recorded=self._recorded,
             written=self._written,
             dropped=self._dropped,
-            pending=len(self._buffer),
+            pending=self._pending(),
             flush_failures=self._flush_failures,
             connected=self._connected,
-            full=len(self._buffer) >= self._settings.buffer_size,
+            full=self._pending() >= self._settings.buffer_size,
             writing_seconds=self._writing_seconds(),
         )
 
+    def _pending(self) -> int:
+        return len(self._buffer) + self._in_flight
+
     def _writing_seconds(self) -> float:
-        started = self._write_started
+        """How long the oldest write in progress has been running."""
+        started = min(self._write_started.values(), default=None)
         return 0.0 if started is None else time.monotonic() - started
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -317,6 +333,14 @@ class OutcomeRecorder:
     # -- background writer --------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            async with asyncio.TaskGroup() as writers:
+                for number in range(WRITERS):
+                    writers.create_task(self._writer(number))
+        except BaseExceptionGroup as group:  # a writer died: the service's task watch says why
+            raise group.exceptions[0] from None
+
+    async def _writer(self, number: int) -> None:
         attempt = 0
         while True:
             if not self._buffer:
@@ -327,36 +351,49 @@ class OutcomeRecorder:
             if len(self._buffer) < self._settings.batch_size and not self._stopping:
                 # Let a partial batch fill up for at most one flush interval.
                 await self._sleep(self._settings.flush_interval)
-            batch = list(itertools.islice(self._buffer, self._settings.batch_size))
-            self._write_started = time.monotonic()
+                if not self._buffer:
+                    continue  # the other writer took it
+            taken = min(self._settings.batch_size, len(self._buffer))
+            batch = [self._buffer.popleft() for _ in range(taken)]
+            self._in_flight += taken
+            self._write_started[number] = time.monotonic()
             try:
                 async with asyncio.timeout(WRITE_TIMEOUT):
-                    await self._write(batch)
+                    await self._write(number, batch)
             except (psycopg.DataError, psycopg.IntegrityError, *_UNFIT) as exc:
                 # The rows themselves are refused, by Postgres or while formatting them (the
                 # checks above should make this impossible): retrying would block every later
                 # record, so the batch is dropped, counted and logged. Other errors (down,
                 # missing grant or table) may heal: those batches are kept and retried.
-                self._discard(len(batch))
-                self._dropped += len(batch)
-                await self._close()
+                self._write_ended(number, taken)
+                self._dropped += taken
                 log.error(  # noqa: TRY400 - one line says it; a traceback adds nothing
                     "recorder batch rejected: a value does not fit its column",
-                    rows=len(batch),
+                    rows=taken,
                     error=error_without_values(exc),
                 )
                 continue
             except (psycopg.Error, DatabaseUnavailableError, TimeoutError) as exc:
+                self._write_ended(number, taken, back=batch)
                 self._on_failure(exc)
                 await asyncio.sleep(self._backoff.delay(attempt + 1))
                 attempt += 1
                 continue
-            finally:
-                self._write_started = None
-            self._discard(len(batch))
-            self._written += len(batch)
+            except BaseException:
+                self._write_ended(number, taken, back=batch)  # cancelled: pending again
+                raise
+            self._write_ended(number, taken)
+            self._written += taken
             attempt = 0
             self._on_success()
+
+    def _write_ended(self, number: int, taken: int, *, back: list[Row] | None = None) -> None:
+        """Writer `number`'s batch of `taken` rows is no longer in flight; `back` (a failed
+        batch) goes back to the head of the buffer, to be retried first."""
+        self._in_flight -= taken
+        self._write_started.pop(number, None)
+        if back is not None:
+            self._buffer.extendleft(reversed(back))
 
     async def _sleep(self, seconds: float) -> None:
         """Wait for `seconds`, or less when a full batch or a stop request wakes us."""
@@ -366,13 +403,9 @@ class OutcomeRecorder:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    def _discard(self, count: int) -> None:
-        for _ in range(count):
-            self._buffer.popleft()
-
-    async def _write(self, batch: list[Row]) -> None:
-        conn = await self._connection()
+    async def _write(self, number: int, batch: list[Row]) -> None:
         try:
+            conn = await self._connection(number)
             async with conn.transaction(), conn.cursor() as cur:
                 for kind, statement, types in COPIES:
                     rows = [row for k, row in batch if k == kind]
@@ -384,19 +417,22 @@ class OutcomeRecorder:
                                     await copy.write_row(row)
                                 await asyncio.sleep(0)
         except BaseException:
-            await self._close()
+            await self._close(number)
             raise
 
-    async def _connection(self) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = await connect(self._url)
-        return self._conn
+    async def _connection(self, number: int) -> psycopg.AsyncConnection[Any]:
+        conn = self._conns.get(number)
+        if conn is None or conn.closed:
+            conn = self._conns[number] = await connect(self._url)
+        return conn
 
-    async def _close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.close()
+    async def _close(self, number: int | None = None) -> None:
+        """Close writer `number`'s connection, or every writer's."""
+        for key in list(self._conns) if number is None else [number]:
+            conn = self._conns.pop(key, None)
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
 
     def _on_failure(self, exc: Exception) -> None:
         self._flush_failures += 1
@@ -406,7 +442,7 @@ class OutcomeRecorder:
             log.warning(
                 "recorder cannot write to Postgres; buffering records in memory",
                 error=first_line(exc),
-                pending=len(self._buffer),
+                pending=self._pending(),
                 buffer_size=self._settings.buffer_size,
             )
 
@@ -416,7 +452,7 @@ class OutcomeRecorder:
             log.warning(
                 "recorder no longer dropping records",
                 dropped_in_episode=self._dropped - self._dropping_since,
-                pending=len(self._buffer),
+                pending=self._pending(),
             )
             self._dropping_since = None
         seconds = self._outage.recovered()
@@ -425,7 +461,7 @@ class OutcomeRecorder:
                 "recorder writing to Postgres again",
                 outage_seconds=round(seconds, 1),
                 dropped_during_outage=self._dropped - self._dropped_at_outage_start,
-                pending=len(self._buffer),
+                pending=self._pending(),
             )
 
 

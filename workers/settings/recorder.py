@@ -14,9 +14,10 @@ class RecorderSettings:
     #: Records held while Postgres is slow or down; past it records are counted and dropped.
     buffer_size: int = 100_000
     #: Rows written per batch (one COPY per table, one transaction). Fewer, larger batches
-    #: spread a commit and the counting triggers' per-batch work over more rows: 5 000 wrote
-    #: about 1.5 times as fast as 1 000 (bench/recorder_throughput.py, docs/benchmarks.md).
-    batch_size: int = 5_000
+    #: spread a commit (its wait for the disk) and the counting triggers' per-batch work over
+    #: more rows: 5 000 wrote about 1.5 times as fast as 1 000, and 20 000 a quarter faster
+    #: than 10 000 (bench/recorder_throughput.py, docs/benchmarks.md).
+    batch_size: int = 20_000
     #: Longest a record waits in memory before a write is attempted.
     flush_interval: float = 1.0
     #: How long stopping may take to write what is left.
