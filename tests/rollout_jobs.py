@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from aiohttp import web
 from pyzeebe import Job
+from support.local_http import serving
 
 from workers.guarded import process
 from workers.guarded.plan import plan_rollout
@@ -132,14 +133,9 @@ async def webhook_receiver() -> AsyncIterator[Webhook]:
     hook = Webhook()
     app = web.Application()
     app.router.add_post("/hooks/secret-token", hook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    hook.url = f"http://127.0.0.1:{port}/hooks/secret-token"
-    try:
-        yield hook
-    finally:
-        hook.release.set()
-        await runner.cleanup()
+    async with serving(app) as port:
+        hook.url = f"http://127.0.0.1:{port}/hooks/secret-token"
+        try:
+            yield hook
+        finally:
+            hook.release.set()  # before the server stops: let a hanging handler answer

@@ -18,6 +18,7 @@ from pyzeebe import ZeebeClient
 from pyzeebe.proto.gateway_pb2 import ActivateJobsRequest, TopologyRequest
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from support.flow import settings_for
+from support.local_http import serving
 from wire_support import (
     Tls,
     make_tls,
@@ -211,13 +212,9 @@ async def test_the_rest_client_trusts_the_private_ca_and_only_with_it(tls):
     app.router.add_post("/v2/process-definitions/search", search)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(tls.cert, tls.key)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    url = f"https://localhost:{runner.addresses[0][1]}"
     basic = {"CAMUNDA_BASIC_AUTH_USERNAME": "demo", "CAMUNDA_BASIC_AUTH_PASSWORD": SECRET}
-    try:
+    async with serving(app, ssl_context=context) as port:
+        url = f"https://localhost:{port}"
         trusted = CamundaRestSettings.from_env(
             {"CAMUNDA_REST_ADDRESS": url, "CAMUNDA_CUSTOM_ROOT_CERT_PATH": str(tls.ca), **basic}
         )
@@ -228,6 +225,4 @@ async def test_the_rest_client_trusts_the_private_ca_and_only_with_it(tls):
             with pytest.raises(CamundaUnavailableError, match="CERTIFICATE_VERIFY_FAILED") as e:
                 await rest.process_definitions("identity-verification")
         assert SECRET not in str(e.value)
-    finally:
-        await runner.cleanup()
     assert seen == ["Basic " + base64.b64encode(f"demo:{SECRET}".encode()).decode()]

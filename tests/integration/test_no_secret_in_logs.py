@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from fake_gateway import FakeGateway
+from support.local_http import serving
 from worker_process import WorkerProcess
 
 pytestmark = [pytest.mark.postgres]
@@ -43,7 +44,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return key, cert
 
 
-async def token_endpoint(key: Path, cert: Path, requests: list[str]) -> web.AppRunner:
+def token_app(requests: list[str]) -> web.Application:
     async def token(request: web.Request) -> web.Response:
         requests.append(request.headers.get("Authorization", "") + (await request.text()))
         return web.json_response(
@@ -52,12 +53,7 @@ async def token_endpoint(key: Path, cert: Path, requests: list[str]) -> web.AppR
 
     app = web.Application()
     app.router.add_post("/oauth/token", token)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
-    return runner
+    return app
 
 
 async def test_the_oauth_path_at_debug_level_logs_neither_secret_nor_token(
@@ -65,25 +61,25 @@ async def test_the_oauth_path_at_debug_level_logs_neither_secret_nor_token(
 ):
     key, cert = certificate
     requests: list[str] = []
-    runner = await token_endpoint(key, cert, requests)
-    port = runner.addresses[0][1]
-    gateway = await FakeGateway().start(tls=(key.read_bytes(), cert.read_bytes()))
-    env = {
-        "DATABASE_URL": database_url,
-        "CANARY_LOG_LEVEL": "debug",
-        "ZEEBE_ADDRESS": f"https://{gateway.address}",
-        "ZEEBE_CA_CERTIFICATE_PATH": str(cert),
-        "ZEEBE_CLIENT_ID": CLIENT_ID,
-        "ZEEBE_CLIENT_SECRET": CLIENT_SECRET,
-        "ZEEBE_AUTHORIZATION_SERVER_URL": f"https://127.0.0.1:{port}/oauth/token",
-    }
-    try:
-        async with WorkerProcess("--tasks", "v1", env=env) as worker:
-            await worker.wait_for(lambda: gateway.authorization)
-            assert await worker.stop() == 0
-    finally:
-        await gateway.stop()
-        await runner.cleanup()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    async with serving(token_app(requests), ssl_context=context) as port:
+        gateway = await FakeGateway().start(tls=(key.read_bytes(), cert.read_bytes()))
+        env = {
+            "DATABASE_URL": database_url,
+            "CANARY_LOG_LEVEL": "debug",
+            "ZEEBE_ADDRESS": f"https://{gateway.address}",
+            "ZEEBE_CA_CERTIFICATE_PATH": str(cert),
+            "ZEEBE_CLIENT_ID": CLIENT_ID,
+            "ZEEBE_CLIENT_SECRET": CLIENT_SECRET,
+            "ZEEBE_AUTHORIZATION_SERVER_URL": f"https://127.0.0.1:{port}/oauth/token",
+        }
+        try:
+            async with WorkerProcess("--tasks", "v1", env=env) as worker:
+                await worker.wait_for(lambda: gateway.authorization)
+                assert await worker.stop() == 0
+        finally:
+            await gateway.stop()
     assert gateway.authorization == f"Bearer {ACCESS_TOKEN}"
     basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     assert CLIENT_SECRET in requests[0] or basic in requests[0]  # it went to the endpoint

@@ -18,6 +18,7 @@ import grpc
 from aiohttp import web
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayServicer, add_GatewayServicer_to_server
+from support.local_http import serving
 
 
 @dataclass(frozen=True)
@@ -140,13 +141,6 @@ async def token_endpoint(*, refuse: bool = False) -> AsyncIterator[TokenEndpoint
 
     app = web.Application()
     app.router.add_post("/oauth/token", issue)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    endpoint.url = f"http://127.0.0.1:{port}/oauth/token"
-    try:
+    async with serving(app) as port:
+        endpoint.url = f"http://127.0.0.1:{port}/oauth/token"
         yield endpoint
-    finally:
-        await runner.cleanup()
